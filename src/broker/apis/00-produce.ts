@@ -1,0 +1,61 @@
+// Produce (key 0): v3-11.
+// - v0-2 carry MessageSets (magic 0/1), which this broker does not store: RecordBatch only.
+// - v9+ flexible; v10-11 only add tagged fields (leader discovery) that a single node leaves empty.
+// Behaviour: batches are validated (magic, length, CRC-32C) and appended as sent, with only the
+// base offset assigned. A write is in the OS page cache before it is acknowledged, so acks=1 and
+// acks=-1 both survive a crash of the broker process; fsync follows the flush policy
+// (flush.messages / flush.ms). acks=0 gets no response at all, as in Kafka. TimeoutMs is
+// irrelevant: there are no replicas to wait for. Unknown topics are auto-created when allowed.
+import { registerApi } from './registry.js'
+import { findOrCreateTopic } from './topic-lookup.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { decodeProduceRequest } from '../protocol/generated/produce-request.js'
+import { encodeProduceResponse, type PartitionProduceResponseInput } from '../protocol/generated/produce-response.js'
+
+registerApi({
+  key: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 11,
+  decodeRequest: decodeProduceRequest,
+  encodeResponse: encodeProduceResponse,
+  handle (ctx, req) {
+    const core = ctx.core
+    const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1
+    const transactional = req.transactionalId !== null
+    const now = core.clock.now()
+    const responses = req.topicData.map(t => {
+      const { topic, errorCode: topicError } = acksValid && !transactional
+        ? findOrCreateTopic(core, t.name, true)
+        : { topic: undefined, errorCode: transactional ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUIRED_ACKS }
+      return {
+        name: t.name,
+        partitionResponses: t.partitionData.map((p): PartitionProduceResponseInput => {
+          const log = topic?.partitions[p.index]
+          if (log === undefined) return failed(p.index, topic === undefined ? topicError : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+          if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.CORRUPT_MESSAGE)
+          const result = log.append(p.records, now)
+          if (result.errorCode !== ErrorCode.NONE) {
+            core.logger.debug({ topic: t.name, partition: p.index, errorCode: result.errorCode }, 'produce rejected')
+            return failed(p.index, result.errorCode, log.logStartOffset)
+          }
+          return {
+            index: p.index,
+            errorCode: ErrorCode.NONE,
+            baseOffset: result.baseOffset,
+            logAppendTimeMs: -1,
+            logStartOffset: log.logStartOffset,
+            recordErrors: [],
+            errorMessage: null
+          }
+        })
+      }
+    })
+    if (req.acks === 0) return null
+    return { responses, throttleTimeMs: 0 }
+  }
+})
+
+function failed (index: number, errorCode: number, logStartOffset = -1): PartitionProduceResponseInput {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors: [], errorMessage: null }
+}

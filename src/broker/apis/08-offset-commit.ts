@@ -1,0 +1,40 @@
+// OffsetCommit (key 8): v0-9.
+// - v0 commits without a generation (standalone), v1+ with generation and member id.
+// - v2-4 carry a retention time, ignored: committed offsets are kept until the group is
+//   deleted or the topic is. v6+ committed leader epoch; v7+ group instance id; v8+ flexible;
+//   v9 has v8's shape.
+// Behaviour: the commit is on disk (page cache) before the response; offsets survive restarts.
+import { registerApi } from './registry.js'
+import { decodeOffsetCommitRequest } from '../protocol/generated/offset-commit-request.js'
+import { encodeOffsetCommitResponse } from '../protocol/generated/offset-commit-response.js'
+
+registerApi({
+  key: 8,
+  name: 'OffsetCommit',
+  minVersion: 0,
+  maxVersion: 9,
+  decodeRequest: decodeOffsetCommitRequest,
+  encodeResponse: encodeOffsetCommitResponse,
+  handle (ctx, req, version) {
+    const results = ctx.core.groups.commitOffsets({
+      groupId: req.groupId,
+      generationId: version >= 1 ? req.generationIdOrMemberEpoch : -1,
+      memberId: version >= 1 ? req.memberId : '',
+      groupInstanceId: version >= 7 ? req.groupInstanceId : null,
+      offsets: req.topics.flatMap(t => t.partitions.map(p => ({
+        topic: t.name,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        leaderEpoch: p.committedLeaderEpoch,
+        metadata: p.committedMetadata
+      })))
+    })
+    const byTopic = new Map<string, { partitionIndex: number, errorCode: number }[]>()
+    for (const r of results) {
+      let list = byTopic.get(r.topic)
+      if (list === undefined) byTopic.set(r.topic, list = [])
+      list.push({ partitionIndex: r.partition, errorCode: r.errorCode })
+    }
+    return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) }
+  }
+})

@@ -1,0 +1,47 @@
+// OffsetFetch (key 9): v0-9.
+// - v2+ a null topic list fetches every committed offset of the group.
+// - v5-7 committed leader epoch; v8+ (KIP-709) several groups per request; v9 adds member
+//   id/epoch for the new consumer protocol, ignored for classic groups.
+// Behaviour: an offset never committed is -1 with empty metadata. Leader epochs are reported
+// as -1 (see Metadata) so clients never validate positions with OffsetForLeaderEpoch.
+import { registerApi } from './registry.js'
+import { decodeOffsetFetchRequest } from '../protocol/generated/offset-fetch-request.js'
+import { encodeOffsetFetchResponse } from '../protocol/generated/offset-fetch-response.js'
+import type { GroupCoordinator } from '../groups/coordinator.js'
+
+function fetchGroup (groups: GroupCoordinator, groupId: string, topics: { name: string, partitionIndexes: number[] }[] | null) {
+  const result = groups.fetchOffsets(groupId, topics === null ? null : topics.map(t => ({ topic: t.name, partitions: t.partitionIndexes })))
+  return {
+    errorCode: result.errorCode,
+    topics: result.topics.map(t => ({
+      name: t.topic,
+      partitions: t.partitions.map(p => ({
+        partitionIndex: p.partition,
+        committedOffset: p.offset,
+        committedLeaderEpoch: -1,
+        metadata: p.metadata,
+        errorCode: p.errorCode
+      }))
+    }))
+  }
+}
+
+registerApi({
+  key: 9,
+  name: 'OffsetFetch',
+  minVersion: 0,
+  maxVersion: 9,
+  decodeRequest: decodeOffsetFetchRequest,
+  encodeResponse: encodeOffsetFetchResponse,
+  handle (ctx, req, version) {
+    const groups = ctx.core.groups
+    if (version >= 8) {
+      return {
+        throttleTimeMs: 0,
+        groups: req.groups.map(g => ({ groupId: g.groupId, ...fetchGroup(groups, g.groupId, g.topics) }))
+      }
+    }
+    const one = fetchGroup(groups, req.groupId, version >= 2 ? req.topics : (req.topics ?? []))
+    return { throttleTimeMs: 0, topics: one.topics, errorCode: one.errorCode }
+  }
+})

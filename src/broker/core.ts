@@ -1,0 +1,94 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '../shared/logger.js'
+import type { Clock } from '../shared/clock.js'
+import type { ResolvedBrokerOptions } from './config.js'
+import { LogManager } from './log/log-manager.js'
+import { GroupCoordinator } from './groups/coordinator.js'
+import { ProducerIdAllocator } from './producer-ids.js'
+
+/** The one node this broker is. */
+export const NODE_ID = 1
+
+/**
+ * The broker's state and its owners: topics and partitions (LogManager), consumer groups
+ * (GroupCoordinator) and producer ids. API files reach everything through this object.
+ */
+export class BrokerCore {
+  readonly options: ResolvedBrokerOptions
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly logs: LogManager
+  readonly groups: GroupCoordinator
+  readonly producerIds: ProducerIdAllocator
+  readonly clusterId: string
+  /** Set by the server once listening, so Metadata can advertise the real port when 0 was asked. */
+  port: number
+  #appendWaiters = new Set<() => void>()
+
+  constructor (options: ResolvedBrokerOptions, logger: Logger, clock: Clock) {
+    this.options = options
+    this.logger = logger
+    this.clock = clock
+    this.port = options.port
+    fs.mkdirSync(options.dataDir, { recursive: true })
+    this.clusterId = loadClusterId(options.dataDir)
+    this.logs = LogManager.open(options.dataDir, {
+      numPartitions: options.defaultPartitions,
+      segmentBytes: options.segmentBytes,
+      retentionMs: options.retentionMs,
+      retentionBytes: options.retentionBytes,
+      maxMessageBytes: options.maxMessageBytes,
+      flushMessages: options.flushMessages,
+      flushMs: options.flushMs
+    }, logger.child({ part: 'log' }), clock)
+    this.logs.onAppend = () => this.#wakeFetchers()
+    this.groups = GroupCoordinator.open({
+      dataDir: options.dataDir,
+      logger: logger.child({ part: 'groups' }),
+      clock,
+      initialRebalanceDelayMs: options.initialRebalanceDelayMs
+    })
+    this.producerIds = new ProducerIdAllocator(options.dataDir)
+  }
+
+  /**
+   * Resolves when a partition gets new data or after `timeoutMs`, whichever is first. Fetch
+   * long polls use it; the caller re-reads and decides whether it has enough.
+   */
+  waitForAppend (timeoutMs: number): Promise<void> {
+    return new Promise(resolve => {
+      const done = (): void => {
+        this.#appendWaiters.delete(done)
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(done, Math.max(0, timeoutMs))
+      this.#appendWaiters.add(done)
+    })
+  }
+
+  #wakeFetchers (): void {
+    if (this.#appendWaiters.size === 0) return
+    for (const w of [...this.#appendWaiters]) w()
+  }
+
+  close (): void {
+    for (const w of [...this.#appendWaiters]) w()
+    this.groups.close()
+    this.logs.close()
+  }
+}
+
+function loadClusterId (dataDir: string): string {
+  const file = path.join(dataDir, 'cluster-id')
+  try {
+    const id = fs.readFileSync(file, 'utf8').trim()
+    if (id) return id
+  } catch {}
+  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
+  const id = randomBytes(16).toString('base64url')
+  fs.writeFileSync(file, id + '\n')
+  return id
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { runBrokerCommand } from './cli/broker-command.js'
+import { CliError } from './cli/args.js'
+
+const USAGE = `Usage: tidewatch <command> [options]
+
+Commands:
+  broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
+
+Run 'tidewatch <command> --help' for a command's options.`
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'broker': return await runBrokerCommand(rest)
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(USAGE)
+      return command === undefined ? 1 : 0
+    default:
+      throw new CliError(`unknown command '${command}'\n\n${USAGE}`)
+  }
+}
+
+main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
+  if (err instanceof CliError) {
+    console.error(`tidewatch: ${err.message}`)
+    process.exitCode = 2
+  } else {
+    console.error(err)
+    process.exitCode = 1
+  }
+})

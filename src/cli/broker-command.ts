@@ -1,0 +1,118 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { startBroker } from '../broker/broker.js'
+import { createLogger } from '../shared/logger.js'
+import { CliError, parseIntOption } from './args.js'
+
+export const BROKER_USAGE = `Usage: tidewatch broker [options]
+
+Runs the embedded single-node broker. Any Kafka client can use it: kcat, Fluent Bit,
+confluent-kafka, kafkajs, @platformatic/kafka. Logs go to stderr (TIDEWATCH_LOG_LEVEL=debug for more).
+
+Options:
+  --port N                 TCP port (default 9092; 0 picks a free port)
+  --host ADDR              interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
+  --advertised-host NAME   host name clients are told to connect to (default: --host)
+  --data-dir DIR           where topics, offsets and configs are kept (default .tidewatch/broker,
+                           or $TIDEWATCH_DATA_DIR)
+  --partitions N           partitions of auto-created topics (default 10)
+  --no-auto-create         do not create unknown topics on Metadata/Produce
+  --segment-bytes N        segment file size before rolling (default 134217728)
+  --retention-ms N         delete data older than this; -1 keeps forever (default 604800000 = 7 days)
+  --retention-bytes N      per-partition size limit; -1 for none (default -1)
+  --flush-messages N       fsync after N records; 1 = fsync before every acknowledgement
+                           (default: by time only — acknowledged writes already survive a crash of
+                           the broker process; fsync guards against power loss)
+  --flush-ms N             fsync at least every N ms (default 1000)
+  --max-message-bytes N    largest record batch accepted (default 1048588)
+  --request-max-bytes N    largest request accepted; larger ones close the connection (default 104857600)
+  --rebalance-delay-ms N   wait before the first rebalance of an empty group (default 0)
+  --sasl-users-file FILE   require SASL/PLAIN; FILE has one 'user:password' per line
+  -h, --help               show this help`
+
+function readUsers (file: string): Record<string, string> {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new CliError(`--sasl-users-file: cannot read ${file}: ${(err as Error).message}`)
+  }
+  const users: Record<string, string> = {}
+  text.split('\n').forEach((line, i) => {
+    const trimmed = line.trim()
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    const colon = trimmed.indexOf(':')
+    if (colon <= 0) throw new CliError(`${file}:${i + 1}: expected 'user:password'`)
+    users[trimmed.slice(0, colon)] = trimmed.slice(colon + 1)
+  })
+  if (Object.keys(users).length === 0) throw new CliError(`${file}: no users defined`)
+  return users
+}
+
+export async function runBrokerCommand (argv: string[]): Promise<number> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'advertised-host': { type: 'string' },
+        'data-dir': { type: 'string' },
+        partitions: { type: 'string' },
+        'no-auto-create': { type: 'boolean' },
+        'segment-bytes': { type: 'string' },
+        'retention-ms': { type: 'string' },
+        'retention-bytes': { type: 'string' },
+        'flush-messages': { type: 'string' },
+        'flush-ms': { type: 'string' },
+        'max-message-bytes': { type: 'string' },
+        'request-max-bytes': { type: 'string' },
+        'rebalance-delay-ms': { type: 'string' },
+        'sasl-users-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      },
+      strict: true
+    }).values
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${BROKER_USAGE}`)
+  }
+  if (values.help === true) {
+    console.log(BROKER_USAGE)
+    return 0
+  }
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch/broker')
+  const logger = createLogger('broker')
+  const broker = await startBroker({
+    dataDir,
+    logger,
+    host: values.host,
+    advertisedHost: values['advertised-host'],
+    port: parseIntOption('--port', values.port, { min: 0, max: 65535 }),
+    defaultPartitions: parseIntOption('--partitions', values.partitions, { min: 1, max: 100_000 }),
+    autoCreateTopics: values['no-auto-create'] !== true,
+    segmentBytes: parseIntOption('--segment-bytes', values['segment-bytes'], { min: 1024 }),
+    retentionMs: parseIntOption('--retention-ms', values['retention-ms'], { min: -1 }),
+    retentionBytes: parseIntOption('--retention-bytes', values['retention-bytes'], { min: -1 }),
+    flushMessages: parseIntOption('--flush-messages', values['flush-messages'], { min: 1 }),
+    flushMs: parseIntOption('--flush-ms', values['flush-ms'], { min: 1 }),
+    maxMessageBytes: parseIntOption('--max-message-bytes', values['max-message-bytes'], { min: 1024 }),
+    requestMaxBytes: parseIntOption('--request-max-bytes', values['request-max-bytes'], { min: 1024 }),
+    initialRebalanceDelayMs: parseIntOption('--rebalance-delay-ms', values['rebalance-delay-ms'], { min: 0 }),
+    saslPlainUsers: values['sasl-users-file'] !== undefined ? readUsers(values['sasl-users-file']) : undefined
+  })
+  console.log(`tidewatch broker listening on ${broker.bootstrap}`)
+  await new Promise<void>(resolve => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down')
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  await broker.close()
+  return 0
+}
