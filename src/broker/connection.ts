@@ -144,6 +144,7 @@ export class Connection {
       request = api.decodeRequest(r, header.apiVersion)
     } catch (err) {
       if (err instanceof DecodeError || err instanceof RangeError) {
+        this.#log.debug({ frame: frame.subarray(0, 256).toString('hex') }, 'unreadable request')
         this.close(`unreadable ${api.name} v${header.apiVersion} request: ${err.message}`)
         return
       }

@@ -35,7 +35,6 @@ export class BrokerCore {
     fs.mkdirSync(options.dataDir, { recursive: true })
     this.clusterId = loadClusterId(options.dataDir)
     this.logs = LogManager.open(options.dataDir, {
-      numPartitions: options.defaultPartitions,
       segmentBytes: options.segmentBytes,
       retentionMs: options.retentionMs,
       retentionBytes: options.retentionBytes,

@@ -16,6 +16,8 @@ import type { BrokerCore } from '../core.js'
 import { decodeFetchRequest, type FetchRequest } from '../protocol/generated/fetch-request.js'
 import { encodeFetchResponse, type PartitionDataInput, type FetchableTopicResponseInput } from '../protocol/generated/fetch-response.js'
 
+const NO_RECORDS = Buffer.alloc(0)
+
 interface Collected { topics: FetchableTopicResponseInput[], bytes: number, errors: boolean }
 
 function collect (core: BrokerCore, req: FetchRequest): Collected {
@@ -29,7 +31,7 @@ function collect (core: BrokerCore, req: FetchRequest): Collected {
       const { log, errorCode } = findPartition(core, t.topic, p.partition)
       if (log === undefined) {
         errors = true
-        return { partitionIndex: p.partition, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: null }
+        return { partitionIndex: p.partition, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: NO_RECORDS }
       }
       let records: Buffer | null = null
       let code: number = ErrorCode.NONE
@@ -54,7 +56,8 @@ function collect (core: BrokerCore, req: FetchRequest): Collected {
         logStartOffset: log.logStartOffset,
         abortedTransactions: readCommitted ? [] : null,
         preferredReadReplica: -1,
-        records
+        // Kafka sends empty record sets, never null: librdkafka rejects a null one.
+        records: records ?? NO_RECORDS
       }
     })
   }))

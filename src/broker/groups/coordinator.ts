@@ -1,0 +1,172 @@
+import type { Logger } from '../../shared/logger.js'
+import { systemClock, type Clock } from '../../shared/clock.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { Group } from './group.js'
+import { OffsetStore } from './offset-store.js'
+import type { GroupState, JoinRequest, JoinResult, MemberRef, SyncRequest, SyncResult } from './types.js'
+
+export type { JoinRequest, JoinResult, SyncRequest, SyncResult } from './types.js'
+
+const EMPTY = Buffer.alloc(0)
+
+export interface CoordinatorOptions {
+  dataDir: string
+  logger: Logger
+  clock?: Clock
+  /** Kafka's group.initial.rebalance.delay.ms. */
+  initialRebalanceDelayMs?: number
+  minSessionTimeoutMs?: number
+  maxSessionTimeoutMs?: number
+  offsetMetadataMaxBytes?: number
+}
+
+/**
+ * Coordinates every consumer group of this broker: routes each request to the group that owns
+ * the state, and keeps committed offsets (the only group state that survives a restart).
+ */
+export class GroupCoordinator {
+  readonly #groups = new Map<string, Group>()
+  readonly #offsets: OffsetStore
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #o: Required<Omit<CoordinatorOptions, 'logger' | 'clock' | 'dataDir'>>
+
+  private constructor (opts: CoordinatorOptions) {
+    this.#clock = opts.clock ?? systemClock
+    this.#log = opts.logger
+    this.#o = {
+      initialRebalanceDelayMs: opts.initialRebalanceDelayMs ?? 0,
+      minSessionTimeoutMs: opts.minSessionTimeoutMs ?? 6000,
+      maxSessionTimeoutMs: opts.maxSessionTimeoutMs ?? 1_800_000,
+      offsetMetadataMaxBytes: opts.offsetMetadataMaxBytes ?? 4096
+    }
+    this.#offsets = new OffsetStore(opts.dataDir, opts.logger)
+  }
+
+  static open (opts: CoordinatorOptions): GroupCoordinator {
+    return new GroupCoordinator(opts)
+  }
+
+  #group (id: string, create: boolean): Group | undefined {
+    let g = this.#groups.get(id)
+    if (g === undefined && create) {
+      g = new Group(id, this.#clock, this.#log, this.#o.initialRebalanceDelayMs)
+      this.#groups.set(id, g)
+    }
+    return g
+  }
+
+  join (req: JoinRequest): Promise<JoinResult> {
+    const fail = (errorCode: number): Promise<JoinResult> => Promise.resolve({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: req.memberId, members: [] })
+    if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID)
+    if (req.sessionTimeoutMs < this.#o.minSessionTimeoutMs || req.sessionTimeoutMs > this.#o.maxSessionTimeoutMs) return fail(ErrorCode.INVALID_SESSION_TIMEOUT)
+    return this.#group(req.groupId, true)!.join(req)
+  }
+
+  sync (req: SyncRequest): Promise<SyncResult> {
+    const g = this.#group(req.groupId, false)
+    if (g === undefined) return Promise.resolve({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY })
+    return g.sync(req)
+  }
+
+  heartbeat (ref: MemberRef): number {
+    return this.#group(ref.groupId, false)?.heartbeat(ref) ?? ErrorCode.UNKNOWN_MEMBER_ID
+  }
+
+  leave (groupId: string, members: { memberId: string, groupInstanceId: string | null }[]): { errorCode: number, members: { memberId: string, groupInstanceId: string | null, errorCode: number }[] } {
+    const g = this.#group(groupId, false)
+    return {
+      errorCode: ErrorCode.NONE,
+      members: members.map(m => ({ ...m, errorCode: g?.leave(m.memberId, m.groupInstanceId) ?? ErrorCode.UNKNOWN_MEMBER_ID }))
+    }
+  }
+
+  commitOffsets (req: MemberRef & { offsets: { topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string | null }[] }): { topic: string, partition: number, errorCode: number }[] {
+    const respond = (errorCode: number): { topic: string, partition: number, errorCode: number }[] => req.offsets.map(o => ({ topic: o.topic, partition: o.partition, errorCode }))
+    if (req.groupId === '') return respond(ErrorCode.INVALID_GROUP_ID)
+    const standalone = req.generationId < 0 && req.memberId === ''
+    const g = this.#group(req.groupId, standalone)
+    if (g === undefined) return respond(ErrorCode.ILLEGAL_GENERATION)
+    const check = g.checkCommit(req)
+    if (check !== ErrorCode.NONE) return respond(check)
+    const now = this.#clock.now()
+    const accepted = req.offsets.filter(o => Buffer.byteLength(o.metadata ?? '') <= this.#o.offsetMetadataMaxBytes)
+    this.#offsets.commit(req.groupId, accepted.map(o => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestamp: now } })))
+    return req.offsets.map(o => ({
+      topic: o.topic,
+      partition: o.partition,
+      errorCode: accepted.includes(o) ? ErrorCode.NONE : ErrorCode.OFFSET_METADATA_TOO_LARGE
+    }))
+  }
+
+  fetchOffsets (groupId: string, topics: { topic: string, partitions: number[] }[] | null): { errorCode: number, topics: { topic: string, partitions: { partition: number, offset: number, leaderEpoch: number, metadata: string, errorCode: number }[] }[] } {
+    if (topics === null) {
+      return {
+        errorCode: ErrorCode.NONE,
+        topics: [...this.#offsets.all(groupId)].map(([topic, partitions]) => ({
+          topic,
+          partitions: [...partitions].map(([partition, c]) => ({ partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE }))
+        }))
+      }
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map(t => ({
+        topic: t.topic,
+        partitions: t.partitions.map(partition => {
+          const c = this.#offsets.get(groupId, t.topic, partition)
+          return { partition, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1, metadata: c?.metadata ?? '', errorCode: ErrorCode.NONE }
+        })
+      }))
+    }
+  }
+
+  #knownIds (): string[] {
+    return [...new Set([...this.#groups.keys(), ...this.#offsets.groupIds()])].sort()
+  }
+
+  describe (groupIds: string[]): { groupId: string, errorCode: number, state: GroupState, protocolType: string, protocol: string, members: { memberId: string, groupInstanceId: string | null, clientId: string, clientHost: string, metadata: Buffer, assignment: Buffer }[] }[] {
+    return groupIds.map(groupId => {
+      const g = this.#groups.get(groupId)
+      if (g === undefined) {
+        const state: GroupState = this.#offsets.groupIds().includes(groupId) ? 'Empty' : 'Dead'
+        return { groupId, errorCode: ErrorCode.NONE, state, protocolType: '', protocol: '', members: [] }
+      }
+      return {
+        groupId,
+        errorCode: ErrorCode.NONE,
+        state: g.state,
+        protocolType: g.protocolType ?? '',
+        protocol: g.protocolName ?? '',
+        members: [...g.members.values()].map(m => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          metadata: m.protocols.find(p => p.name === g.protocolName)?.metadata ?? EMPTY,
+          assignment: m.assignment
+        }))
+      }
+    })
+  }
+
+  list (statesFilter?: string[]): { groupId: string, protocolType: string, state: string }[] {
+    const wanted = statesFilter?.map(s => s.toLowerCase())
+    return this.#knownIds()
+      .map(groupId => {
+        const g = this.#groups.get(groupId)
+        return { groupId, protocolType: g?.protocolType ?? 'consumer', state: g?.state ?? 'Empty' }
+      })
+      .filter(g => wanted === undefined || wanted.includes(g.state.toLowerCase()))
+  }
+
+  deleteTopicOffsets (topic: string): void {
+    this.#offsets.deleteTopic(topic)
+  }
+
+  close (): void {
+    for (const g of this.#groups.values()) g.close()
+    this.#groups.clear()
+    this.#offsets.close()
+  }
+}

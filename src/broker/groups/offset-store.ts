@@ -1,0 +1,121 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Logger } from '../../shared/logger.js'
+
+export interface CommittedOffset { offset: number, leaderEpoch: number, metadata: string, commitTimestamp: number }
+
+interface Line { g: string, t: string, p?: number, o?: number, e?: number, m?: string, ts?: number, del?: true }
+
+const COMPACT_MIN_LINES = 10_000
+
+/**
+ * Committed offsets of every group, kept in memory and in an append-only file of JSON lines.
+ * A commit is written with one synchronous write before it is acknowledged, so it survives a
+ * crash of the broker process. On open the file is replayed (a torn last line from a crash is
+ * ignored) and rewritten compacted; it is compacted again when it grows far past the live set.
+ */
+export class OffsetStore {
+  readonly #file: string
+  readonly #log: Logger
+  #fd: number
+  #lines = 0
+  readonly #groups = new Map<string, Map<string, Map<number, CommittedOffset>>>()
+
+  constructor (dataDir: string, logger: Logger) {
+    const dir = path.join(dataDir, 'groups')
+    fs.mkdirSync(dir, { recursive: true })
+    this.#file = path.join(dir, 'offsets.jsonl')
+    this.#log = logger
+    this.#replay()
+    this.#fd = this.#compact()
+  }
+
+  #replay (): void {
+    let text = ''
+    try { text = fs.readFileSync(this.#file, 'utf8') } catch { return }
+    let skipped = 0
+    for (const raw of text.split('\n')) {
+      if (raw === '') continue
+      let line: Line
+      try { line = JSON.parse(raw) as Line } catch { skipped++; continue }
+      if (line.del === true) this.#forgetTopic(line.g, line.t)
+      else if (typeof line.p === 'number' && typeof line.o === 'number') {
+        this.#set(line.g, line.t, line.p, { offset: line.o, leaderEpoch: line.e ?? -1, metadata: line.m ?? '', commitTimestamp: line.ts ?? 0 })
+      }
+    }
+    if (skipped > 0) this.#log.warn({ file: this.#file, skipped }, 'ignored unreadable lines in the offsets file (a write torn by a crash)')
+  }
+
+  #set (group: string, topic: string, partition: number, value: CommittedOffset): void {
+    let topics = this.#groups.get(group)
+    if (topics === undefined) this.#groups.set(group, topics = new Map())
+    let partitions = topics.get(topic)
+    if (partitions === undefined) topics.set(topic, partitions = new Map())
+    partitions.set(partition, value)
+  }
+
+  #forgetTopic (group: string, topic: string): void {
+    this.#groups.get(group)?.delete(topic)
+  }
+
+  /** Rewrites the file with only the live offsets; returns the new append descriptor. */
+  #compact (): number {
+    const lines: string[] = []
+    for (const [g, topics] of this.#groups) {
+      for (const [t, partitions] of topics) {
+        for (const [p, c] of partitions) lines.push(JSON.stringify({ g, t, p, o: c.offset, e: c.leaderEpoch, m: c.metadata, ts: c.commitTimestamp }))
+      }
+    }
+    const tmp = this.#file + '.tmp'
+    const fd = fs.openSync(tmp, 'w')
+    fs.writeSync(fd, lines.length > 0 ? lines.join('\n') + '\n' : '')
+    fs.fsyncSync(fd)
+    fs.closeSync(fd)
+    fs.renameSync(tmp, this.#file)
+    this.#lines = lines.length
+    return fs.openSync(this.#file, 'a')
+  }
+
+  #append (lines: Line[]): void {
+    if (lines.length === 0) return
+    fs.writeSync(this.#fd, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+    this.#lines += lines.length
+    if (this.#lines > COMPACT_MIN_LINES && this.#lines > 10 * this.#liveCount()) {
+      fs.closeSync(this.#fd)
+      this.#fd = this.#compact()
+    }
+  }
+
+  #liveCount (): number {
+    let n = 0
+    for (const topics of this.#groups.values()) for (const partitions of topics.values()) n += partitions.size
+    return n
+  }
+
+  commit (group: string, offsets: { topic: string, partition: number, value: CommittedOffset }[]): void {
+    this.#append(offsets.map(o => ({ g: group, t: o.topic, p: o.partition, o: o.value.offset, e: o.value.leaderEpoch, m: o.value.metadata, ts: o.value.commitTimestamp })))
+    for (const o of offsets) this.#set(group, o.topic, o.partition, o.value)
+  }
+
+  get (group: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.#groups.get(group)?.get(topic)?.get(partition)
+  }
+
+  /** Every committed offset of a group, by topic. */
+  all (group: string): Map<string, Map<number, CommittedOffset>> {
+    return this.#groups.get(group) ?? new Map()
+  }
+
+  groupIds (): string[] { return [...this.#groups.keys()] }
+
+  deleteTopic (topic: string): void {
+    const lines: Line[] = []
+    for (const [g, topics] of this.#groups) if (topics.has(topic)) lines.push({ g, t: topic, del: true })
+    this.#append(lines)
+    for (const l of lines) this.#forgetTopic(l.g, topic)
+  }
+
+  close (): void {
+    try { fs.closeSync(this.#fd) } catch {}
+  }
+}
