@@ -41,7 +41,7 @@ function missing (name: string | null, topicId: string, errorCode: number): Meta
 
 function lookup (core: BrokerCore, name: string | null, topicId: string, allowAutoCreate: boolean): MetadataResponseTopicInput {
   if (name === null || name === '') {
-    const byId = core.logs.listTopics().find(t => t.topicId === topicId)
+    const byId = core.logs.getTopicById(topicId)
     return byId !== undefined ? describeTopic(byId) : missing(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID)
   }
   const { topic, errorCode } = findOrCreateTopic(core, name, allowAutoCreate)

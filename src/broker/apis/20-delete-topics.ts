@@ -12,7 +12,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 function remove (core: BrokerCore, name: string | null, topicId: string) {
   const topic = name !== null && name !== ''
     ? core.logs.getTopic(name)
-    : core.logs.listTopics().find(t => t.topicId === topicId)
+    : core.logs.getTopicById(topicId)
   if (topic === undefined) {
     const errorCode = name !== null && name !== '' ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID
     return { name, topicId, errorCode, errorMessage: 'unknown topic' }

@@ -34,6 +34,7 @@ export class LogManager {
   readonly #log: Logger
   readonly #clock: Clock
   readonly #topics = new Map<string, Topic>()
+  readonly #byId = new Map<string, Topic>()
   /** Called after every successful append to any partition. */
   onAppend: (() => void) | null = null
 
@@ -72,10 +73,12 @@ export class LogManager {
     }
     const topic: Topic = { name: meta.name, topicId: meta.topicId, partitions, configs: meta.configs }
     this.#topics.set(meta.name, topic)
+    this.#byId.set(meta.topicId, topic)
     return topic
   }
 
   getTopic (name: string): Topic | undefined { return this.#topics.get(name) }
+  getTopicById (topicId: string): Topic | undefined { return this.#byId.get(topicId) }
   listTopics (): Topic[] { return [...this.#topics.values()] }
 
   createTopic (name: string, numPartitions: number, configs: Record<string, string>): { errorCode: number, errorMessage?: string } {
@@ -105,6 +108,7 @@ export class LogManager {
     const topic = this.#topics.get(name)
     if (topic === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     this.#topics.delete(name)
+    this.#byId.delete(topic.topicId)
     for (const p of topic.partitions) p.destroy()
     fs.rmSync(path.join(this.#root, name), { recursive: true, force: true })
     return ErrorCode.NONE
@@ -128,5 +132,6 @@ export class LogManager {
   close (): void {
     for (const t of this.#topics.values()) for (const p of t.partitions) p.close()
     this.#topics.clear()
+    this.#byId.clear()
   }
 }
