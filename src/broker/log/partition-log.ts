@@ -4,9 +4,10 @@
 // Durability. append() writes with a synchronous write(2) before it returns, so a batch is in
 // the operating system's page cache before Produce is acknowledged: it survives the broker
 // process being killed (kill -9, OOM, a crash). fsync, which also survives power loss, runs
-// after `flushMessages` records or every `flushMs`, whichever comes first; flushMessages = 1
-// therefore means "fsync before every acknowledgement". The default (time only, 1 s) matches
-// Kafka's choice of not fsyncing per write.
+// after `flushMessages` records (synchronously, before the append returns) or every `flushMs`
+// (asynchronously, so a large flush never stalls other requests); flushMessages = 1 therefore
+// means "fsync before every acknowledgement". The default (time only, 1 s) matches Kafka's
+// choice of not fsyncing per write.
 //
 // Recovery. open() checks the last segment batch by batch (length, magic, CRC-32C) and cuts it
 // at the first invalid batch — the torn tail of a write interrupted by a crash — so nothing
@@ -118,7 +119,12 @@ export class PartitionLog {
     if (this.#flushTimer !== null) return
     this.#flushTimer = this.#clock.setTimeout(() => {
       this.#flushTimer = null
-      try { this.flush() } catch (err) { this.#log.error({ err, dir: this.dir }, 'fsync failed') }
+      if (this.#unflushed === 0) return
+      this.#unflushed = 0
+      this.#active.flushAsync().catch(err => {
+        // EBADF: the segment was closed or deleted meanwhile; its data was flushed on close.
+        if ((err as NodeJS.ErrnoException).code !== 'EBADF') this.#log.error({ err, dir: this.dir }, 'fsync failed')
+      })
     }, this.#config.flushMs)
   }
 

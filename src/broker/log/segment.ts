@@ -225,6 +225,12 @@ export class Segment {
     fs.fdatasyncSync(this.#timeFd)
   }
 
+  /** fsync off the event loop (the periodic flush): a large flush must not stall requests. */
+  flushAsync (): Promise<void> {
+    const one = (fd: number): Promise<void> => new Promise((resolve, reject) => fs.fdatasync(fd, err => err ? reject(err) : resolve()))
+    return Promise.all([one(this.#fd), one(this.#indexFd), one(this.#timeFd)]).then(() => {})
+  }
+
   close (): void {
     for (const fd of [this.#fd, this.#indexFd, this.#timeFd]) {
       try { fs.closeSync(fd) } catch {}
