@@ -15,7 +15,9 @@ before(async () => {
 })
 
 after(async () => {
-  await broker.stop('SIGTERM')
+  // Ctrl-C: a clean shutdown with exit status 0.
+  assert.equal(await broker.stop('SIGINT'), 0, broker.stderr)
+  assert.match(broker.stderr, /broker stopped/)
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { RawClient } from './testing/raw-client.js'
 import { startTempBroker } from './testing/temp-broker.js'
+import { buildBatch } from './testing/record-batch-builder.js'
 
 function frameWithHeader (apiKey: number, version: number, body: Buffer): Buffer {
   const header = Buffer.alloc(10)
@@ -91,6 +92,35 @@ test('responses come back in request order even when an earlier request waits (l
     const second = await c.nextFrame()
     assert.equal(first!.readInt32BE(0), 100)
     assert.equal(second!.readInt32BE(0), 101)
+    c.close()
+  } finally {
+    await broker.close()
+  }
+})
+
+test('auto-creation can be switched off: unknown topics then stay unknown', async () => {
+  const broker = await startTempBroker({ autoCreateTopics: false })
+  try {
+    const c = await RawClient.connect(broker.port)
+    const meta = await c.request(3, 12, { topics: [{ name: 'never-made' }], allowAutoTopicCreation: true })
+    assert.equal(meta.topics[0].errorCode, 3, 'UNKNOWN_TOPIC_OR_PARTITION')
+    const produce = await c.request(0, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'never-made', partitionData: [{ index: 0, records: buildBatch([{ value: 'x' }]) }] }] })
+    assert.equal(produce.responses[0].partitionResponses[0].errorCode, 3)
+    assert.equal(broker.core.logs.getTopic('never-made'), undefined)
+    c.close()
+  } finally {
+    await broker.close()
+  }
+})
+
+test('Produce with acks=0 gets no response; bad acks get INVALID_REQUIRED_ACKS', async () => {
+  const broker = await startTempBroker()
+  try {
+    const c = await RawClient.connect(broker.port)
+    c.sendRaw(RawClient.frame(0, 9, { acks: 0, timeoutMs: 1000, topicData: [{ name: 'fire', partitionData: [{ index: 0, records: buildBatch([{ value: 'x' }]) }] }] }, 50))
+    const res = await c.request(0, 9, { acks: 2, timeoutMs: 1000, topicData: [{ name: 'fire', partitionData: [{ index: 0, records: buildBatch([{ value: 'y' }]) }] }] })
+    assert.equal(res.responses[0].partitionResponses[0].errorCode, 21)
+    assert.equal(broker.core.logs.getTopic('fire')!.partitions[0].logEndOffset, 1, 'the acks=0 record was stored')
     c.close()
   } finally {
     await broker.close()
