@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { runBrokerCommand } from './cli/broker-command.js'
+import { runTestCommand } from './cli/test-command.js'
+import { ConfigError } from './functions/config/load.js'
+import { HandlerLoadError } from './functions/loader.js'
 import { CliError } from './cli/args.js'
 
 const USAGE = `Usage: tidewatch <command> [options]
 
 Commands:
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
+  test       Run a function's handler on log lines from a file, printing what it would send
 
 Run 'tidewatch <command> --help' for a command's options.`
 
@@ -13,6 +17,7 @@ async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'broker': return await runBrokerCommand(rest)
+    case 'test': return await runTestCommand(rest)
     case undefined:
     case '-h':
     case '--help':
@@ -24,7 +29,7 @@ async function main (argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
-  if (err instanceof CliError) {
+  if (err instanceof CliError || err instanceof ConfigError || err instanceof HandlerLoadError) {
     console.error(`tidewatch: ${err.message}`)
     process.exitCode = 2
   } else {

@@ -1,0 +1,152 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml'
+import type { z } from 'zod'
+import { functionFileSchema, type FunctionFile } from './schema.js'
+import { Secret, secretUrl } from './secret.js'
+
+/** One problem in a config file, located and explained. */
+export interface ConfigProblem { file: string, line: number, column: number, field: string, message: string }
+
+/** A config file that cannot be used; the message lists every problem as file:line:column: field: what to fix. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[]
+  constructor (problems: ConfigProblem[]) {
+    super(problems.map(p => `${p.file}:${p.line}:${p.column}: ${p.field === '' ? '' : `${p.field}: `}${p.message}`).join('\n'))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+export type OutputConfig =
+  | { name: string, type: 'alertmanager' | 'webhook', url: Secret, headers: Record<string, Secret>, retry: RetryConfig }
+  | { name: string, type: 'slack', url: Secret, retry: RetryConfig }
+  | { name: string, type: 'kafka', topic: string, retry: RetryConfig }
+  | { name: string, type: 'log' }
+
+export interface RetryConfig { attempts: number, initialBackoffMs: number, maxBackoffMs: number }
+
+/** A validated Function file: everything resolved, secrets wrapped. */
+export interface FunctionConfig {
+  file: string
+  name: string
+  input: { topic: string, consumerGroup: string, startFrom: 'earliest' | 'latest' }
+  handler: { path: string, export: string }
+  outputs: Map<string, OutputConfig>
+  scale: FunctionFile['scale']
+  env: Record<string, string>
+  timeoutMs: number
+}
+
+// ${NAME}, or ${NAME:-fallback} as in the shell.
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+
+export class ConfigSource {
+  readonly file: string
+  readonly doc: Document
+  readonly #lines = new LineCounter()
+
+  constructor (file: string, text: string) {
+    this.file = file
+    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false })
+  }
+
+  /** Line and column of the node at `at` (or of its nearest existing parent). */
+  locate (at: (string | number)[]): { line: number, column: number } {
+    for (let n = at.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(at.slice(0, n), true)
+      if (isNode(node) && node.range !== undefined && node.range !== null) {
+        // Point at the key for a field, at the value for a scalar.
+        const pos = this.#lines.linePos(node.range[0])
+        return { line: pos.line, column: pos.col }
+      }
+    }
+    return { line: 1, column: 1 }
+  }
+
+  problem (at: (string | number)[], message: string): ConfigProblem {
+    return { file: this.file, ...this.locate(at), field: at.join('.'), message }
+  }
+
+  syntaxProblems (): ConfigProblem[] {
+    return this.doc.errors.map(e => {
+      const pos = this.#lines.linePos(e.pos[0])
+      return { file: this.file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` }
+    })
+  }
+}
+
+/** Replaces ${VAR} in string values from `env`; records where secrets came from. */
+function substitute (value: unknown, at: (string | number)[], env: Record<string, string | undefined>, src: ConfigSource, problems: ConfigProblem[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_, name: string, fallback: string | undefined) => {
+      // As in the shell's ${NAME:-fallback}: an empty value counts as unset.
+      const v = env[name] === undefined || env[name] === '' ? fallback : env[name]
+      if (v === undefined) problems.push(src.problem(at, `environment variable ${name} is not set; export it, give a default as \${${name}:-value}, or write the value in the file`))
+      return v ?? ''
+    })
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...at, i], env, src, problems))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...at, k], env, src, problems)]))
+  }
+  return value
+}
+
+function explain (issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `'${k}'`).join(', ')}; check the spelling`
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required; add ${String(issue.path.at(-1))}: …`
+  return issue.message
+}
+
+/** Validates a parsed Function document into typed config; throws ConfigError listing every problem. */
+export function parseFunctionConfig (file: string, text: string, processEnv: Record<string, string | undefined> = process.env): FunctionConfig {
+  const src = new ConfigSource(file, text)
+  const syntax = src.syntaxProblems()
+  if (syntax.length > 0) throw new ConfigError(syntax)
+  if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with name, input, handler and outputs')])
+  const problems: ConfigProblem[] = []
+  const raw = substitute(src.doc.toJS(), [], processEnv, src, problems)
+  const parsed = functionFileSchema.safeParse(raw)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(src.problem(issue.path as (string | number)[], explain(issue)))
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
+  const f = parsed.data
+  const dir = path.dirname(path.resolve(file))
+  const handler = typeof f.handler === 'string' ? { path: f.handler, export: 'default' } : f.handler
+  const handlerPath = path.resolve(dir, handler.path)
+  if (!fs.existsSync(handlerPath)) throw new ConfigError([src.problem(['handler'], `no such file: ${handlerPath}; the path is relative to the Function file`)])
+  const outputs = new Map<string, OutputConfig>()
+  for (const [name, o] of Object.entries(f.outputs)) {
+    const secretHeaders = (h: Record<string, string> | undefined): Record<string, Secret> =>
+      Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, new Secret(v)]))
+    switch (o.type) {
+      case 'alertmanager':
+      case 'webhook': outputs.set(name, { name, type: o.type, url: secretUrl(o.url), headers: secretHeaders(o.headers), retry: o.retry }); break
+      case 'slack': outputs.set(name, { name, type: 'slack', url: secretUrl(o.url), retry: o.retry }); break
+      case 'kafka': outputs.set(name, { name, type: 'kafka', topic: o.topic, retry: o.retry }); break
+      case 'log': outputs.set(name, { name, type: 'log' }); break
+    }
+  }
+  return {
+    file: path.resolve(file),
+    name: f.name,
+    input: { topic: f.input.topic, consumerGroup: f.input.consumerGroup ?? f.name, startFrom: f.input.startFrom },
+    handler: { path: handlerPath, export: handler.export },
+    outputs,
+    scale: f.scale,
+    env: f.env,
+    timeoutMs: f.timeoutMs
+  }
+}
+
+export function loadFunctionConfig (file: string, processEnv: Record<string, string | undefined> = process.env): FunctionConfig {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, column: 1, field: '', message: `cannot read the Function file: ${(err as Error).message}` }])
+  }
+  return parseFunctionConfig(file, text, processEnv)
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod'
+
+// The Function file, as users write it. Defaults follow KEDA's Kafka scaler where they overlap,
+// so the same file means the same thing locally and on Kubernetes.
+
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+  message: 'use 1-63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes a Kubernetes name)'
+})
+const url = z.string().refine(v => { try { return ['http:', 'https:'].includes(new URL(v).protocol) } catch { return false } }, {
+  message: 'expected an http:// or https:// URL'
+})
+const headers = z.record(z.string(), z.string()).optional()
+
+const retry = z.strictObject({
+  /** Attempts per flush before the batch is retried from the start (offsets stay uncommitted). */
+  attempts: z.number().int().min(1).prefault(5),
+  initialBackoffMs: z.number().int().min(1).prefault(200),
+  maxBackoffMs: z.number().int().min(1).prefault(10_000)
+}).prefault({})
+
+const output = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('alertmanager'), url, headers, retry }),
+  z.strictObject({ type: z.literal('webhook'), url, headers, retry }),
+  z.strictObject({ type: z.literal('slack'), url, retry }),
+  z.strictObject({ type: z.literal('kafka'), topic: z.string().min(1), retry }),
+  z.strictObject({ type: z.literal('log') })
+], { error: () => 'each output needs a type: alertmanager, webhook, slack, kafka or log' })
+
+const handler = z.union([
+  z.string().min(1),
+  z.strictObject({ path: z.string().min(1), export: z.string().min(1).prefault('default') })
+], { error: () => "expected a module path ('./handler.ts') or { path, export }" })
+
+export const functionFileSchema = z.strictObject({
+  name: k8sName,
+  input: z.strictObject({
+    topic: z.string().min(1),
+    consumerGroup: z.string().min(1).optional(),
+    startFrom: z.enum(['earliest', 'latest']).prefault('latest')
+  }),
+  handler,
+  outputs: z.record(k8sName, output).prefault({}),
+  scale: z.strictObject({
+    minReplicas: z.number().int().min(0).prefault(0),
+    maxReplicas: z.number().int().min(1).prefault(100),
+    lagThreshold: z.number().int().min(1).prefault(10),
+    activationLagThreshold: z.number().int().min(0).prefault(0),
+    /** Seconds, as in KEDA. */
+    pollingInterval: z.number().int().min(1).prefault(30),
+    /** Seconds, as in KEDA. */
+    cooldownPeriod: z.number().int().min(0).prefault(300)
+  }).prefault({}),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).prefault({}),
+  /** A record whose handler runs longer goes to the dead-letter topic. */
+  timeoutMs: z.number().int().min(1).prefault(10_000)
+})
+
+export type FunctionFile = z.infer<typeof functionFileSchema>
+export type OutputSpec = FunctionFile['outputs'][string]
