@@ -1,0 +1,165 @@
+import { Admin, Consumer, Producer, type MessagesStream, type Message } from '@platformatic/kafka'
+
+/** A record as Tidewatch code sees it, whatever cluster it came from. */
+export interface KafkaRecord {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, string>
+}
+
+export interface OutgoingRecord {
+  topic: string
+  key?: string | Buffer | null
+  value: string | Buffer
+  headers?: Record<string, string>
+}
+
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
+
+function toRecord (m: RawMessage): KafkaRecord {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of m.headers) headers[k.toString()] = v.toString()
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: Number(m.offset),
+    timestamp: Number(m.timestamp),
+    key: m.key !== undefined && m.key !== null && m.key.length > 0 ? m.key : null,
+    value: m.value ?? null,
+    headers
+  }
+}
+
+/**
+ * A consumer-group membership that hands out records in batches and commits explicitly.
+ * Batches are whatever the client has already fetched (up to `maxRecords`), so a busy topic
+ * gives big batches and a quiet one small, prompt ones.
+ */
+export class GroupSubscription {
+  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
+  readonly #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>
+  #error: Error | null = null
+  #ended = false
+
+  constructor (consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>) {
+    this.#consumer = consumer
+    this.#stream = stream
+    stream.on('error', err => { this.#error = err })
+    stream.on('end', () => { this.#ended = true })
+    stream.on('close', () => { this.#ended = true })
+  }
+
+  /** Resolves with the next records (at least one), or an empty batch after `maxWaitMs` of silence. */
+  async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
+    const batch: KafkaRecord[] = []
+    const drain = (): void => {
+      while (batch.length < maxRecords) {
+        const m = this.#stream.read() as RawMessage | null
+        if (m === null) break
+        batch.push(toRecord(m))
+      }
+    }
+    drain()
+    if (batch.length === 0 && !this.#ended && this.#error === null) {
+      await new Promise<void>(resolve => {
+        const done = (): void => { clearTimeout(timer); this.#stream.off('readable', done); this.#stream.off('close', done); resolve() }
+        const timer = setTimeout(done, maxWaitMs)
+        this.#stream.once('readable', done)
+        this.#stream.once('close', done)
+      })
+      drain()
+    }
+    if (this.#error !== null) throw this.#error
+    return batch
+  }
+
+  get ended (): boolean { return this.#ended }
+
+  /** Commits, per partition, the offset after the last record processed. */
+  async commit (offsets: { topic: string, partition: number, offset: number }[]): Promise<void> {
+    if (offsets.length === 0) return
+    await this.#consumer.commit({ offsets: offsets.map(o => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) })
+  }
+
+  async close (): Promise<void> {
+    await this.#stream.close().catch(() => {})
+    await new Promise<void>(resolve => this.#consumer.close(true, () => resolve()))
+  }
+}
+
+/**
+ * The one way Tidewatch code talks to Kafka — the embedded broker or a real cluster alike —
+ * over @platformatic/kafka. Kept small on purpose so the client library stays replaceable.
+ */
+export class KafkaClient {
+  readonly #bootstrap: string[]
+  readonly #clientId: string
+  #producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null
+  #admin: Admin | null = null
+
+  constructor (opts: { bootstrap: string[], clientId: string }) {
+    this.#bootstrap = opts.bootstrap
+    this.#clientId = opts.clientId
+  }
+
+  async produce (records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    this.#producer ??= new Producer({ clientId: this.#clientId, bootstrapBrokers: this.#bootstrap, idempotent: true, autocreateTopics: true })
+    const buf = (v: string | Buffer): Buffer => typeof v === 'string' ? Buffer.from(v) : v
+    await this.#producer.send({
+      messages: records.map(r => ({
+        topic: r.topic,
+        key: r.key === undefined || r.key === null ? undefined : buf(r.key),
+        value: buf(r.value),
+        headers: r.headers === undefined ? undefined : new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
+      }))
+    })
+  }
+
+  /** Joins `groupId` for `topics`. A group with no committed offsets starts at `startFrom`. */
+  async subscribe (opts: { groupId: string, topics: string[], startFrom: 'earliest' | 'latest', sessionTimeoutMs?: number }): Promise<GroupSubscription> {
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: this.#clientId,
+      groupId: opts.groupId,
+      bootstrapBrokers: this.#bootstrap,
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTime: 500
+    })
+    const stream = await consumer.consume({ topics: opts.topics, mode: 'committed', fallbackMode: opts.startFrom, autocommit: false })
+    return new GroupSubscription(consumer, stream)
+  }
+
+  #adminClient (): Admin {
+    this.#admin ??= new Admin({ clientId: `${this.#clientId}-admin`, bootstrapBrokers: this.#bootstrap })
+    return this.#admin
+  }
+
+  /** Log end offset of every partition of `topic`. */
+  async endOffsets (topic: string): Promise<number[]> {
+    const admin = this.#adminClient()
+    const meta = await admin.metadata({ topics: [topic] })
+    const count = meta.topics.get(topic)!.partitionsCount
+    const res = await admin.listOffsets({ topics: [{ name: topic, partitions: [...Array(count).keys()].map(p => ({ partitionIndex: p, timestamp: -1n })) }] })
+    const out = new Array<number>(count).fill(0)
+    for (const p of res[0].partitions) out[p.partitionIndex] = Number(p.offset)
+    return out
+  }
+
+  /** Committed offset per partition of `topic` for `groupId` (-1 where none). */
+  async committedOffsets (groupId: string, topic: string): Promise<Map<number, number>> {
+    const [group] = await this.#adminClient().listConsumerGroupOffsets({ groups: [groupId] })
+    const out = new Map<number, number>()
+    for (const p of group?.topics.find(t => t.name === topic)?.partitions ?? []) out.set(p.partitionIndex, Number(p.committedOffset))
+    return out
+  }
+
+  async close (): Promise<void> {
+    await this.#producer?.close().catch(() => {})
+    await this.#admin?.close().catch(() => {})
+  }
+}
