@@ -19,7 +19,8 @@ export class ConfigError extends Error {
 }
 
 export type OutputConfig =
-  | { name: string, type: 'alertmanager' | 'webhook', url: Secret, headers: Record<string, Secret>, retry: RetryConfig }
+  | { name: string, type: 'alertmanager', url: Secret, headers: Record<string, Secret>, retry: RetryConfig }
+  | { name: string, type: 'webhook', url: Secret, headers: Record<string, Secret>, retry: RetryConfig }
   | { name: string, type: 'slack', url: Secret, retry: RetryConfig }
   | { name: string, type: 'kafka', topic: string, retry: RetryConfig }
   | { name: string, type: 'log' }
@@ -122,8 +123,8 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
     const secretHeaders = (h: Record<string, string> | undefined): Record<string, Secret> =>
       Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, new Secret(v)]))
     switch (o.type) {
-      case 'alertmanager':
-      case 'webhook': outputs.set(name, { name, type: o.type, url: secretUrl(o.url), headers: secretHeaders(o.headers), retry: o.retry }); break
+      case 'alertmanager': outputs.set(name, { name, type: 'alertmanager', url: secretUrl(o.url), headers: secretHeaders(o.headers), retry: o.retry }); break
+      case 'webhook': outputs.set(name, { name, type: 'webhook', url: secretUrl(o.url), headers: secretHeaders(o.headers), retry: o.retry }); break
       case 'slack': outputs.set(name, { name, type: 'slack', url: secretUrl(o.url), retry: o.retry }); break
       case 'kafka': outputs.set(name, { name, type: 'kafka', topic: o.topic, retry: o.retry }); break
       case 'log': outputs.set(name, { name, type: 'log' }); break

@@ -1,0 +1,27 @@
+import type { OutputConfig } from '../config/load.js'
+import type { KafkaClient } from '../../kafka/client.js'
+import type { Output } from './output.js'
+import { alertmanagerOutput, slackOutput, webhookOutput } from './http-outputs.js'
+
+export { DeliveryError, type Output } from './output.js'
+
+/** Builds the runtime output for each configured one. */
+export function createOutput (c: OutputConfig, deps: { kafka: KafkaClient, write: (line: string) => void }): Output {
+  switch (c.type) {
+    case 'alertmanager': return alertmanagerOutput(c)
+    case 'webhook': return webhookOutput(c)
+    case 'slack': return slackOutput(c)
+    case 'kafka': return {
+      name: c.name,
+      type: 'kafka',
+      deliver: async payloads => {
+        await deps.kafka.produce(payloads.map(p => ({ topic: c.topic, value: typeof p === 'string' ? p : JSON.stringify(p) })))
+      }
+    }
+    case 'log': return {
+      name: c.name,
+      type: 'log',
+      deliver: async payloads => { for (const p of payloads) deps.write(JSON.stringify({ output: c.name, payload: p }) + '\n') }
+    }
+  }
+}
