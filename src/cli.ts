@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { runBrokerCommand } from './cli/broker-command.js'
 import { runTestCommand } from './cli/test-command.js'
+import { runRunCommand } from './cli/run-command.js'
+import { runReplicaCommand } from './cli/replica-command.js'
 import { ConfigError } from './functions/config/load.js'
 import { HandlerLoadError } from './functions/loader.js'
 import { CliError } from './cli/args.js'
@@ -9,6 +11,7 @@ const USAGE = `Usage: tidewatch <command> [options]
 
 Commands:
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
+  run        Run a function against the embedded broker or a Kafka cluster
   test       Run a function's handler on log lines from a file, printing what it would send
 
 Run 'tidewatch <command> --help' for a command's options.`
@@ -18,6 +21,8 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'broker': return await runBrokerCommand(rest)
     case 'test': return await runTestCommand(rest)
+    case 'run': return await runRunCommand(rest)
+    case 'replica': return await runReplicaCommand(rest)
     case undefined:
     case '-h':
     case '--help':

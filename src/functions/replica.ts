@@ -45,6 +45,7 @@ export class Replica {
     this.#handler = await loadHandler(this.#config)
     for (const c of this.#config.outputs.values()) this.#outputs.set(c.name, createOutput(c, { kafka: this.#kafka, write: this.#write }))
     const { topic, consumerGroup, startFrom } = this.#config.input
+    await this.#kafka.waitForTopics([topic], missing => this.#log.warn({ topics: missing }, 'waiting for the input topic to exist (auto-creation is off on this cluster?)'))
     this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [topic], startFrom })
     this.#log.info({ function: this.#config.name, topic, group: consumerGroup }, 'replica started')
   }

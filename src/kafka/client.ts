@@ -120,6 +120,27 @@ export class KafkaClient {
     })
   }
 
+  /**
+   * Resolves once every topic exists, asking the cluster to create missing ones (the embedded
+   * broker does; a cluster with auto-creation off is waited on, reported every `reportEveryMs`).
+   */
+  async waitForTopics (topics: string[], onWait: (missing: string[]) => void, signal?: AbortSignal, reportEveryMs = 10_000): Promise<void> {
+    let lastReport = 0
+    while (signal?.aborted !== true) {
+      const missing: string[] = []
+      for (const t of topics) {
+        try {
+          await this.#adminClient().metadata({ topics: [t], autocreateTopics: true, forceUpdate: true })
+        } catch {
+          missing.push(t)
+        }
+      }
+      if (missing.length === 0) return
+      if (Date.now() - lastReport >= reportEveryMs) { onWait(missing); lastReport = Date.now() }
+      await new Promise(resolve => setTimeout(resolve, 1000))
+    }
+  }
+
   /** Joins `groupId` for `topics`. A group with no committed offsets starts at `startFrom`. */
   async subscribe (opts: { groupId: string, topics: string[], startFrom: 'earliest' | 'latest', sessionTimeoutMs?: number }): Promise<GroupSubscription> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
