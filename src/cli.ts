@@ -3,6 +3,7 @@ import { runBrokerCommand } from './cli/broker-command.js'
 import { runTestCommand } from './cli/test-command.js'
 import { runRunCommand } from './cli/run-command.js'
 import { runReplicaCommand } from './cli/replica-command.js'
+import { runImportCommand } from './cli/import-command.js'
 import { ConfigError } from './functions/config/load.js'
 import { HandlerLoadError } from './functions/loader.js'
 import { CliError } from './cli/args.js'
@@ -13,6 +14,7 @@ Commands:
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
   run        Run a function against the embedded broker or a Kafka cluster
   test       Run a function's handler on log lines from a file, printing what it would send
+  import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
 
 Run 'tidewatch <command> --help' for a command's options.`
 
@@ -23,6 +25,7 @@ async function main (argv: string[]): Promise<number> {
     case 'test': return await runTestCommand(rest)
     case 'run': return await runRunCommand(rest)
     case 'replica': return await runReplicaCommand(rest)
+    case 'import': return runImportCommand(rest)
     case undefined:
     case '-h':
     case '--help':

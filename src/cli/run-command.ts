@@ -41,6 +41,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   const replicas = parseIntOption('--replicas', v.replicas, { min: 1, max: 1000 }) ?? 1
   // Fail here, once, with a clear message, rather than in every replica.
   const config = loadFunctionConfig(file)
+  for (const note of config.notCarried) console.error(`tidewatch: note: ${note}`)
   await loadHandler(config)
   const logger = createLogger(`run:${config.name}`)
   let broker: RunningBroker | null = null

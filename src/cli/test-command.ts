@@ -29,6 +29,7 @@ export async function runTestCommand (argv: string[]): Promise<number> {
   const [file, ...extra] = parsed.positionals
   if (file === undefined || extra.length > 0) throw new CliError(`expected one Function file\n\n${TEST_USAGE}`)
   const config = loadFunctionConfig(file)
+  for (const note of config.notCarried) console.error(`tidewatch: note: ${note}`)
   const input = parsed.values.input !== undefined ? fs.createReadStream(parsed.values.input) : process.stdin
   input.on('error', (err: Error) => { console.error(`tidewatch: --input: ${err.message}`); process.exit(2) })
   const summary = await runLocalTest(config, input, process.stdout)

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml'
 import type { z } from 'zod'
 import { functionFileSchema, type FunctionFile } from './schema.js'
 import { Secret, secretUrl } from './secret.js'
+import { importOpenFunction, isOpenFunction } from './openfunction.js'
 
 /** One problem in a config file, located and explained. */
 export interface ConfigProblem { file: string, line: number, column: number, field: string, message: string }
@@ -37,6 +38,8 @@ export interface FunctionConfig {
   scale: FunctionFile['scale']
   env: Record<string, string>
   timeoutMs: number
+  /** For an imported OpenFunction file: what was not carried over. */
+  notCarried: string[]
 }
 
 // ${NAME}, or ${NAME:-fallback} as in the shell.
@@ -107,7 +110,15 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
   if (syntax.length > 0) throw new ConfigError(syntax)
   if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with name, input, handler and outputs')])
   const problems: ConfigProblem[] = []
-  const raw = substitute(src.doc.toJS(), [], processEnv, src, problems)
+  let js = src.doc.toJS()
+  let notCarried: string[] = []
+  if (isOpenFunction(js)) {
+    // Problems are then reported at the converted field (the OpenFunction lines differ).
+    const imported = importOpenFunction(js)
+    js = imported.native
+    notCarried = imported.notCarried
+  }
+  const raw = substitute(js, [], processEnv, src, problems)
   const parsed = functionFileSchema.safeParse(raw)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(src.problem(issue.path as (string | number)[], explain(issue)))
@@ -138,7 +149,8 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
     outputs,
     scale: f.scale,
     env: f.env,
-    timeoutMs: f.timeoutMs
+    timeoutMs: f.timeoutMs,
+    notCarried
   }
 }
 
