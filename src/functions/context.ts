@@ -61,3 +61,10 @@ export function createContext (opts: { name: string, record: RecordInfo, env: Re
     })
   }
 }
+
+/** The Function file's prefilter as a byte-level test: every needle must occur in the raw value. */
+export function prefilter (needles: string[]): (value: Buffer | null) => boolean {
+  if (needles.length === 0) return () => true
+  const bufs = needles.map(n => Buffer.from(n))
+  return value => value !== null && bufs.every(b => value.includes(b))
+}

@@ -2,7 +2,7 @@ import readline from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import type { FunctionConfig } from './config/load.js'
 import { loadHandler } from './loader.js'
-import { createContext, Outbox, parseData } from './context.js'
+import { createContext, Outbox, parseData, prefilter } from './context.js'
 import { silentLogger, type Logger } from '../shared/logger.js'
 
 export interface LocalTestSummary { lines: number, sends: number, errors: number }
@@ -30,10 +30,11 @@ export async function runLocalTest (config: FunctionConfig, input: Readable, out
   const outputs = [...config.outputs.keys()]
   const env = { ...process.env, ...config.env }
   const summary: LocalTestSummary = { lines: 0, sends: 0, errors: 0 }
+  const wanted = prefilter(config.input.prefilter)
   const rl = readline.createInterface({ input, crlfDelay: Infinity })
   for await (const line of rl) {
     const n = ++summary.lines
-    if (line.trim() === '') continue
+    if (line.trim() === '' || !wanted(Buffer.from(line))) continue
     const outbox = new Outbox(outputs)
     const record = { topic: config.input.topic, partition: 0, offset: n - 1, timestamp: Date.now(), key: null, headers: {} }
     const ctx = createContext({ name: config.name, record, env, log: logger.child({ line: n }), outbox })

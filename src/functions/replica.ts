@@ -2,7 +2,7 @@ import type { Logger } from '../shared/logger.js'
 import type { FunctionConfig, RetryConfig } from './config/load.js'
 import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.js'
 import { loadHandler, type LoadedHandler } from './loader.js'
-import { createContext, Outbox, parseData } from './context.js'
+import { createContext, Outbox, parseData, prefilter } from './context.js'
 import { withTimeout } from './local-test.js'
 import { createOutput, DeliveryError, type Output } from './outputs/index.js'
 
@@ -83,7 +83,9 @@ export class Replica {
     const env = { ...process.env, ...this.#config.env }
     const outbox = new Outbox(names)
     const dead: OutgoingRecord[] = []
+    const wanted = prefilter(this.#config.input.prefilter)
     for (const r of records) {
+      if (!wanted(r.value)) continue
       // Sends are kept only if the handler succeeds, so a failed record sends nothing.
       const local = new Outbox(names)
       const record = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, headers: r.headers }

@@ -37,3 +37,21 @@ test('the Kafka interface produces, consumes in batches, commits, and reports en
     await broker.close()
   }
 })
+
+test('a backlog far larger than one fetch is consumed completely (regression: the stream stalled after its first fetch)', async () => {
+  const broker = await startTempBroker()
+  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'backlog-test' })
+  try {
+    const value = 'x'.repeat(400)
+    for (let i = 0; i < 40_000; i += 5000) await client.produce(Array.from({ length: 5000 }, () => ({ topic: 'backlog', value })))
+    const sub = await client.subscribe({ groupId: 'g', topics: ['backlog'], startFrom: 'earliest' })
+    let n = 0
+    const deadline = Date.now() + 60_000
+    while (n < 40_000 && Date.now() < deadline) n += (await sub.nextBatch(1000, 500)).length
+    assert.equal(n, 40_000)
+    await sub.close()
+  } finally {
+    await client.close()
+    await broker.close()
+  }
+})

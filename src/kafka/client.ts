@@ -38,42 +38,57 @@ function toRecord (m: RawMessage): KafkaRecord {
  * A consumer-group membership that hands out records in batches and commits explicitly.
  * Batches are whatever the client has already fetched (up to `maxRecords`), so a busy topic
  * gives big batches and a quiet one small, prompt ones.
+ *
+ * The stream runs in flowing mode into a bounded queue, paused above QUEUE_HIGH and resumed
+ * below QUEUE_LOW: @platformatic/kafka keeps fetching only while the stream flows (draining a
+ * paused stream with read() stalled it after its first fetch).
  */
+const QUEUE_HIGH = 5000
+const QUEUE_LOW = 1000
+
 export class GroupSubscription {
   readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
   readonly #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>
+  readonly #queue: RawMessage[] = []
+  #head = 0
+  #waiter: (() => void) | null = null
   #error: Error | null = null
   #ended = false
 
   constructor (consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>) {
     this.#consumer = consumer
     this.#stream = stream
-    stream.on('error', err => { this.#error = err })
-    stream.on('end', () => { this.#ended = true })
-    stream.on('close', () => { this.#ended = true })
+    const wake = (): void => { const w = this.#waiter; this.#waiter = null; w?.() }
+    stream.on('data', (m: RawMessage) => {
+      this.#queue.push(m)
+      if (this.#queue.length - this.#head >= QUEUE_HIGH) stream.pause()
+      wake()
+    })
+    stream.on('error', err => { this.#error = err; wake() })
+    stream.on('end', () => { this.#ended = true; wake() })
+    stream.on('close', () => { this.#ended = true; wake() })
   }
+
+  get #queued (): number { return this.#queue.length - this.#head }
 
   /** Resolves with the next records (at least one), or an empty batch after `maxWaitMs` of silence. */
   async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
-    const batch: KafkaRecord[] = []
-    const drain = (): void => {
-      while (batch.length < maxRecords) {
-        const m = this.#stream.read() as RawMessage | null
-        if (m === null) break
-        batch.push(toRecord(m))
-      }
-    }
-    drain()
-    if (batch.length === 0 && !this.#ended && this.#error === null) {
+    if (this.#queued === 0 && !this.#ended && this.#error === null) {
       await new Promise<void>(resolve => {
-        const done = (): void => { clearTimeout(timer); this.#stream.off('readable', done); this.#stream.off('close', done); resolve() }
-        const timer = setTimeout(done, maxWaitMs)
-        this.#stream.once('readable', done)
-        this.#stream.once('close', done)
+        const timer = setTimeout(() => { this.#waiter = null; resolve() }, maxWaitMs)
+        this.#waiter = () => { clearTimeout(timer); resolve() }
       })
-      drain()
     }
     if (this.#error !== null) throw this.#error
+    const n = Math.min(maxRecords, this.#queued)
+    const batch = new Array<KafkaRecord>(n)
+    for (let i = 0; i < n; i++) batch[i] = toRecord(this.#queue[this.#head + i])
+    this.#head += n
+    if (this.#head > 10_000 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head)
+      this.#head = 0
+    }
+    if (this.#queued <= QUEUE_LOW && this.#stream.isPaused() && !this.#ended) this.#stream.resume()
     return batch
   }
 

@@ -32,7 +32,7 @@ export interface RetryConfig { attempts: number, initialBackoffMs: number, maxBa
 export interface FunctionConfig {
   file: string
   name: string
-  input: { topic: string, consumerGroup: string, startFrom: 'earliest' | 'latest' }
+  input: { topic: string, consumerGroup: string, startFrom: 'earliest' | 'latest', prefilter: string[] }
   handler: { path: string, export: string }
   outputs: Map<string, OutputConfig>
   scale: FunctionFile['scale']
@@ -144,7 +144,7 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
   return {
     file: path.resolve(file),
     name: f.name,
-    input: { topic: f.input.topic, consumerGroup: f.input.consumerGroup ?? f.name, startFrom: f.input.startFrom },
+    input: { topic: f.input.topic, consumerGroup: f.input.consumerGroup ?? f.name, startFrom: f.input.startFrom, prefilter: f.input.prefilter },
     handler: { path: handlerPath, export: handler.export },
     outputs,
     scale: f.scale,

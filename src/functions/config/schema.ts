@@ -36,7 +36,13 @@ export const functionFileSchema = z.strictObject({
   input: z.strictObject({
     topic: z.string().min(1),
     consumerGroup: z.string().min(1).optional(),
-    startFrom: z.enum(['earliest', 'latest']).prefault('latest')
+    startFrom: z.enum(['earliest', 'latest']).prefault('latest'),
+    /**
+     * Strings a record must all contain (checked on the raw bytes, before any decoding) for the
+     * handler to see it; the others are skipped and committed. Cheap: most log lines never
+     * reach JSON.parse or the handler.
+     */
+    prefilter: z.array(z.string().min(1)).prefault([])
   }),
   handler,
   outputs: z.record(k8sName, output).prefault({}),
