@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
+import { Admin } from '@platformatic/kafka'
 import { waitFor } from './helpers/wait.js'
 import { fullyCommitted, groupOffsets } from './helpers/lag.js'
 
@@ -74,15 +75,26 @@ test('balanced consumers share a 10-partition topic, rebalance when one leaves, 
   const members = [balancedMember(group, topic), balancedMember(group, topic), balancedMember(group, topic)]
   try {
     const first = lines('a', 300).map((l, i) => `k${i}:${l}`)
-    // Start once all three have joined, so each record is consumed by exactly one member.
+    // Produce once the group is stable with all three members, so no rebalance happens while
+    // these records are consumed and each is consumed by exactly one member.
     await waitFor(async () => {
       const offsets = await groupOffsets(broker.bootstrap, group, topic)
       return offsets[0].committed === 1
     }, { what: 'the group to consume the warm-up record', timeoutMs: 60_000 })
+    await waitFor(async () => {
+      const admin = new Admin({ clientId: 'test-describe', bootstrapBrokers: [broker.bootstrap] })
+      try {
+        const g = (await admin.describeGroups({ groups: [group] })).get(group)
+        return g?.state === 'STABLE' && g.members.size === 3
+      } finally {
+        await admin.close()
+      }
+    }, { what: 'a stable group of three members', timeoutMs: 60_000 })
     await produce(topic, first, ['-K:'])
     const seen = (): string[] => members.flatMap(m => m.lines.map(l => l.split(' ')[2]))
     await waitFor(() => seen().filter(v => v.startsWith('a-')).length >= 300, { what: '300 records across three members', timeoutMs: 60_000 })
     const values = seen().filter(v => v.startsWith('a-'))
+    assert.equal(values.length, 300, 'no record consumed twice')
     assert.equal(new Set(values).size, 300)
     const byMember = members.map(m => new Set(m.lines.map(l => l.split(' ')[0])))
     assert.ok(byMember.filter(s => s.size > 0).length >= 2, 'partitions are shared between members')
