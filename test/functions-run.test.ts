@@ -47,3 +47,26 @@ test('kill -9 of a replica mid-stream: it is restarted and every expected alert 
     fs.rmSync(dataDir, { recursive: true, force: true })
   }
 })
+
+test('without --brokers, tidewatch run starts the embedded broker itself and the alert still arrives', async () => {
+  const dataDir = tempDir()
+  const am = await Alertmanager.start()
+  const fnFile = path.join(dataDir, 'function.yaml')
+  fs.writeFileSync(fnFile, fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
+    .replace('startFrom: latest', 'startFrom: earliest')
+    .replace('handler: ./handler.ts', `handler: ${path.join(example, 'handler.ts')}`))
+  const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--port', '0', '--data-dir', path.join(dataDir, 'broker')], { ALERTMANAGER_URL: am.url })
+  try {
+    const line = await waitFor(() => runner.lines.find(l => l.startsWith('tidewatch run: ')), { what: 'tidewatch run to start', timeoutMs: 30_000 })
+    const bootstrap = line.slice(line.lastIndexOf(' ') + 1)
+    const produced = await run('kcat', ['-b', bootstrap, '-P', '-t', 'logs'], { input: the404 + '\n' })
+    assert.equal(produced.code, 0, produced.stderr)
+    const [alert] = await waitFor(async () => { const a = await am.alerts(); return a.length > 0 ? a : null }, { what: 'the alert', timeoutMs: 60_000 })
+    assert.equal(alert.labels.alertname, '404 Request')
+    assert.equal(await runner.stop('SIGINT'), 0, 'Ctrl-C stops replicas and the broker cleanly')
+  } finally {
+    await runner.stop('SIGKILL')
+    await am.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+})
