@@ -26,6 +26,7 @@ export class BrokerCore {
   /** Set by the server once listening, so Metadata can advertise the real port when 0 was asked. */
   port: number
   #appendWaiters = new Set<() => void>()
+  #appendWatchers = new Set<(topic: string) => void>()
 
   constructor (options: ResolvedBrokerOptions, logger: Logger, clock: Clock) {
     this.options = options
@@ -42,7 +43,10 @@ export class BrokerCore {
       flushMessages: options.flushMessages,
       flushMs: options.flushMs
     }, logger.child({ part: 'log' }), clock)
-    this.logs.onAppend = () => this.#wakeFetchers()
+    this.logs.onAppend = topic => {
+      this.#wakeFetchers()
+      for (const w of this.#appendWatchers) w(topic)
+    }
     this.groups = GroupCoordinator.open({
       dataDir: options.dataDir,
       logger: logger.child({ part: 'groups' }),
@@ -66,6 +70,16 @@ export class BrokerCore {
       const timer = setTimeout(done, Math.max(0, timeoutMs))
       this.#appendWaiters.add(done)
     })
+  }
+
+  /**
+   * Calls `listener` with the topic name after every append, until the returned function is
+   * called. The autoscaler uses it to start a replica the moment a record arrives, instead of
+   * waiting for its next lag poll.
+   */
+  watchAppends (listener: (topic: string) => void): () => void {
+    this.#appendWatchers.add(listener)
+    return () => { this.#appendWatchers.delete(listener) }
   }
 
   #wakeFetchers (): void {

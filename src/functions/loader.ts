@@ -42,7 +42,11 @@ export async function loadHandler (config: FunctionConfig): Promise<LoadedHandle
       : ''
     throw new HandlerLoadError(`${file}: cannot load the handler module: ${message}${hint}`, { cause: err })
   }
-  const exported = mod[exportName]
+  let exported = mod[exportName]
+  // A .ts file outside an ESM package is compiled as CommonJS, and its default export then
+  // arrives wrapped once more: { default: { default: handler } }.
+  const inner = (exported as Record<string, unknown> | null | undefined)?.default
+  if (exportName === 'default' && exported !== null && typeof exported === 'object' && inner !== undefined && inner !== null) exported = inner
   let loaded: LoadedHandler
   if (typeof exported === 'function') {
     loaded = { handle: exported as Handler, outputs: outputsInSource(file) }

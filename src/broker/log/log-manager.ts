@@ -36,7 +36,7 @@ export class LogManager {
   readonly #topics = new Map<string, Topic>()
   readonly #byId = new Map<string, Topic>()
   /** Called after every successful append to any partition. */
-  onAppend: (() => void) | null = null
+  onAppend: ((topic: string) => void) | null = null
 
   private constructor (root: string, defaults: LogConfig, logger: Logger, clock: Clock) {
     this.#root = root
@@ -68,7 +68,7 @@ export class LogManager {
     const partitions: PartitionLog[] = []
     for (let p = 0; p < meta.partitions; p++) {
       const log = PartitionLog.open(path.join(this.#root, meta.name, String(p)), config, this.#log.child({ topic: meta.name, partition: p }), this.#clock)
-      log.onAppend = () => this.onAppend?.()
+      log.onAppend = () => this.onAppend?.(meta.name)
       partitions.push(log)
     }
     const topic: Topic = { name: meta.name, topicId: meta.topicId, partitions, configs: meta.configs }

@@ -34,7 +34,7 @@ test('a valid Function file becomes typed config with defaults; secrets never pr
   assert.equal(c.input.startFrom, 'latest')
   assert.equal(c.handler.path, path.join(dir, 'handler.ts'))
   assert.equal(c.handler.export, 'default')
-  assert.deepEqual(c.scale, { minReplicas: 0, maxReplicas: 100, lagThreshold: 10, activationLagThreshold: 0, pollingInterval: 30, cooldownPeriod: 300 })
+  assert.deepEqual(c.scale, { minReplicas: 0, maxReplicas: 100, lagThreshold: 10, activationLagThreshold: 0, pollingInterval: 30, cooldownPeriod: 300, scaleDownStabilization: 300, allowIdleConsumers: false, limitToPartitionsWithLag: false })
   assert.deepEqual(c.env, { LEVEL: '3' })
   const slack = c.outputs.get('slack')!
   assert.equal(slack.type === 'slack' && slack.url.reveal(), 'https://hooks.slack.com/services/T000/B000/XXXXSECRET')
@@ -70,6 +70,11 @@ test('errors name the file, line, field and the fix — all of them at once', ()
 
 test('missing required fields, YAML syntax errors and a missing handler file are reported with places', () => {
   assert.match(problems('name: x\n').join('\n'), /input: required; add input/)
+  // A value of the wrong type is not "missing".
+  const wrongType = problems('name: x\ninput: { topic: 5 }\nhandler: ./h.ts\n').join('\n')
+  assert.match(wrongType, /input\.topic: .*expected string/i)
+  assert.doesNotMatch(wrongType, /input\.topic: required/)
+  assert.match(problems('name: x\ninput: { topic: t }\nhandler: ./h.ts\nscale: { minReplicas: 5, maxReplicas: 2 }\n').join('\n'), /scale\.minReplicas: must not exceed maxReplicas \(2\)/)
   assert.match(problems('name: x\ninput: [\n').join('\n'), /function\.yaml:\d+:\d+: YAML: /)
   assert.match(problems('name: x\ninput: { topic: t }\nhandler: ./nope.ts\n').join('\n'), /:3:\d+: handler: no such file: .*nope\.ts; the path is relative to the Function file/)
 })

@@ -119,7 +119,7 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
     notCarried = imported.notCarried
   }
   const raw = substitute(js, [], processEnv, src, problems)
-  const parsed = functionFileSchema.safeParse(raw)
+  const parsed = functionFileSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(src.problem(issue.path as (string | number)[], explain(issue)))
   }

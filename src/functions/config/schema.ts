@@ -53,9 +53,21 @@ export const functionFileSchema = z.strictObject({
     activationLagThreshold: z.number().int().min(0).prefault(0),
     /** Seconds, as in KEDA. */
     pollingInterval: z.number().int().min(1).prefault(30),
-    /** Seconds, as in KEDA. */
-    cooldownPeriod: z.number().int().min(0).prefault(300)
-  }).prefault({}),
+    /** Seconds, as in KEDA: how long without lag before scaling from 1 to 0. */
+    cooldownPeriod: z.number().int().min(0).prefault(300),
+    /**
+     * Seconds a lower replica count must be recommended before replicas are removed (the HPA's
+     * scale-down stabilisation window; KEDA: advanced.horizontalPodAutoscalerConfig.behavior).
+     */
+    scaleDownStabilization: z.number().int().min(0).max(3600).prefault(300),
+    /** Allow more replicas than partitions (the extra ones sit idle), as KEDA's allowIdleConsumers. */
+    allowIdleConsumers: z.boolean().prefault(false),
+    /** Cap replicas at the number of partitions that have lag, as KEDA's limitToPartitionsWithLag. */
+    limitToPartitionsWithLag: z.boolean().prefault(false)
+  }).prefault({}).superRefine((s, ctx) => {
+    if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `must not exceed maxReplicas (${s.maxReplicas})` })
+    if (s.allowIdleConsumers && s.limitToPartitionsWithLag) ctx.addIssue({ code: 'custom', path: ['limitToPartitionsWithLag'], message: 'cannot be combined with allowIdleConsumers (KEDA rejects the pair)' })
+  }),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).prefault({}),
   /** A record whose handler runs longer goes to the dead-letter topic. */
   timeoutMs: z.number().int().min(1).prefault(10_000)
