@@ -42,10 +42,26 @@ export class Replica {
 
   /** Loads the handler (failing fast on a bad one) and joins the consumer group. */
   async start (): Promise<void> {
+    await this.prepare()
+    await this.join()
+  }
+
+  /** Everything before joining: a parked replica has done this and can join in milliseconds. */
+  async prepare (): Promise<void> {
+    if (this.#handler !== null) return
     this.#handler = await loadHandler(this.#config)
     for (const c of this.#config.outputs.values()) this.#outputs.set(c.name, createOutput(c, { kafka: this.#kafka, write: this.#write }))
+  }
+
+  async join (): Promise<void> {
     const { topic, consumerGroup, startFrom } = this.#config.input
     await this.#kafka.waitForTopics([topic], missing => this.#log.warn({ topics: missing }, 'waiting for the input topic to exist (auto-creation is off on this cluster?)'))
+    if (startFrom === 'latest') {
+      // Give a new group a committed position before joining, so that once this replica is
+      // scaled to zero and back, records produced in between are not skipped. Fails harmlessly
+      // when other members are in the group (they already hold a position).
+      await this.#kafka.pinUncommittedToEnd(consumerGroup, topic).catch(() => 0)
+    }
     this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [topic], startFrom })
     this.#log.info({ function: this.#config.name, topic, group: consumerGroup }, 'replica started')
   }

@@ -1,6 +1,9 @@
 import { Admin, Consumer, Producer, type MessagesStream, type Message } from '@platformatic/kafka'
 
 /** A record as Tidewatch code sees it, whatever cluster it came from. */
+/** Offsets of one partition as seen by one consumer group. */
+export interface PartitionOffsets { partition: number, endOffset: number, logStartOffset: number, committed: number }
+
 export interface KafkaRecord {
   topic: string
   partition: number
@@ -184,6 +187,51 @@ export class KafkaClient {
     const out = new Array<number>(count).fill(0)
     for (const p of res[0].partitions) out[p.partitionIndex] = Number(p.offset)
     return out
+  }
+
+  /** End and start offset of every partition of `topic`; null when the topic does not exist. */
+  async topicOffsets (topic: string): Promise<Omit<PartitionOffsets, 'committed'>[] | null> {
+    const admin = this.#adminClient()
+    let count: number
+    try {
+      const meta = await admin.metadata({ topics: [topic], forceUpdate: true })
+      count = meta.topics.get(topic)?.partitionsCount ?? 0
+    } catch {
+      return null
+    }
+    if (count === 0) return null
+    const partitions = [...Array(count).keys()]
+    const list = async (timestamp: bigint): Promise<number[]> => {
+      const res = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map(p => ({ partitionIndex: p, timestamp })) }] })
+      const out = new Array<number>(count).fill(0)
+      for (const p of res[0].partitions) out[p.partitionIndex] = Number(p.offset)
+      return out
+    }
+    const [ends, starts] = await Promise.all([list(-1n), list(-2n)])
+    return partitions.map(p => ({ partition: p, endOffset: ends[p], logStartOffset: starts[p] }))
+  }
+
+  /** Offsets of `topic` with `groupId`'s commits (-1 where none) — what lag is computed from. */
+  async groupOffsets (groupId: string, topic: string): Promise<PartitionOffsets[] | null> {
+    const [offsets, committed] = await Promise.all([this.topicOffsets(topic), this.committedOffsets(groupId, topic)])
+    return offsets?.map(p => ({ ...p, committed: committed.get(p.partition) ?? -1 })) ?? null
+  }
+
+  /**
+   * Commits the current end offset for every partition the group has never committed, so that
+   * "start from latest" means from when the function was deployed, not from whenever a replica
+   * happens to start — a function scaled to zero must still see the record that wakes it up.
+   * Only possible while the group has no members; returns how many partitions were pinned.
+   */
+  async pinUncommittedToEnd (groupId: string, topic: string): Promise<number> {
+    const offsets = await this.groupOffsets(groupId, topic)
+    const missing = (offsets ?? []).filter(p => p.committed < 0)
+    if (missing.length === 0) return 0
+    await this.#adminClient().alterConsumerGroupOffsets({
+      groupId,
+      topics: [{ name: topic, partitionOffsets: missing.map(p => ({ partition: p.partition, offset: BigInt(p.endOffset) })) }]
+    })
+    return missing.length
   }
 
   /** Committed offset per partition of `topic` for `groupId` (-1 where none). */

@@ -1,0 +1,203 @@
+import type { ChildProcess } from 'node:child_process'
+import type { FunctionConfig } from '../functions/config/load.js'
+import type { Logger } from '../shared/logger.js'
+import type { EventLog, ScalingEvent } from './events.js'
+import type { OffsetsSource } from './offsets-source.js'
+import { decideReplicas, INITIAL_SCALE_STATE, partitionLag, type ScaleState } from './policy.js'
+import { ReplicaSet } from './replica-set.js'
+
+/** What `GET /api/v1/functions` and `tidewatch status` show for one function. */
+export interface FunctionStatus {
+  name: string
+  topic: string
+  consumerGroup: string
+  mode: 'autoscale' | 'fixed'
+  replicas: { current: number, ready: number, desired: number, min: number, max: number }
+  lag: { total: number, partitions: { partition: number, lag: number, endOffset: number, committed: number }[] }
+  recordsPerSecond: number
+  handlerErrors: number
+  deadLetters: number
+  lastEvent: ScalingEvent | null
+  observedAt: string | null
+  /** Why offsets could not be read, while they cannot. */
+  error: string | null
+}
+
+export interface FunctionControllerOptions {
+  config: FunctionConfig
+  source: OffsetsSource
+  /** Starts one replica process of this function (parked: loaded, waiting to be told to join). */
+  spawn: (parked: boolean) => ChildProcess
+  /** Keep a parked spare process for fast activation (default: when autoscaling). */
+  spare?: boolean
+  events: EventLog
+  logger: Logger
+  /** A fixed replica count instead of the autoscaler (`tidewatch run --replicas N`). */
+  fixedReplicas?: number
+  /** How often lag is read for status and metrics (decisions follow pollingInterval). */
+  observeEveryMs?: number
+  graceMs?: number
+}
+
+// Window over which records/s is computed from the movement of committed offsets.
+const RATE_WINDOW_MS = 10_000
+
+/**
+ * Runs one function: reads its consumer group's lag, asks the scaling policy how many replicas it
+ * should have — every pollingInterval like KEDA, and at once when a record arrives while it has
+ * none — and makes the ReplicaSet match. Every change is an event with the policy's reason.
+ */
+export class FunctionController {
+  readonly name: string
+  readonly replicas: ReplicaSet
+  readonly #o: FunctionControllerOptions
+  #state: ScaleState = INITIAL_SCALE_STATE
+  #status: FunctionStatus
+  #samples: { at: number, committed: number }[] = []
+  #timers: NodeJS.Timeout[] = []
+  #unwatch: (() => void) | null = null
+  #deciding: Promise<void> | null = null
+  #again = false
+  #stopped = false
+  readonly #abort = new AbortController()
+
+  constructor (o: FunctionControllerOptions) {
+    this.#o = o
+    this.name = o.config.name
+    this.replicas = new ReplicaSet({
+      name: o.config.name,
+      spawn: o.spawn,
+      spare: o.spare ?? o.fixedReplicas === undefined,
+      events: o.events,
+      logger: o.logger,
+      graceMs: o.graceMs,
+      onChange: () => this.#refreshReplicas()
+    })
+    const { scale, input } = o.config
+    this.#status = {
+      name: o.config.name,
+      topic: input.topic,
+      consumerGroup: input.consumerGroup,
+      mode: o.fixedReplicas === undefined ? 'autoscale' : 'fixed',
+      replicas: { current: 0, ready: 0, desired: 0, min: o.fixedReplicas ?? scale.minReplicas, max: o.fixedReplicas ?? scale.maxReplicas },
+      lag: { total: 0, partitions: [] },
+      recordsPerSecond: 0,
+      handlerErrors: 0,
+      deadLetters: 0,
+      lastEvent: null,
+      observedAt: null,
+      error: null
+    }
+  }
+
+  status (): FunctionStatus {
+    this.#refreshReplicas()
+    return { ...this.#status, handlerErrors: this.replicas.totals().handlerErrors, lastEvent: this.#o.events.last(this.name) }
+  }
+
+  /**
+   * Makes sure the input topic exists and that a group starting from `latest` has a committed
+   * position, so records that arrive while the function has no replicas wait for it instead of
+   * being skipped by the replica that they wake up. Then starts deciding.
+   */
+  async start (): Promise<void> {
+    const { topic, consumerGroup, startFrom } = this.#o.config.input
+    await this.#o.source.ensureTopic(topic, missing => this.#o.logger.warn({ function: this.name, topics: missing }, 'waiting for the input topic to exist (auto-creation is off on this cluster?)'), this.#abort.signal)
+    if (startFrom === 'latest') {
+      try {
+        const pinned = await this.#o.source.pinUncommittedToEnd(consumerGroup, topic)
+        if (pinned > 0) this.#o.logger.info({ function: this.name, group: consumerGroup, partitions: pinned }, 'group starts from the current end of the topic')
+      } catch (err) {
+        // The group has members (replicas from another supervisor?): they own its position.
+        this.#o.logger.warn({ function: this.name, err: (err as Error).message }, 'could not record the start position; the group keeps its own')
+      }
+    }
+    if (this.#stopped) return
+    this.replicas.keepSpare()
+    if (this.#o.fixedReplicas !== undefined) {
+      this.#apply(this.#o.fixedReplicas, `fixed at ${this.#o.fixedReplicas} (--replicas)`)
+    } else {
+      this.#unwatch = this.#o.source.watch(topic, () => { if (this.replicas.wanted === 0) this.#decideSoon() })
+      const poll = (): void => {
+        this.#decideSoon()
+        this.#timers[0] = setTimeout(poll, this.#o.config.scale.pollingInterval * 1000)
+      }
+      poll()
+    }
+    const observe = (): void => {
+      this.#observe().catch(() => {}).finally(() => {
+        if (!this.#stopped) this.#timers[1] = setTimeout(observe, this.#o.observeEveryMs ?? 1000)
+      })
+    }
+    observe()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    this.#abort.abort()
+    for (const t of this.#timers) clearTimeout(t)
+    this.#unwatch?.()
+    await this.#deciding
+    await this.replicas.stopAll()
+  }
+
+  /** Runs a decision now, or right after the one in progress. */
+  #decideSoon (): void {
+    if (this.#stopped) return
+    if (this.#deciding !== null) { this.#again = true; return }
+    this.#deciding = this.#decide().finally(() => {
+      this.#deciding = null
+      if (this.#again) { this.#again = false; this.#decideSoon() }
+    })
+  }
+
+  async #decide (): Promise<void> {
+    const lags = await this.#observe()
+    if (lags === null || this.#stopped) return
+    const current = this.replicas.wanted
+    const d = decideReplicas({ now: Date.now(), current, lags, settings: this.#o.config.scale, state: this.#state })
+    this.#state = d.state
+    if (d.desired !== current) this.#apply(d.desired, d.reason)
+  }
+
+  #apply (to: number, reason: string): void {
+    const from = this.replicas.wanted
+    this.replicas.scaleTo(to)
+    this.#o.events.record({ function: this.name, type: 'scale', from, to, reason })
+    this.#o.logger.info({ function: this.name, from, to, reason }, 'scaled')
+    this.#refreshReplicas()
+  }
+
+  /** Reads offsets, updates the status; returns lag per partition, or null if unreadable. */
+  async #observe (): Promise<number[] | null> {
+    const { topic, consumerGroup, startFrom } = this.#o.config.input
+    let offsets
+    try {
+      offsets = await this.#o.source.groupOffsets(consumerGroup, topic)
+      this.#status.deadLetters = await this.#o.source.recordCount(`${this.name}.dlq`)
+    } catch (err) {
+      const message = (err as Error).message
+      if (this.#status.error !== message) {
+        this.#o.events.record({ function: this.name, type: 'error', reason: `cannot read offsets: ${message}; replicas are left as they are` })
+      }
+      this.#status.error = message
+      return null
+    }
+    this.#status.error = null
+    const now = Date.now()
+    const partitions = (offsets ?? []).map(p => ({ partition: p.partition, lag: partitionLag(p, startFrom), endOffset: p.endOffset, committed: p.committed }))
+    this.#status.lag = { total: partitions.reduce((n, p) => n + p.lag, 0), partitions }
+    this.#status.observedAt = new Date(now).toISOString()
+    const committed = partitions.reduce((n, p) => n + Math.max(0, p.committed), 0)
+    this.#samples = [...this.#samples.filter(s => now - s.at <= RATE_WINDOW_MS), { at: now, committed }]
+    const first = this.#samples[0]
+    this.#status.recordsPerSecond = now > first.at ? Math.max(0, (committed - first.committed) * 1000 / (now - first.at)) : 0
+    return partitions.map(p => p.lag)
+  }
+
+  #refreshReplicas (): void {
+    this.#status.replicas.current = this.replicas.running
+    this.#status.replicas.ready = this.replicas.ready
+    this.#status.replicas.desired = this.replicas.wanted
+  }
+}

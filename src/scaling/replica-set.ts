@@ -1,0 +1,182 @@
+import type { ChildProcess } from 'node:child_process'
+import type { Logger } from '../shared/logger.js'
+import type { EventLog } from './events.js'
+
+/** What a replica process reports to its supervisor over the IPC channel. */
+export type ReplicaMessage =
+  | { type: 'parked' }
+  | { type: 'start' }
+  | { type: 'ready' }
+  | { type: 'stats', records: number, handlerErrors: number, deadLetters: number, sends: number }
+
+interface Slot {
+  child: ChildProcess | null
+  /** Asked to stop: its exit is expected, not a crash. */
+  stopping: boolean
+  ready: boolean
+  stats: Omit<Extract<ReplicaMessage, { type: 'stats' }>, 'type'>
+  restartTimer: NodeJS.Timeout | null
+  crashes: number[]
+}
+
+const ZERO = { records: 0, handlerErrors: 0, deadLetters: 0, sends: 0 }
+const CRASH_WINDOW_MS = 60_000
+const CRASH_LOOP = 5
+
+/**
+ * The replica processes of one function, kept at the count the autoscaler asks for. Slots
+ * 1..n are wanted; scaling down stops the highest slots gracefully (SIGTERM: the replica
+ * finishes its batch, commits and leaves the group; SIGKILL only after `graceMs`). A replica
+ * that dies unasked is restarted with backoff, and a crash loop is reported as an event.
+ */
+export class ReplicaSet {
+  readonly #slots = new Map<number, Slot>()
+  readonly #retired = { ...ZERO }
+  #wanted = 0
+  #closed = false
+  #spare: ChildProcess | null = null
+  #spareTimer: NodeJS.Timeout | null = null
+  #spareCrashes: number[] = []
+
+  constructor (private readonly opts: {
+    name: string
+    /** Starts a replica process; a parked one loads everything and waits for a 'start' message. */
+    spawn: (parked: boolean) => ChildProcess
+    /**
+     * Keep one parked process ready, so the next replica (activation from zero above all) joins
+     * in milliseconds instead of paying a Node start and module loading (~1 s of CPU).
+     */
+    spare?: boolean
+    events: EventLog
+    logger: Logger
+    graceMs?: number
+    /** Called when the running or ready count changes. */
+    onChange?: () => void
+  }) {}
+
+  /** Replica processes alive and not on their way out. */
+  get running (): number { return [...this.#slots.values()].filter(s => s.child !== null && !s.stopping).length }
+  /** Replicas that have joined the group and are consuming. */
+  get ready (): number { return [...this.#slots.values()].filter(s => s.ready && !s.stopping).length }
+  get wanted (): number { return this.#wanted }
+
+  /** Counters over every replica this set has run, including exited ones. */
+  totals (): typeof ZERO {
+    const t = { ...this.#retired }
+    for (const s of this.#slots.values()) for (const k of Object.keys(t) as (keyof typeof ZERO)[]) t[k] += s.stats[k]
+    return t
+  }
+
+  scaleTo (n: number): void {
+    if (this.#closed) return
+    this.#wanted = n
+    for (let slot = 1; slot <= n; slot++) {
+      const s = this.#slots.get(slot)
+      // A slot still stopping is started again as soon as its replica has left (see #exited).
+      if (s === undefined) this.#start(slot, [])
+    }
+    for (const [slot, s] of this.#slots) if (slot > n) this.#stop(slot, s)
+    this.opts.onChange?.()
+  }
+
+  async stopAll (): Promise<void> {
+    this.#closed = true
+    this.#wanted = 0
+    if (this.#spareTimer !== null) clearTimeout(this.#spareTimer)
+    const spare = this.#spare
+    this.#spare = null
+    const spareExited = spare === null || spare.exitCode !== null ? Promise.resolve() : new Promise<void>(resolve => spare.once('exit', () => resolve()))
+    spare?.kill('SIGTERM')
+    if (spare !== null) {
+      const kill = setTimeout(() => spare.kill('SIGKILL'), this.opts.graceMs ?? 60_000)
+      spare.once('exit', () => clearTimeout(kill))
+    }
+    const exits = [...this.#slots.entries()].map(([slot, s]) => {
+      const exited = s.child === null ? Promise.resolve() : new Promise<void>(resolve => s.child!.once('exit', () => resolve()))
+      this.#stop(slot, s)
+      return exited
+    })
+    await Promise.all([...exits, spareExited])
+  }
+
+  /** Makes sure a parked spare exists (when enabled). */
+  keepSpare (): void {
+    if (this.opts.spare !== true || this.#closed || this.#spare !== null || this.#spareTimer !== null) return
+    const child = this.opts.spawn(true)
+    this.#spare = child
+    child.on('error', err => this.opts.logger.error({ function: this.opts.name, err: err.message }, 'spare replica process error'))
+    child.once('exit', (code, signal) => {
+      if (this.#spare !== child) return // it became a replica; its slot handles the exit
+      this.#spare = null
+      if (this.#closed) return
+      // A spare that dies is a handler or config that cannot load: back off, as for replicas.
+      const now = Date.now()
+      this.#spareCrashes = [...this.#spareCrashes, now].filter(t => now - t < CRASH_WINDOW_MS)
+      const delay = Math.min(30_000, 250 * 2 ** (this.#spareCrashes.length - 1))
+      this.opts.logger.warn({ function: this.opts.name, code, signal, restartInMs: delay }, 'spare replica exited; starting another')
+      this.#spareTimer = setTimeout(() => { this.#spareTimer = null; this.keepSpare() }, delay)
+    })
+  }
+
+  #start (slot: number, crashes: number[]): void {
+    let child: ChildProcess
+    if (this.#spare !== null && this.#spare.exitCode === null && this.#spare.connected) {
+      child = this.#spare
+      this.#spare = null
+      child.send({ type: 'start' } satisfies ReplicaMessage)
+      setImmediate(() => this.keepSpare())
+    } else {
+      child = this.opts.spawn(false)
+    }
+    const s: Slot = { child, stopping: false, ready: false, stats: { ...ZERO }, restartTimer: null, crashes }
+    this.#slots.set(slot, s)
+    this.opts.logger.info({ function: this.opts.name, slot, pid: child.pid }, 'replica process started')
+    child.on('message', (m: ReplicaMessage) => {
+      if (m?.type === 'ready') { s.ready = true; this.opts.onChange?.() }
+      if (m?.type === 'stats') s.stats = { records: m.records, handlerErrors: m.handlerErrors, deadLetters: m.deadLetters, sends: m.sends }
+    })
+    child.on('error', err => this.opts.logger.error({ function: this.opts.name, slot, err: err.message }, 'replica process error'))
+    child.once('exit', (code, signal) => this.#exited(slot, s, code, signal))
+  }
+
+  #stop (slot: number, s: Slot): void {
+    if (s.restartTimer !== null) { clearTimeout(s.restartTimer); s.restartTimer = null }
+    if (s.child === null) { this.#slots.delete(slot); return }
+    if (s.stopping) return
+    s.stopping = true
+    const child = s.child
+    child.kill('SIGTERM')
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.graceMs ?? 60_000)
+    child.once('exit', () => clearTimeout(kill))
+  }
+
+  #exited (slot: number, s: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    for (const k of Object.keys(this.#retired) as (keyof typeof ZERO)[]) this.#retired[k] += s.stats[k]
+    s.stats = { ...ZERO }
+    s.child = null
+    s.ready = false
+    if (s.stopping || this.#closed || slot > this.#wanted) {
+      this.#slots.delete(slot)
+      if (!this.#closed && slot <= this.#wanted) this.#start(slot, s.crashes)
+      this.opts.onChange?.()
+      return
+    }
+    const now = Date.now()
+    s.crashes = [...s.crashes, now].filter(t => now - t < CRASH_WINDOW_MS)
+    const delay = Math.min(30_000, 250 * 2 ** (s.crashes.length - 1))
+    const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`
+    this.opts.events.record({ function: this.opts.name, type: 'replica-exit', reason: `replica ${slot} ${how}; restarting in ${delay} ms` })
+    if (s.crashes.length >= CRASH_LOOP && s.crashes.length % CRASH_LOOP === 0) {
+      this.opts.events.record({ function: this.opts.name, type: 'crash-loop', reason: `replica ${slot} exited ${s.crashes.length} times in the last minute; last: ${how}. Its log above says why; restarts continue with backoff up to 30 s` })
+      this.opts.logger.error({ function: this.opts.name, slot, crashesLastMinute: s.crashes.length }, 'replica is crash-looping')
+    } else {
+      this.opts.logger.warn({ function: this.opts.name, slot, code, signal, restartInMs: delay }, 'replica exited; restarting')
+    }
+    this.opts.onChange?.()
+    s.restartTimer = setTimeout(() => {
+      s.restartTimer = null
+      if (this.#closed || slot > this.#wanted) { this.#slots.delete(slot); return }
+      this.#start(slot, s.crashes)
+    }, delay)
+  }
+}
