@@ -1,9 +1,4 @@
 #!/usr/bin/env node
-import { runBrokerCommand } from './cli/broker-command.js'
-import { runTestCommand } from './cli/test-command.js'
-import { runRunCommand } from './cli/run-command.js'
-import { runReplicaCommand } from './cli/replica-command.js'
-import { runImportCommand } from './cli/import-command.js'
 import { ConfigError } from './functions/config/load.js'
 import { HandlerLoadError } from './functions/loader.js'
 import { CliError } from './cli/args.js'
@@ -12,8 +7,11 @@ const USAGE = `Usage: tidewatch <command> [options]
 
 Commands:
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
-  run        Run a function against the embedded broker or a Kafka cluster
+  run        Run a function, autoscaled by lag, against the embedded broker or a Kafka cluster
+  status     Show the functions of a running Tidewatch: replicas, lag, records/s, errors
+  events     Show scaling events (tidewatch events --follow)
   test       Run a function's handler on log lines from a file, printing what it would send
+  deploy     Write Kubernetes manifests (Deployment + KEDA ScaledObject) for a function
   import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
 
 Run 'tidewatch <command> --help' for a command's options.`
@@ -21,11 +19,16 @@ Run 'tidewatch <command> --help' for a command's options.`
 async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
-    case 'broker': return await runBrokerCommand(rest)
-    case 'test': return await runTestCommand(rest)
-    case 'run': return await runRunCommand(rest)
-    case 'replica': return await runReplicaCommand(rest)
-    case 'import': return runImportCommand(rest)
+    // Commands are loaded on demand: a replica starting from zero should not pay for the broker
+    // or the HTTP server it never uses.
+    case 'broker': return await (await import('./cli/broker-command.js')).runBrokerCommand(rest)
+    case 'test': return await (await import('./cli/test-command.js')).runTestCommand(rest)
+    case 'run': return await (await import('./cli/run-command.js')).runRunCommand(rest)
+    case 'replica': return await (await import('./cli/replica-command.js')).runReplicaCommand(rest)
+    case 'import': return (await import('./cli/import-command.js')).runImportCommand(rest)
+    case 'status': return await (await import('./cli/status-command.js')).runStatusCommand(rest)
+    case 'events': return await (await import('./cli/events-command.js')).runEventsCommand(rest)
+    case 'deploy': return await (await import('./cli/deploy-command.js')).runDeployCommand(rest)
     case undefined:
     case '-h':
     case '--help':

@@ -22,9 +22,9 @@ test('kill -9 of a replica mid-stream: it is restarted and every expected alert 
   fs.writeFileSync(fnFile, fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
     .replace('startFrom: latest', 'startFrom: earliest')
     .replace('handler: ./handler.ts', `handler: ${path.join(example, 'handler.ts')}`))
-  const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--brokers', broker.bootstrap, '--replicas', '2'], { ALERTMANAGER_URL: am.url })
+  const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--brokers', broker.bootstrap, '--replicas', '2', '--port', '0'], { ALERTMANAGER_URL: am.url })
   try {
-    const pids = (): number[] => runner.lines.filter(l => /^replica \d+ started/.test(l)).map(l => Number(/pid (\d+)/.exec(l)![1]))
+    const pids = (): number[] => runner.stderr.split('\n').filter(l => l.includes('"replica process started"')).map(l => (JSON.parse(l) as { pid: number }).pid)
     await waitFor(() => pids().length === 2, { what: 'two replicas', timeoutMs: 30_000 })
     await waitFor(() => runner.stderr.split('\n').filter(l => l.includes('replica started')).length >= 2, { what: 'both replicas in the group', timeoutMs: 30_000 })
     const paths = Array.from({ length: 300 }, (_, i) => `/gone-${i}`)
@@ -55,10 +55,10 @@ test('without --brokers, tidewatch run starts the embedded broker itself and the
   fs.writeFileSync(fnFile, fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
     .replace('startFrom: latest', 'startFrom: earliest')
     .replace('handler: ./handler.ts', `handler: ${path.join(example, 'handler.ts')}`))
-  const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--port', '0', '--data-dir', path.join(dataDir, 'broker')], { ALERTMANAGER_URL: am.url })
+  const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--broker-port', '0', '--port', '0', '--data-dir', dataDir], { ALERTMANAGER_URL: am.url })
   try {
-    const line = await waitFor(() => runner.lines.find(l => l.startsWith('tidewatch run: ')), { what: 'tidewatch run to start', timeoutMs: 30_000 })
-    const bootstrap = line.slice(line.lastIndexOf(' ') + 1)
+    const line = await waitFor(() => runner.lines.find(l => l.startsWith('  broker  ')), { what: 'tidewatch run to start', timeoutMs: 30_000 })
+    const bootstrap = line.trim().split(/\s+/)[1]
     const produced = await run('kcat', ['-b', bootstrap, '-P', '-t', 'logs'], { input: the404 + '\n' })
     assert.equal(produced.code, 0, produced.stderr)
     const [alert] = await waitFor(async () => { const a = await am.alerts(); return a.length > 0 ? a : null }, { what: 'the alert', timeoutMs: 60_000 })

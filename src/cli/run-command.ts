@@ -1,27 +1,42 @@
 import path from 'node:path'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadFunctionConfig } from '../functions/config/load.js'
 import { loadHandler } from '../functions/loader.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
+import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
+import { EventLog } from '../scaling/events.js'
+import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
+import { Supervisor } from '../scaling/supervisor.js'
+import { ApiConfigError, startApiServer } from '../api/server.js'
 import { CliError, parseIntOption } from './args.js'
 
-export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [--brokers host:port] [--replicas N]
+export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
 
-Runs a function: N replica processes share the function's consumer group, and each one
-commits a batch only after every output accepted it. A replica that crashes is restarted.
+Runs a function. Replicas are processes sharing the function's consumer group; by default the
+autoscaler keeps as many as the lag needs (the file's scale: settings, as KEDA reads them) —
+none while the topic is quiet, and one the moment a record arrives. Each replica commits a
+batch only after every output accepted it; a replica that crashes is restarted.
 
 Options:
-  --brokers LIST   Kafka bootstrap servers (comma-separated). Default: start the embedded
-                   broker in this process (see --port, --data-dir)
-  --replicas N     replica processes (default 1; lag-based autoscaling is coming)
-  --port N         embedded broker port (default 9092)
-  --data-dir DIR   embedded broker data (default .tidewatch/broker)
-  -h, --help       show this help`
+  --brokers LIST      Kafka bootstrap servers (comma-separated). Default: start the embedded
+                      broker in this process (see --broker-port, --data-dir)
+  --replicas N        run exactly N replicas instead of autoscaling
+  --port N            HTTP API port: /api/v1/functions, /api/v1/events, /metrics (default 8080;
+                      0 picks a free port)
+  --host ADDR         HTTP API address (default 127.0.0.1; any other needs a token)
+  --token TOKEN       API token (default $TIDEWATCH_API_TOKEN); required off 127.0.0.1
+  --broker-port N     embedded broker port (default 9092)
+  --partitions N      partitions of topics the embedded broker creates (default 10): the
+                      most replicas that can share the work
+  --no-spare          do not keep a parked replica process ready (by default one waits,
+                      loaded but outside the group, so activation from zero takes
+                      milliseconds instead of a process start of about a second)
+  --data-dir DIR      Tidewatch state: broker data in DIR/broker, scaling events in
+                      DIR/events.jsonl (default .tidewatch, or $TIDEWATCH_DATA_DIR)
+  -h, --help          show this help
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli.js')
+See also: tidewatch status, tidewatch events.`
 
 export async function runRunCommand (argv: string[]): Promise<number> {
   let parsed
@@ -29,7 +44,18 @@ export async function runRunCommand (argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { brokers: { type: 'string' }, replicas: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+      options: {
+        brokers: { type: 'string' },
+        replicas: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        'broker-port': { type: 'string' },
+        partitions: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'no-spare': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
     })
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${RUN_USAGE}`)
@@ -38,66 +64,58 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   if (v.help === true) { console.log(RUN_USAGE); return 0 }
   const [file, ...extra] = parsed.positionals
   if (file === undefined || extra.length > 0) throw new CliError(`expected one Function file\n\n${RUN_USAGE}`)
-  const replicas = parseIntOption('--replicas', v.replicas, { min: 1, max: 1000 }) ?? 1
+  const fixed = parseIntOption('--replicas', v.replicas, { min: 0, max: 1000 })
+  const apiPort = parseIntOption('--port', v.port, { min: 0, max: 65535 }) ?? 8080
+  const brokerPort = parseIntOption('--broker-port', v['broker-port'], { min: 0, max: 65535 })
+  const partitions = parseIntOption('--partitions', v.partitions, { min: 1, max: 10_000 })
+  if (v.brokers !== undefined && (brokerPort !== undefined || partitions !== undefined)) throw new CliError('--broker-port and --partitions configure the embedded broker; they cannot be used with --brokers')
+  const dataDir = path.resolve(v['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch')
   // Fail here, once, with a clear message, rather than in every replica.
   const config = loadFunctionConfig(file)
   for (const note of config.notCarried) console.error(`tidewatch: note: ${note}`)
   await loadHandler(config)
   const logger = createLogger(`run:${config.name}`)
+
   let broker: RunningBroker | null = null
+  let kafka: KafkaClient | null = null
   let bootstrap = v.brokers
   if (bootstrap === undefined) {
-    broker = await startBroker({
-      dataDir: path.resolve(v['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch/broker'),
-      port: parseIntOption('--port', v.port, { min: 0, max: 65535 }),
-      logger: createLogger('broker')
-    })
+    broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: partitions, logger: createLogger('broker') })
     bootstrap = broker.bootstrap
+  } else {
+    kafka = new KafkaClient({ bootstrap: bootstrap.split(','), clientId: `tidewatch-run-${config.name}` })
   }
-  const supervisor = new ReplicaSet(path.resolve(file), bootstrap, logger)
-  for (let i = 1; i <= replicas; i++) supervisor.start(i)
-  console.log(`tidewatch run: ${config.name} with ${replicas} replica${replicas === 1 ? '' : 's'} on ${bootstrap}`)
-  await new Promise<void>(resolve => {
+  const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
+  const source = broker !== null ? new EmbeddedOffsetsSource(broker.core) : new KafkaOffsetsSource(kafka!)
+  const supervisor = new Supervisor({ bootstrap, source, events, logger })
+  supervisor.add(config, { fixedReplicas: fixed, spare: v['no-spare'] === true ? false : undefined })
+  let api
+  try {
+    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: v.token ?? process.env.TIDEWATCH_API_TOKEN ?? null, logger, functions: () => supervisor.functions(), events })
+  } catch (err) {
+    await broker?.close()
+    await kafka?.close()
+    if (err instanceof ApiConfigError) throw new CliError(err.message)
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${apiPort} is in use: pick another with --port (0 picks a free one)`)
+    throw err
+  }
+  const stopped = new Promise<void>(resolve => {
     const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
-  await supervisor.stopAll()
+  // Ready means: the input topic exists and the group's start position is recorded, so every
+  // record produced from now on will be processed.
+  await Promise.race([supervisor.start(), stopped])
+  const how = fixed === undefined ? `autoscaled, ${config.scale.minReplicas}-${config.scale.maxReplicas} replicas` : `${fixed} replica${fixed === 1 ? '' : 's'}`
+  console.log(`tidewatch run: ${config.name} (${how}), reading ${config.input.topic}
+  broker  ${bootstrap}${broker !== null ? ' (embedded)' : ''}
+  API     ${api.url}   (tidewatch status --url ${api.url})`)
+  await stopped
+  console.log('tidewatch run: stopping (replicas finish their batch and commit)')
+  await supervisor.stop()
+  await api.close()
+  await kafka?.close()
   await broker?.close()
   return 0
-}
-
-/** Replica processes, restarted with backoff when they die; a crash loop is reported, not hidden. */
-class ReplicaSet {
-  readonly #children = new Map<number, ChildProcess>()
-  readonly #crashes = new Map<number, number[]>()
-  #stopping = false
-
-  constructor (readonly file: string, readonly bootstrap: string, readonly log: ReturnType<typeof createLogger>) {}
-
-  start (slot: number): void {
-    const child = spawn(process.execPath, ['--enable-source-maps', CLI, 'replica', this.file, '--brokers', this.bootstrap], { stdio: ['ignore', 'inherit', 'inherit'] })
-    this.#children.set(slot, child)
-    console.log(`replica ${slot} started (pid ${child.pid})`)
-    child.on('exit', (code, signal) => {
-      this.#children.delete(slot)
-      if (this.#stopping) return
-      const now = Date.now()
-      const recent = [...(this.#crashes.get(slot) ?? []), now].filter(t => now - t < 60_000)
-      this.#crashes.set(slot, recent)
-      const delay = Math.min(30_000, 500 * 2 ** (recent.length - 1))
-      const level = recent.length >= 5 ? 'error' : 'warn'
-      this.log[level]({ slot, code, signal, restartInMs: delay, crashesLastMinute: recent.length }, recent.length >= 5 ? 'replica is crash-looping' : 'replica exited; restarting')
-      setTimeout(() => { if (!this.#stopping) this.start(slot) }, delay)
-    })
-  }
-
-  async stopAll (): Promise<void> {
-    this.#stopping = true
-    await Promise.all([...this.#children.values()].map(child => new Promise<void>(resolve => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000)
-      child.on('exit', () => { clearTimeout(kill); resolve() })
-      child.kill('SIGTERM')
-    })))
-  }
 }

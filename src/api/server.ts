@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto'
+import { isIP } from 'node:net'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from '../shared/logger.js'
+import type { EventLog } from '../scaling/events.js'
+import type { FunctionStatus } from '../scaling/function-controller.js'
+import { createMetrics } from './metrics.js'
+
+export interface ApiServerOptions {
+  host: string
+  port: number
+  /** Required when `host` is not a loopback address. */
+  token: string | null
+  logger: Logger
+  functions: () => FunctionStatus[]
+  events: EventLog
+}
+
+export interface RunningApiServer { url: string, app: FastifyInstance, close: () => Promise<void> }
+
+/** A mistake in how the API server was asked to listen (e.g. exposed without a token). */
+export class ApiConfigError extends Error {}
+
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
+}
+
+/**
+ * The HTTP API: function status, scaling events and Prometheus metrics. Listens on 127.0.0.1
+ * unless told otherwise; anywhere else every request must carry `Authorization: Bearer TOKEN`.
+ */
+export async function startApiServer (o: ApiServerOptions): Promise<RunningApiServer> {
+  if (!isLoopback(o.host) && (o.token === null || o.token === '')) {
+    throw new ApiConfigError(`refusing to serve the API on ${o.host} without a token: set TIDEWATCH_API_TOKEN (or --token), or bind to 127.0.0.1`)
+  }
+  const app = Fastify({ loggerInstance: o.logger.child({ part: 'api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 })
+  if (o.token !== null && o.token !== '') {
+    const expected = Buffer.from(`Bearer ${o.token}`)
+    app.addHook('onRequest', async (req, reply) => {
+      const given = Buffer.from(req.headers.authorization ?? '')
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
+      }
+    })
+  }
+  const metrics = createMetrics(o.functions, o.events)
+
+  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/api/v1/functions', async () => ({ functions: o.functions() }))
+  app.get<{ Params: { name: string } }>('/api/v1/functions/:name', async (req, reply) => {
+    const f = o.functions().find(x => x.name === req.params.name)
+    if (f === undefined) return await reply.code(404).send({ error: `no function named '${req.params.name}'` })
+    return f
+  })
+  app.get<{ Querystring: { function?: string, after?: string, limit?: string } }>('/api/v1/events', async (req, reply) => {
+    const after = req.query.after === undefined ? 0 : Number(req.query.after)
+    const limit = req.query.limit === undefined ? 200 : Number(req.query.limit)
+    if (!Number.isInteger(after) || after < 0) return await reply.code(400).send({ error: 'after must be a whole number (an event seq)' })
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return await reply.code(400).send({ error: 'limit must be between 1 and 1000' })
+    return { events: o.events.list({ function: req.query.function, afterSeq: after, limit }) }
+  })
+  app.get('/metrics', async (_req, reply) => {
+    const body = await metrics.metrics()
+    return await reply.header('content-type', metrics.contentType).send(body)
+  })
+
+  await app.listen({ host: o.host, port: o.port })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : o.port
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host
+  return { url: `http://${host}:${port}`, app, close: async () => { await app.close() } }
+}

@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util'
+import type { FunctionStatus } from '../scaling/function-controller.js'
+import { CliError } from './args.js'
+import { apiUrl, getJson } from './api-client.js'
+
+export const STATUS_USAGE = `Usage: tidewatch status [--url URL] [--token TOKEN] [--json]
+
+Shows every function of a running 'tidewatch run' / 'tidewatch up': replicas (running/desired),
+lag, records per second, handler errors, dead-letter records and the last scaling event.
+
+Options:
+  --url URL       the API (default $TIDEWATCH_URL or http://127.0.0.1:8080)
+  --token TOKEN   API token (default $TIDEWATCH_API_TOKEN)
+  --json          print the API's JSON instead of a table (for scripts)
+  -h, --help      show this help`
+
+export async function runStatusCommand (argv: string[]): Promise<number> {
+  let v
+  try {
+    v = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`)
+  }
+  if (v.help === true) { console.log(STATUS_USAGE); return 0 }
+  const { functions } = await getJson<{ functions: FunctionStatus[] }>(apiUrl(v.url), '/api/v1/functions', v.token)
+  if (v.json === true) { console.log(JSON.stringify(functions, null, 2)); return 0 }
+  console.log(formatStatusTable(functions))
+  return 0
+}
+
+export function formatStatusTable (functions: FunctionStatus[]): string {
+  if (functions.length === 0) return 'no functions'
+  const rows = [['FUNCTION', 'REPLICAS', 'DESIRED', 'LAG', 'RECORDS/S', 'ERRORS', 'DLQ', 'LAST SCALING']]
+  for (const f of functions) {
+    const e = f.lastEvent
+    const last = e === null ? '-' : `${e.time.slice(11, 19)} ${e.from ?? '?'}→${e.to ?? '?'}: ${e.reason}`
+    rows.push([
+      f.name,
+      `${f.replicas.current} (${f.replicas.min}-${f.replicas.max})`,
+      String(f.replicas.desired),
+      f.error !== null ? 'unknown' : String(f.lag.total),
+      f.recordsPerSecond.toFixed(f.recordsPerSecond < 10 ? 1 : 0),
+      String(f.handlerErrors),
+      String(f.deadLetters),
+      last
+    ])
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
+  const lines = rows.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  '))
+  for (const f of functions) if (f.error !== null) lines.push(`${f.name}: cannot read offsets: ${f.error}`)
+  return lines.join('\n')
+}

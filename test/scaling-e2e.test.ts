@@ -1,0 +1,146 @@
+// The autoscaler end to end: `tidewatch run` with its embedded broker, real replica processes,
+// kcat as the producer, and the HTTP API / CLI as a user would read them.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CLI, LineProcess, run, tempDir } from './helpers/processes.js'
+import { waitFor } from './helpers/wait.js'
+import type { FunctionStatus } from '../src/scaling/function-controller.js'
+import type { ScalingEvent } from '../src/scaling/events.js'
+
+// Each record takes a few milliseconds, so a burst takes one replica a while and more help.
+const HANDLER = `export default async function (ctx, data) {
+  await new Promise(resolve => setTimeout(resolve, 8))
+  await ctx.send(String(data.id), 'processed')
+}
+`
+
+function writeFunction (dir: string, scale: string): string {
+  fs.writeFileSync(path.join(dir, 'handler.ts'), HANDLER)
+  const file = path.join(dir, 'function.yaml')
+  fs.writeFileSync(file, `name: burst
+input: { topic: logs, startFrom: latest }
+handler: ./handler.ts
+outputs:
+  processed: { type: kafka, topic: processed }
+scale:
+${scale}
+`)
+  return file
+}
+
+class Running {
+  private constructor (readonly proc: LineProcess, readonly api: string, readonly bootstrap: string) {}
+
+  static async start (file: string, dataDir: string, partitions: number): Promise<Running> {
+    const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--broker-port', '0', '--port', '0', '--partitions', String(partitions), '--data-dir', dataDir])
+    await waitFor(() => {
+      if (proc.child.exitCode !== null) throw new Error(`tidewatch run exited: ${proc.stderr}`)
+      return proc.lines.some(l => l.startsWith('  API '))
+    }, { what: 'tidewatch run to be ready', timeoutMs: 30_000 })
+    const field = (prefix: string): string => proc.lines.find(l => l.startsWith(prefix))!.trim().split(/\s+/)[1]
+    return new Running(proc, field('  API '), field('  broker '))
+  }
+
+  async status (): Promise<FunctionStatus> {
+    const res = await fetch(`${this.api}/api/v1/functions`)
+    return ((await res.json()) as { functions: FunctionStatus[] }).functions[0]
+  }
+
+  async events (): Promise<ScalingEvent[]> {
+    const res = await fetch(`${this.api}/api/v1/events?limit=1000`)
+    return ((await res.json()) as { events: ScalingEvent[] }).events
+  }
+
+  /** Distinct ids the function has written to its output topic. */
+  async processed (): Promise<Set<string>> {
+    const r = await run('kcat', ['-b', this.bootstrap, '-C', '-t', 'processed', '-e', '-q', '-f', '%s\n'])
+    return new Set(r.stdout.split('\n').filter(l => l !== ''))
+  }
+
+  async produce (ids: number[]): Promise<void> {
+    const r = await run('kcat', ['-b', this.bootstrap, '-P', '-t', 'logs'], { input: ids.map(id => JSON.stringify({ id, log: `GET /page/${id} 200` })).join('\n') + '\n' })
+    assert.equal(r.code, 0, r.stderr)
+  }
+
+  replicaPids (): number[] {
+    return this.proc.stderr.split('\n').filter(l => l.includes('"replica process started"')).map(l => (JSON.parse(l) as { pid: number }).pid)
+  }
+}
+
+test('a burst scales out to min(partitions, maxReplicas, ceil(lag / lagThreshold)), drains, and returns to zero after the cooldown', async () => {
+  const dir = tempDir()
+  // 4 partitions, lagThreshold 20, maxReplicas 10: 400 records want ceil(400/20) = 20, the partitions allow 4.
+  const file = writeFunction(dir, '  lagThreshold: 20\n  maxReplicas: 10\n  pollingInterval: 1\n  cooldownPeriod: 2\n  scaleDownStabilization: 1')
+  const tw = await Running.start(file, path.join(dir, 'data'), 4)
+  try {
+    const quiet = await tw.status()
+    assert.equal(quiet.replicas.current, 0, 'no replica while the topic is quiet')
+    assert.equal(quiet.mode, 'autoscale')
+
+    const ids = Array.from({ length: 400 }, (_, i) => i)
+    await tw.produce(ids)
+    let highest = 0
+    await waitFor(async () => {
+      const s = await tw.status()
+      highest = Math.max(highest, s.replicas.current)
+      return highest === 4
+    }, { what: '4 replicas running', timeoutMs: 60_000 })
+    await waitFor(async () => (await tw.processed()).size === ids.length ? true : null, { what: 'every record processed', timeoutMs: 120_000, intervalMs: 300 })
+    const drained = await waitFor(async () => { const s = await tw.status(); return s.replicas.current === 0 && s.lag.total === 0 ? s : null }, { what: 'back to zero replicas', timeoutMs: 60_000 })
+    assert.equal(drained.replicas.desired, 0)
+
+    const scale = (await tw.events()).filter(e => e.type === 'scale')
+    assert.ok(scale.every(e => (e.to ?? 0) <= 4), `never above the partition count: ${scale.map(e => e.to).join(',')}`)
+    assert.equal(scale[0].from, 0)
+    assert.match(scale[0].reason, /> activationLagThreshold 0/, 'the first step is an activation, with its reason')
+    assert.ok(scale.some(e => e.to === 4 && /capped at 4 partitions/.test(e.reason)), 'the partition cap is given as the reason')
+    const last = scale.at(-1)!
+    assert.equal(last.to, 0)
+    assert.match(last.reason, /for cooldownPeriod 2s/)
+    assert.ok(scale.some(e => (e.from ?? 0) > (e.to ?? 0) && e.to !== 0), 'scale-down before deactivation (HPA floor of 1)')
+
+    // The same, as a user reads it.
+    const status = await run(process.execPath, [CLI, 'status', '--url', tw.api, '--json'])
+    assert.equal(status.code, 0, status.stderr)
+    const [fn] = JSON.parse(status.stdout) as FunctionStatus[]
+    assert.equal(fn.name, 'burst')
+    assert.equal(fn.replicas.current, 0)
+    const table = await run(process.execPath, [CLI, 'status', '--url', tw.api])
+    assert.match(table.stdout, /^FUNCTION\s+REPLICAS\s+DESIRED\s+LAG/m)
+    assert.match(table.stdout, /^burst\s+0 \(0-10\)\s+0\s+0\s/m)
+    const events = await run(process.execPath, [CLI, 'events', '--url', tw.api, '--function', 'burst'])
+    assert.match(events.stdout, /burst {2}0 → \d+ {2}lag \d+ > activationLagThreshold 0/)
+    assert.match(events.stdout, /burst {2}1 → 0 {2}.*cooldownPeriod 2s/)
+    const metrics = await (await fetch(`${tw.api}/metrics`)).text()
+    assert.match(metrics, /^tidewatch_function_replicas\{function="burst"\} 0$/m)
+    assert.match(metrics, /^tidewatch_scaling_events_total\{function="burst",type="scale"\} \d+$/m)
+  } finally {
+    assert.equal(await tw.proc.stop('SIGINT'), 0)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('under the autoscaler, a replica killed with kill -9 is replaced and no record is left unprocessed', async () => {
+  const dir = tempDir()
+  const file = writeFunction(dir, '  minReplicas: 2\n  maxReplicas: 2\n  pollingInterval: 1')
+  const tw = await Running.start(file, path.join(dir, 'data'), 4)
+  try {
+    await waitFor(async () => (await tw.status()).replicas.ready === 2, { what: 'two replicas in the group', timeoutMs: 60_000 })
+    const ids = Array.from({ length: 600 }, (_, i) => i)
+    await tw.produce(ids.slice(0, 300))
+    await waitFor(async () => (await tw.processed()).size >= 30 ? true : null, { what: 'processing to start', timeoutMs: 60_000, intervalMs: 200 })
+    const [victim] = tw.replicaPids()
+    process.kill(victim, 'SIGKILL')
+    await tw.produce(ids.slice(300))
+    await waitFor(async () => (await tw.events()).some(e => e.type === 'replica-exit' && /killed by SIGKILL/.test(e.reason)) ? true : null, { what: 'the exit to be recorded', timeoutMs: 30_000 })
+    await waitFor(() => tw.replicaPids().length >= 3 ? true : null, { what: 'a replacement replica', timeoutMs: 30_000 })
+    const done = await waitFor(async () => { const p = await tw.processed(); return p.size === ids.length ? p : null }, { what: 'all 600 records processed', timeoutMs: 120_000, intervalMs: 300 })
+    assert.deepEqual([...done].map(Number).sort((a, b) => a - b), ids)
+    await waitFor(async () => { const s = await tw.status(); return s.lag.total === 0 && s.replicas.ready === 2 ? true : null }, { what: 'lag 0 with two replicas', timeoutMs: 60_000 })
+  } finally {
+    assert.equal(await tw.proc.stop('SIGINT'), 0)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
