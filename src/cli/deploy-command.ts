@@ -1,0 +1,90 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { deployKubernetes } from '../deploy/deploy-kubernetes.js'
+import { CliError } from './args.js'
+
+export const DEPLOY_USAGE = `Usage: tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST [options]
+
+Renders a function for Kubernetes + KEDA into DIR (apply with kubectl apply -k DIR):
+configmap.yaml (the Function file and the handler bundled into one module), secret.yaml (output
+URLs and headers), deployment.yaml (replica pods), scaledobject.yaml (KEDA scaling on consumer
+lag), kustomization.yaml, and the Dockerfile of the image the pods run. \${VAR} references in
+the Function file are resolved now, from this shell's environment.
+
+Options:
+  --kubernetes       render Kubernetes manifests (the only target so far)
+  --out DIR          where to write the files (created if missing)
+  --brokers LIST     Kafka bootstrap servers as the pods reach them, comma-separated
+                     (e.g. kafka.kafka.svc:9092); required
+  --image IMAGE      the Tidewatch image (default tidewatch:<this version>)
+  --namespace NS     set metadata.namespace on every object (default: kubectl's namespace)
+  -h, --help         show this help`
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+function defaultImage (): string {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(here, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }
+  return `tidewatch:${pkg.version}`
+}
+
+// host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
+const BOOTSTRAP_SERVER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):\d{1,5}$/
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
+
+function checkBrokers (value: string | undefined): string {
+  if (value === undefined || value.trim() === '') {
+    throw new CliError(`--brokers is required: the Kafka bootstrap servers as the function's pods will reach them (e.g. --brokers kafka.kafka.svc:9092)\n\n${DEPLOY_USAGE}`)
+  }
+  const servers = value.split(',').map(s => s.trim())
+  const bad = servers.filter(s => !BOOTSTRAP_SERVER.test(s))
+  if (bad.length > 0) throw new CliError(`--brokers expects host:port[,host:port…]; not understood: ${bad.map(s => `'${s}'`).join(', ')}`)
+  return servers.join(',')
+}
+
+/** `tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST`. */
+export async function runDeployCommand (argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        kubernetes: { type: 'boolean' },
+        out: { type: 'string' },
+        brokers: { type: 'string' },
+        image: { type: 'string' },
+        namespace: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${DEPLOY_USAGE}`)
+  }
+  const v = parsed.values
+  if (v.help === true) { console.log(DEPLOY_USAGE); return 0 }
+  const [file, ...extra] = parsed.positionals
+  if (file === undefined || extra.length > 0) throw new CliError(`expected one Function file\n\n${DEPLOY_USAGE}`)
+  if (v.kubernetes !== true) throw new CliError(`choose where to deploy: --kubernetes (the only target so far)\n\n${DEPLOY_USAGE}`)
+  if (v.out === undefined || v.out === '') throw new CliError(`--out DIR is required: the directory to write the manifests to\n\n${DEPLOY_USAGE}`)
+  const brokers = checkBrokers(v.brokers)
+  const image = v.image ?? defaultImage()
+  if (image === '' || /\s/.test(image)) throw new CliError(`--image expects an image reference such as registry.example.com/tidewatch:0.1.0, got '${image}'`)
+  if (v.namespace !== undefined && !NAMESPACE.test(v.namespace)) {
+    throw new CliError(`--namespace expects a Kubernetes namespace name (lower-case letters, digits and dashes), got '${v.namespace}'`)
+  }
+
+  const result = await deployKubernetes({
+    file,
+    outDir: v.out,
+    brokers,
+    image,
+    namespace: v.namespace,
+    warn: message => console.error(`tidewatch: ${message}`)
+  })
+  // File names only: secret values stay in secret.yaml.
+  for (const written of result.written) console.log(written)
+  console.log(`apply with: kubectl apply -k ${v.out}   (the cluster needs KEDA, and the pods the image ${image})`)
+  return 0
+}

@@ -1,0 +1,69 @@
+// Manifest objects → the files of a kustomization directory, as text. Pure: the caller bundles
+// the handler before and writes the files after.
+import { createHash } from 'node:crypto'
+import { Document, stringify } from 'yaml'
+import type { FunctionConfig } from '../functions/config/load.js'
+import type { ClusterFunctionFile } from './function-file.js'
+import { DOCKERFILE } from './dockerfile.js'
+import {
+  configMapManifest, deploymentManifest, FUNCTION_FILE_KEY, HANDLER_FILE_KEY, kustomizationManifest,
+  secretManifest, secretName, type DeployTarget, type Manifest
+} from './manifests.js'
+import { scaledObjectManifest } from './scaled-object.js'
+
+export interface RenderedFile {
+  name: string
+  text: string
+  /** Holds secret values: written readable by the owner only. */
+  secret: boolean
+}
+
+/** The four manifests, in the order `kubectl apply` should create them. */
+export const MANIFEST_FILES = ['configmap.yaml', 'secret.yaml', 'deployment.yaml', 'scaledobject.yaml'] as const
+
+/** The Function file the replica reads from the ConfigMap. */
+export function functionFileYaml (doc: ClusterFunctionFile): string {
+  const yaml = new Document(doc, { aliasDuplicateObjects: false })
+  yaml.commentBefore = ` Rendered by tidewatch deploy. \${TIDEWATCH_SECRET_<N>} values come from the Secret ${secretName(doc.name)}.`
+  return yaml.toString({ lineWidth: 0 })
+}
+
+/**
+ * Kubernetes reads manifests as YAML 1.1, where an unquoted `yes`, `on` or `0755` is not a
+ * string; written with the 1.1 schema, such strings get quotes and stay strings.
+ */
+export function manifestYaml (manifest: Manifest, source: string): string {
+  return `# Rendered by tidewatch deploy from ${source}; render again rather than editing.\n` +
+    stringify(manifest, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })
+}
+
+export interface KubernetesInputs {
+  config: FunctionConfig
+  target: DeployTarget
+  /** From functionFileYaml. */
+  functionYaml: string
+  /** The bundled handler module. */
+  handlerCode: string
+  /** TIDEWATCH_SECRET_<N> → value. */
+  secrets: Record<string, string>
+  /** How the source Function file is named in the comments (no machine paths). */
+  source: string
+}
+
+/** Every file of the output directory: the manifests, kustomization.yaml and the Dockerfile. */
+export function renderKubernetes (inputs: KubernetesInputs): RenderedFile[] {
+  const { config, target, source } = inputs
+  const data = { [FUNCTION_FILE_KEY]: inputs.functionYaml, [HANDLER_FILE_KEY]: inputs.handlerCode }
+  const configHash = createHash('sha256').update(JSON.stringify(data)).digest('hex')
+  const manifests: Record<typeof MANIFEST_FILES[number], Manifest> = {
+    'configmap.yaml': configMapManifest(target, data),
+    'secret.yaml': secretManifest(target, inputs.secrets),
+    'deployment.yaml': deploymentManifest(config, target, configHash),
+    'scaledobject.yaml': scaledObjectManifest(config, target)
+  }
+  return [
+    ...MANIFEST_FILES.map(name => ({ name, text: manifestYaml(manifests[name], source), secret: name === 'secret.yaml' })),
+    { name: 'kustomization.yaml', text: manifestYaml(kustomizationManifest([...MANIFEST_FILES]), source), secret: false },
+    { name: 'Dockerfile', text: DOCKERFILE, secret: false }
+  ]
+}
