@@ -1,0 +1,96 @@
+// Reading one partition's records straight from its PartitionLog, without a Kafka client.
+// PartitionLog.read(offset, maxBytes) is the same call Fetch uses: whole batches, starting with
+// the one that holds `offset`, from one segment at a time. Reads are synchronous (like Fetch),
+// so a caller that scans a lot must yield to the event loop between windows.
+//
+// Kafka logs only go forwards, so newest-first reading walks down in windows: read [lo, hi)
+// forwards, hand it out reversed, then continue below lo. A window is widened down to the start
+// of the batch that straddles lo, so no batch is decompressed twice.
+import type { PartitionLog } from '../broker/log/partition-log.js'
+import { ErrorCode } from '../broker/protocol/error-codes.js'
+import { readBatchInfo } from '../broker/log/record-batch.js'
+import { batchSizeAt, decodeBatch, type DecodedBatch, type StoredRecord } from './record-decoder.js'
+
+/** Bytes asked of PartitionLog.read at a time (it always returns at least one whole batch). */
+const READ_BYTES = 1 << 20
+/** Offsets per newest-first window: large enough to amortise reads, small enough to hold. */
+export const DEFAULT_WINDOW_OFFSETS = 1000
+
+export interface ForwardOptions {
+  /** Batches whose max timestamp is below this are not decompressed (no record can qualify). */
+  minTimestamp?: number
+}
+
+/**
+ * The batches holding offsets [from, until), oldest first; the first may begin before `from`.
+ * A batch pruned by `minTimestamp` comes with no records and `pruned` set.
+ */
+export function * batchesForward (log: PartitionLog, from: number, until: number, opts: ForwardOptions = {}): Generator<DecodedBatch & { pruned?: boolean }> {
+  let offset = Math.max(from, log.logStartOffset)
+  while (offset < Math.min(until, log.logEndOffset)) {
+    const read = log.read(offset, READ_BYTES)
+    if (read.errorCode !== ErrorCode.NONE) {
+      // Retention raised the log start while the caller was paused: go on from the new start.
+      if (offset < log.logStartOffset) { offset = log.logStartOffset; continue }
+      return
+    }
+    const buf = read.records
+    if (buf === null || buf.length === 0) return
+    let position = 0
+    for (let size = batchSizeAt(buf, 0); size > 0 && offset < until; size = batchSizeAt(buf, position)) {
+      const info = readBatchInfo(buf, position)
+      const lastOffset = info.baseOffset + info.lastOffsetDelta
+      if (opts.minTimestamp !== undefined && info.maxTimestamp < opts.minTimestamp) {
+        yield { baseOffset: info.baseOffset, lastOffset, maxTimestamp: info.maxTimestamp, size, records: [], pruned: true }
+      } else {
+        yield decodeBatch(buf.subarray(position, position + size))
+      }
+      position += size
+      offset = lastOffset + 1
+    }
+  }
+}
+
+/** Records with offsets in [from, until), oldest first. */
+export function * recordsForward (log: PartitionLog, from: number, until = Infinity): Generator<StoredRecord> {
+  for (const batch of batchesForward(log, from, until)) {
+    for (const r of batch.records) if (r.offset >= from && r.offset < until) yield r
+  }
+}
+
+/** One newest-first window: records in descending offset order plus what reading them cost. */
+export interface BackwardWindow {
+  records: StoredRecord[]
+  /** Lowest offset the window covers; the next window ends here. */
+  lowOffset: number
+  bytes: number
+  /** Reasons for batches whose records could not be read (e.g. unsupported codec). */
+  skipped: { fromOffset: number, toOffset: number, reason: string }[]
+}
+
+/**
+ * Windows of the records with offsets in [floor, ceiling), newest (highest offset) first,
+ * each window's records in descending offset order.
+ */
+export function * windowsBackward (log: PartitionLog, floor: number, ceiling: number, opts: ForwardOptions & { windowOffsets?: number } = {}): Generator<BackwardWindow> {
+  const span = opts.windowOffsets ?? DEFAULT_WINDOW_OFFSETS
+  let hi = Math.min(ceiling, log.logEndOffset)
+  while (hi > Math.max(floor, log.logStartOffset)) {
+    let lo = Math.max(floor, log.logStartOffset, hi - span)
+    const window: BackwardWindow = { records: [], lowOffset: lo, bytes: 0, skipped: [] }
+    let first = true
+    for (const batch of batchesForward(log, lo, hi, opts)) {
+      if (first) {
+        lo = Math.max(floor, log.logStartOffset, Math.min(lo, batch.baseOffset))
+        first = false
+      }
+      window.bytes += batch.size
+      if (batch.skipped !== undefined) window.skipped.push({ fromOffset: batch.baseOffset, toOffset: batch.lastOffset, reason: batch.skipped })
+      for (const r of batch.records) if (r.offset >= lo && r.offset < hi) window.records.push(r)
+    }
+    window.lowOffset = lo
+    window.records.reverse()
+    yield window
+    hi = lo
+  }
+}
