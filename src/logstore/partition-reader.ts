@@ -68,12 +68,20 @@ export interface BackwardWindow {
   skipped: { fromOffset: number, toOffset: number, reason: string }[]
 }
 
+export interface BackwardOptions extends ForwardOptions {
+  /** Offsets in the first window (default DEFAULT_WINDOW_OFFSETS). */
+  windowOffsets?: number
+  /** Windows double in size up to this (default: they stay at windowOffsets). */
+  maxWindowOffsets?: number
+}
+
 /**
  * Windows of the records with offsets in [floor, ceiling), newest (highest offset) first,
  * each window's records in descending offset order.
  */
-export function * windowsBackward (log: PartitionLog, floor: number, ceiling: number, opts: ForwardOptions & { windowOffsets?: number } = {}): Generator<BackwardWindow> {
-  const span = opts.windowOffsets ?? DEFAULT_WINDOW_OFFSETS
+export function * windowsBackward (log: PartitionLog, floor: number, ceiling: number, opts: BackwardOptions = {}): Generator<BackwardWindow> {
+  let span = opts.windowOffsets ?? DEFAULT_WINDOW_OFFSETS
+  const maxSpan = Math.max(span, opts.maxWindowOffsets ?? span)
   let hi = Math.min(ceiling, log.logEndOffset)
   while (hi > Math.max(floor, log.logStartOffset)) {
     let lo = Math.max(floor, log.logStartOffset, hi - span)
@@ -92,5 +100,6 @@ export function * windowsBackward (log: PartitionLog, floor: number, ceiling: nu
     window.records.reverse()
     yield window
     hi = lo
+    span = Math.min(span * 2, maxSpan)
   }
 }
