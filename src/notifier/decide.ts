@@ -76,24 +76,38 @@ export interface NotifyDecision {
 }
 
 export function decide (input: DecideInput): NotifyDecision {
-  const { now, group, groupWaitMs, groupIntervalMs } = input
-  const hold = (reason: HoldReason, detail: string, nextCheckAt: number): NotifyDecision =>
-    ({ notify: false, reason, detail, flushed: false, firing: [], resolved: [], expired: [], nextCheckAt })
+  const timing = flushTiming(input)
+  if (!timing.due) return { notify: false, reason: timing.reason, detail: timing.detail, flushed: false, firing: [], resolved: [], expired: [], nextCheckAt: timing.nextCheckAt }
+  return dedup(input)
+}
 
+export type FlushTiming =
+  | { due: true }
+  | { due: false, reason: 'waiting for group_wait' | 'waiting for group_interval', detail: string, nextCheckAt: number }
+
+/**
+ * The dispatcher's half of `decide`: is the group's flush due now, and if not, when? Used alone
+ * by the dispatcher to set its timers and by the pipeline's wait stage.
+ */
+export function flushTiming (input: Pick<DecideInput, 'now' | 'group' | 'alerts' | 'groupWaitMs' | 'groupIntervalMs'>): FlushTiming {
+  const { now, group, groupWaitMs, groupIntervalMs } = input
   if (group.lastFlushAt === undefined) {
     const due = group.createdAt + groupWaitMs
     // An alert that had already been firing for group_wait when it arrived is not held back.
     const late = input.alerts.some(a => a.startsAt + groupWaitMs < a.updatedAt)
-    if (now < due && !late) return hold('waiting for group_wait', `first flush at ${iso(due)} (group_wait ${groupWaitMs} ms)`, due)
+    if (now < due && !late) return { due: false, reason: 'waiting for group_wait', detail: `first flush at ${iso(due)} (group_wait ${groupWaitMs} ms)`, nextCheckAt: due }
   } else if (now < group.lastFlushAt + groupIntervalMs) {
     const due = group.lastFlushAt + groupIntervalMs
-    return hold('waiting for group_interval', `next flush at ${iso(due)} (group_interval ${groupIntervalMs} ms)`, due)
+    return { due: false, reason: 'waiting for group_interval', detail: `next flush at ${iso(due)} (group_interval ${groupIntervalMs} ms)`, nextCheckAt: due }
   }
-  return dedup(input)
+  return { due: true }
 }
 
-/** The dedup stage, for a group whose flush is due now. */
-function dedup (input: DecideInput): NotifyDecision {
+/**
+ * The dedup stage's half of `decide`, for a group whose flush is due now: compares the group's
+ * alerts with the notification-log entry of the last notification to this receiver integration.
+ */
+export function dedup (input: Omit<DecideInput, 'group'>): NotifyDecision {
   const { now, alerts, sendResolved, lastNotified: last, repeatIntervalMs } = input
   const firing = alerts.filter(a => !isResolved(a, now))
   const resolved = alerts.filter(a => isResolved(a, now))

@@ -42,3 +42,37 @@ export function inhibition (labels: LabelSet, rules: readonly InhibitRule[], ale
 export function isInhibited (labels: LabelSet, rules: readonly InhibitRule[], alerts: Iterable<Alert>, now: number): boolean {
   return inhibition(labels, rules, alerts, now).inhibited
 }
+
+/**
+ * `inhibition` for many alerts at once: the sources of each rule are found once and indexed by
+ * their `equal` label values, so checking a storm of n alerts costs O(n · rules), not O(n²).
+ * Same answers as `inhibition` (the first rule that applies; some qualifying source).
+ */
+export function inhibitionIndex (rules: readonly InhibitRule[], alerts: Iterable<Alert>, now: number): (labels: LabelSet) => Inhibition {
+  const firing = [...alerts].filter(a => !isResolved(a, now))
+  const perRule = rules.map(rule => {
+    // Sources that also match the target side cannot mute an alert that matches both sides.
+    const any = new Map<string, string>()
+    const sourceOnly = new Map<string, string>()
+    for (const a of firing) {
+      if (!matchesLabels(rule.sourceMatchers, a.labels)) continue
+      const key = equalKey(rule, a.labels)
+      if (!any.has(key)) any.set(key, a.fingerprint)
+      if (!matchesLabels(rule.targetMatchers, a.labels) && !sourceOnly.has(key)) sourceOnly.set(key, a.fingerprint)
+    }
+    return { rule, any, sourceOnly }
+  })
+  return labels => {
+    for (const [ruleIndex, { rule, any, sourceOnly }] of perRule.entries()) {
+      if (any.size === 0 || !matchesLabels(rule.targetMatchers, labels)) continue
+      const key = equalKey(rule, labels)
+      const by = matchesLabels(rule.sourceMatchers, labels) ? sourceOnly.get(key) : any.get(key)
+      if (by !== undefined) return { inhibited: true, ruleIndex, by }
+    }
+    return { inhibited: false }
+  }
+}
+
+function equalKey (rule: InhibitRule, labels: LabelSet): string {
+  return JSON.stringify(rule.equal.map(name => labels[name] ?? ''))
+}

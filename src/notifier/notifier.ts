@@ -1,0 +1,200 @@
+/**
+ * The running notifier: alerts in (`post`), grouped by the dispatcher, flushed through the
+ * pipeline into the outbox, delivered by one worker per receiver integration. State that must
+ * survive a restart — the notification log, silences and undelivered notifications — lives in
+ * `dataDir`; alerts themselves are held in memory, as in Alertmanager (clients re-send them).
+ */
+import fs from 'node:fs'
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
+import type { Logger } from '../shared/logger.js'
+import { mergeAlert, normalizeAlerts, isResolved, type Alert, type AlertProblem } from './alert.js'
+import { loadNotifierConfig, type NotifierConfig } from './config.js'
+import { DeliveryWorker } from './delivery-worker.js'
+import { Dispatcher, type GroupView } from './dispatcher.js'
+import { inhibitionIndex } from './inhibit.js'
+import { buildDeliveryPipeline, buildFlushPipeline, DEFAULT_BACKOFF, RateLimiter, type Backoff, type DeliveryRecord, type FlushContext } from './pipeline/index.js'
+import { buildIntegrations, type Integration } from './receivers/index.js'
+import { matchRoutes } from './route.js'
+import { NotificationLog } from './store/notification-log.js'
+import { Outbox } from './store/outbox.js'
+import { SilenceStore } from './store/silences.js'
+
+export interface NotifierStartOptions {
+  /** A routing file (Alertmanager's YAML shape), or an already parsed config. */
+  configFile?: string
+  config?: NotifierConfig
+  dataDir: string
+  logger: Logger
+  clock?: Clock
+  /** The URL receivers link back to (webhook externalURL, Slack title link). */
+  externalURL?: string
+  backoff?: Backoff
+  /** Removal of empty groups and forgotten state (Alertmanager: every 30s). */
+  maintenanceIntervalMs?: number
+}
+
+/** An alert as the API lists it, with whether and by what it is muted. */
+export interface AlertStatus {
+  alert: Alert
+  receivers: string[]
+  silencedBy: string[]
+  inhibitedBy: string[]
+}
+
+/** Recent delivery outcomes kept for the status API and tests. */
+const RECENT_DELIVERIES = 1000
+
+export class Notifier {
+  readonly config: NotifierConfig
+  readonly silences: SilenceStore
+  readonly startedAt: number
+  externalURL: string
+  readonly deliveries: DeliveryRecord[] = []
+  readonly #alerts = new Map<string, Alert>()
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #nflog: NotificationLog
+  readonly #outbox: Outbox
+  readonly #dispatcher: Dispatcher
+  readonly #workers: DeliveryWorker[] = []
+  readonly #abort = new AbortController()
+  readonly #maintenanceMs: number
+  #maintenance?: TimerHandle
+  #closed?: Promise<void>
+
+  private constructor (o: NotifierStartOptions, config: NotifierConfig) {
+    this.config = config
+    this.#clock = o.clock ?? systemClock
+    this.#logger = o.logger
+    this.startedAt = this.#clock.now()
+    this.externalURL = o.externalURL ?? 'http://127.0.0.1:9093'
+    this.#maintenanceMs = o.maintenanceIntervalMs ?? 30_000
+    fs.mkdirSync(o.dataDir, { recursive: true })
+    const nf = NotificationLog.open(o.dataDir)
+    const ob = Outbox.open(o.dataDir)
+    const si = SilenceStore.open(o.dataDir)
+    for (const [what, bad] of [['nflog', nf.badLines], ['outbox', ob.badLines], ['silences', si.badLines]] as const) {
+      if (bad.length > 0) this.#logger.warn({ file: what, lines: bad }, 'skipped unreadable lines (a torn last line is normal after a crash)')
+    }
+    this.#nflog = nf.log
+    this.#outbox = ob.outbox
+    this.silences = si.store
+
+    const integrations = buildIntegrations(config.receivers, this.#logger)
+    const flush = buildFlushPipeline({
+      inhibitRules: config.inhibitRules,
+      allAlerts: () => this.#alerts.values(),
+      silencer: this.silences,
+      integrationsOf: receiver => integrations.get(receiver) ?? [],
+      nflog: this.#nflog,
+      outbox: this.#outbox
+    })
+    this.#dispatcher = new Dispatcher({
+      route: config.route,
+      clock: this.#clock,
+      logger: this.#logger,
+      maintenanceIntervalMs: this.#maintenanceMs,
+      flush: async (group, alerts, now) => {
+        const ctx: FlushContext = { now, group, logger: this.#logger, trace: [] }
+        await flush(ctx, alerts)
+        this.#logger.debug({ groupKey: group.groupKey, alerts: alerts.length, trace: ctx.trace }, 'flushed')
+      }
+    })
+    const deliver = buildDeliveryPipeline({
+      clock: this.#clock,
+      backoff: o.backoff ?? DEFAULT_BACKOFF,
+      limiter: new RateLimiter(this.#clock),
+      nflog: this.#nflog,
+      outbox: this.#outbox,
+      externalURL: () => this.externalURL,
+      onRecord: r => {
+        this.deliveries.push(r)
+        if (this.deliveries.length > RECENT_DELIVERIES) this.deliveries.splice(0, this.deliveries.length - RECENT_DELIVERIES)
+      }
+    })
+    const known = new Set<string>()
+    for (const list of integrations.values()) {
+      for (const integration of list) {
+        known.add(integration.key)
+        this.#workers.push(new DeliveryWorker(integration, this.#outbox, deliver, this.#abort.signal, this.#logger))
+      }
+    }
+    if (this.#outbox.size > 0) this.#logger.info({ pending: this.#outbox.size }, 'resuming undelivered notifications')
+    this.#scheduleMaintenance()
+  }
+
+  static async start (o: NotifierStartOptions): Promise<Notifier> {
+    const config = o.config ?? (o.configFile !== undefined ? loadNotifierConfig(o.configFile) : undefined)
+    if (config === undefined) throw new Error('Notifier.start needs configFile or config')
+    return new Notifier(o, config)
+  }
+
+  /**
+   * Takes a `POST /api/v2/alerts` body. As in Alertmanager, valid alerts are kept even when
+   * others in the same body are not; `problems` names each bad field (`2.labels.foo-bar: …`).
+   */
+  post (body: unknown): { accepted: number, problems: AlertProblem[] } {
+    if (this.#closed !== undefined) throw new Error('the notifier is closed')
+    const now = this.#clock.now()
+    const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs)
+    for (const incoming of alerts) {
+      const held = this.#alerts.get(incoming.fingerprint)
+      const merged = held === undefined ? incoming : mergeAlert(held, incoming, now)
+      this.#alerts.set(merged.fingerprint, merged)
+      this.#dispatcher.insert(merged)
+    }
+    return { accepted: alerts.length, problems }
+  }
+
+  /** Every alert held and not yet resolved, with its mute status, as GET /api/v2/alerts lists them. */
+  alerts (): AlertStatus[] {
+    const now = this.#clock.now()
+    const live = [...this.#alerts.values()].filter(a => !isResolved(a, now))
+    const inhibited = inhibitionIndex(this.config.inhibitRules, live, now)
+    return live.map(alert => {
+      const inh = inhibited(alert.labels)
+      return {
+        alert,
+        receivers: [...new Set(matchRoutes(this.config.route, alert.labels).map(r => r.options.receiver))],
+        silencedBy: this.silences.mutedBy(alert.labels, now),
+        inhibitedBy: inh.inhibited ? [inh.by] : []
+      }
+    })
+  }
+
+  groups (): GroupView[] { return this.#dispatcher.groups() }
+
+  /** Notifications queued and not yet delivered. */
+  get pendingNotifications (): number { return this.#outbox.size }
+
+  now (): number { return this.#clock.now() }
+
+  /** Stops timers and delivery; what is undelivered stays queued on disk for the next start. */
+  async close (): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#maintenance !== undefined) this.#clock.clearTimeout(this.#maintenance)
+      await this.#dispatcher.close()
+      this.#abort.abort()
+      await Promise.allSettled(this.#workers.map(w => w.done))
+      this.#nflog.close()
+      this.#outbox.close()
+      this.silences.close()
+    })()
+    await this.#closed
+  }
+
+  #scheduleMaintenance (): void {
+    this.#maintenance = this.#clock.setTimeout(() => {
+      const now = this.#clock.now()
+      const grouped = new Set<string>()
+      for (const g of this.#dispatcher.groups()) for (const a of g.alerts) grouped.add(a.fingerprint)
+      // Resolved alerts no group still holds are done with (Alertmanager's alert GC).
+      for (const [fp, a] of this.#alerts) if (isResolved(a, now) && !grouped.has(fp)) this.#alerts.delete(fp)
+      this.#nflog.gc(now)
+      this.silences.gc(now)
+      this.#scheduleMaintenance()
+    }, this.#maintenanceMs)
+  }
+}
+
+export type { Integration }
