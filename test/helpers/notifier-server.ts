@@ -3,7 +3,7 @@ import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Clock } from '../../src/shared/clock.js'
 import { silentLogger } from '../../src/shared/logger.js'
-import { registerNotifierRoutes } from '../../src/notifier/http.js'
+import { registerNotifierRoutes } from '../../src/notifier/api/routes.js'
 import { Notifier } from '../../src/notifier/notifier.js'
 import type { Backoff } from '../../src/notifier/pipeline/index.js'
 
