@@ -13,6 +13,7 @@ Commands:
   test       Run a function's handler on log lines from a file, printing what it would send
   deploy     Write Kubernetes manifests (Deployment + KEDA ScaledObject) for a function
   import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
+  notifier   Run the Alertmanager-compatible notifier alone (tidewatch notifier --config FILE)
 
 Run 'tidewatch <command> --help' for a command's options.`
 
@@ -29,6 +30,7 @@ async function main (argv: string[]): Promise<number> {
     case 'status': return await (await import('./cli/status-command.js')).runStatusCommand(rest)
     case 'events': return await (await import('./cli/events-command.js')).runEventsCommand(rest)
     case 'deploy': return await (await import('./cli/deploy-command.js')).runDeployCommand(rest)
+    case 'notifier': return await (await import('./cli/notifier-command.js')).runNotifierCommand(rest)
     case undefined:
     case '-h':
     case '--help':

@@ -128,3 +128,12 @@ export async function registerNotifierRoutes (app: FastifyInstance, notifier: No
     }
   })
 }
+
+/**
+ * The routes as a plugin for another app, e.g. the API server of `tidewatch up`:
+ * `startApiServer({ …, plugins: [notifierPlugin(notifier)] })`. The management endpoints are
+ * left to that app.
+ */
+export function notifierPlugin (notifier: Notifier, o: NotifierRoutesOptions = { managementRoutes: false }): (app: FastifyInstance) => Promise<void> {
+  return async app => { await registerNotifierRoutes(app, notifier, o) }
+}
