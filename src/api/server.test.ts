@@ -10,7 +10,7 @@ const status: FunctionStatus = {
   topic: 'logs',
   consumerGroup: 'logs-handler',
   mode: 'autoscale',
-  replicas: { current: 2, ready: 2, desired: 3, min: 0, max: 10 },
+  replicas: { current: 2, ready: 2, desired: 3, min: 0, max: 10, stopping: 0, spare: true },
   lag: { total: 42, partitions: [{ partition: 0, lag: 40, endOffset: 100, committed: 60 }, { partition: 1, lag: 2, endOffset: 10, committed: 8 }] },
   recordsPerSecond: 12.5,
   handlerErrors: 4,

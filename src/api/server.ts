@@ -14,6 +14,13 @@ export interface ApiServerOptions {
   logger: Logger
   functions: () => FunctionStatus[]
   events: EventLog
+  /**
+   * More routes on the same server and behind the same token (the notifier, the log store, the
+   * console), registered before it listens.
+   */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[]
+  /** Request body cap in bytes (default 1 MiB); a route can set its own lower or higher cap. */
+  bodyLimit?: number
 }
 
 export interface RunningApiServer { url: string, app: FastifyInstance, close: () => Promise<void> }
@@ -33,7 +40,7 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
   if (!isLoopback(o.host) && (o.token === null || o.token === '')) {
     throw new ApiConfigError(`refusing to serve the API on ${o.host} without a token: set TIDEWATCH_API_TOKEN (or --token), or bind to 127.0.0.1`)
   }
-  const app = Fastify({ loggerInstance: o.logger.child({ part: 'api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 })
+  const app = Fastify({ loggerInstance: o.logger.child({ part: 'api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: o.bodyLimit ?? 1024 * 1024 })
   if (o.token !== null && o.token !== '') {
     const expected = Buffer.from(`Bearer ${o.token}`)
     app.addHook('onRequest', async (req, reply) => {
@@ -63,6 +70,8 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
     const body = await metrics.metrics()
     return await reply.header('content-type', metrics.contentType).send(body)
   })
+
+  for (const plugin of o.plugins ?? []) await plugin(app)
 
   await app.listen({ host: o.host, port: o.port })
   const address = app.server.address()

@@ -36,7 +36,7 @@ export function formatStatusTable (functions: FunctionStatus[]): string {
     const last = e === null ? '-' : `${e.time.slice(11, 19)} ${e.from ?? '?'}→${e.to ?? '?'}: ${e.reason}`
     rows.push([
       f.name,
-      `${f.replicas.current} (${f.replicas.min}-${f.replicas.max})`,
+      `${f.replicas.current} (${f.replicas.min}-${f.replicas.max})${f.replicas.stopping > 0 ? ` +${f.replicas.stopping} stopping` : ''}`,
       String(f.replicas.desired),
       f.error !== null ? 'unknown' : String(f.lag.total),
       f.recordsPerSecond.toFixed(f.recordsPerSecond < 10 ? 1 : 0),

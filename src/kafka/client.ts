@@ -166,7 +166,7 @@ export class KafkaClient {
       groupId: opts.groupId,
       bootstrapBrokers: this.#bootstrap,
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: 300,
       maxWaitTime: 500
     })
     const stream = await consumer.consume({ topics: opts.topics, mode: 'committed', fallbackMode: opts.startFrom, autocommit: false })

@@ -12,7 +12,8 @@ export interface FunctionStatus {
   topic: string
   consumerGroup: string
   mode: 'autoscale' | 'fixed'
-  replicas: { current: number, ready: number, desired: number, min: number, max: number }
+  /** spare: a parked process is loaded and waiting, so the next replica joins in milliseconds. */
+  replicas: { current: number, ready: number, desired: number, stopping: number, min: number, max: number, spare: boolean }
   lag: { total: number, partitions: { partition: number, lag: number, endOffset: number, committed: number }[] }
   recordsPerSecond: number
   handlerErrors: number
@@ -41,11 +42,13 @@ export interface FunctionControllerOptions {
 
 // Window over which records/s is computed from the movement of committed offsets.
 const RATE_WINDOW_MS = 10_000
+// How long after an append a running function's lag is checked for a scale-up (embedded broker).
+const UP_CHECK_DELAY_MS = 500
 
 /**
  * Runs one function: reads its consumer group's lag, asks the scaling policy how many replicas it
- * should have — every pollingInterval like KEDA, and at once when a record arrives while it has
- * none — and makes the ReplicaSet match. Every change is an event with the policy's reason.
+ * should have — every pollingInterval like KEDA, at once when a record arrives while it has none,
+ * and shortly after appends while it runs (embedded broker) — and makes the ReplicaSet match. Every change is an event with the policy's reason.
  */
 export class FunctionController {
   readonly name: string
@@ -58,6 +61,7 @@ export class FunctionController {
   #unwatch: (() => void) | null = null
   #deciding: Promise<void> | null = null
   #again = false
+  #upCheck: NodeJS.Timeout | null = null
   #stopped = false
   readonly #abort = new AbortController()
 
@@ -79,7 +83,7 @@ export class FunctionController {
       topic: input.topic,
       consumerGroup: input.consumerGroup,
       mode: o.fixedReplicas === undefined ? 'autoscale' : 'fixed',
-      replicas: { current: 0, ready: 0, desired: 0, min: o.fixedReplicas ?? scale.minReplicas, max: o.fixedReplicas ?? scale.maxReplicas },
+      replicas: { current: 0, ready: 0, desired: 0, stopping: 0, spare: false, min: o.fixedReplicas ?? scale.minReplicas, max: o.fixedReplicas ?? scale.maxReplicas },
       lag: { total: 0, partitions: [] },
       recordsPerSecond: 0,
       handlerErrors: 0,
@@ -117,7 +121,7 @@ export class FunctionController {
     if (this.#o.fixedReplicas !== undefined) {
       this.#apply(this.#o.fixedReplicas, `fixed at ${this.#o.fixedReplicas} (--replicas)`)
     } else {
-      this.#unwatch = this.#o.source.watch(topic, () => { if (this.replicas.wanted === 0) this.#decideSoon() })
+      this.#unwatch = this.#o.source.watch(topic, () => this.#appended())
       const poll = (): void => {
         this.#decideSoon()
         this.#timers[0] = setTimeout(poll, this.#o.config.scale.pollingInterval * 1000)
@@ -136,26 +140,40 @@ export class FunctionController {
     this.#stopped = true
     this.#abort.abort()
     for (const t of this.#timers) clearTimeout(t)
+    if (this.#upCheck !== null) clearTimeout(this.#upCheck)
     this.#unwatch?.()
     await this.#deciding
     await this.replicas.stopAll()
   }
 
+  /**
+   * Records arrived (embedded broker only). From zero, decide at once: that is activation. With
+   * replicas running, look again a moment later, for scale-up only: lag read right after an
+   * append counts records the replicas have not had time to take, while lag still there
+   * UP_CHECK_DELAY_MS later is a backlog. Scaling down stays on the pollingInterval rhythm.
+   */
+  #appended (): void {
+    if (this.replicas.wanted === 0) { this.#decideSoon(); return }
+    if (this.#upCheck !== null || this.replicas.wanted >= this.#o.config.scale.maxReplicas) return
+    this.#upCheck = setTimeout(() => { this.#upCheck = null; this.#decideSoon(true) }, UP_CHECK_DELAY_MS)
+  }
+
   /** Runs a decision now, or right after the one in progress. */
-  #decideSoon (): void {
+  #decideSoon (upOnly = false): void {
     if (this.#stopped) return
     if (this.#deciding !== null) { this.#again = true; return }
-    this.#deciding = this.#decide().finally(() => {
+    this.#deciding = this.#decide(upOnly).finally(() => {
       this.#deciding = null
       if (this.#again) { this.#again = false; this.#decideSoon() }
     })
   }
 
-  async #decide (): Promise<void> {
+  async #decide (upOnly: boolean): Promise<void> {
     const lags = await this.#observe()
     if (lags === null || this.#stopped) return
     const current = this.replicas.wanted
     const d = decideReplicas({ now: Date.now(), current, lags, settings: this.#o.config.scale, state: this.#state })
+    if (upOnly && d.desired <= current) return
     this.#state = d.state
     if (d.desired !== current) this.#apply(d.desired, d.reason)
   }
@@ -198,6 +216,8 @@ export class FunctionController {
   #refreshReplicas (): void {
     this.#status.replicas.current = this.replicas.running
     this.#status.replicas.ready = this.replicas.ready
+    this.#status.replicas.spare = this.replicas.spareReady
+    this.#status.replicas.stopping = this.replicas.stopping
     this.#status.replicas.desired = this.replicas.wanted
   }
 }

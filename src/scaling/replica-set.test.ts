@@ -56,7 +56,9 @@ test('scaling down stops the highest slots gracefully (SIGTERM, then they finish
     await until(() => set.totals().records === 15, 'stats from three replicas')
     set.scaleTo(1)
     assert.equal(set.running, 1, 'the two leaving replicas no longer count as running')
+    assert.equal(set.stopping, 2, 'they are reported as stopping until they exit')
     await until(() => fs.readdirSync(marks).length === 2, 'two graceful exits')
+    await until(() => set.stopping === 0, 'no replica left stopping')
     assert.equal(set.totals().records, 15, 'counters of exited replicas are kept')
     assert.equal(events.list().length, 0, 'a requested stop is not a crash')
   } finally {
@@ -85,11 +87,14 @@ test('a parked spare becomes the next replica without a process start, and a new
   try {
     set.keepSpare()
     assert.deepEqual(spawned, [{ parked: true }])
+    await until(() => set.spareReady, 'the spare to report it is parked')
     set.scaleTo(1)
+    assert.equal(set.spareReady, false, 'the spare was taken')
     await until(() => set.ready === 1, 'the spare to join')
     assert.equal(spawned.filter(s => !s.parked).length, 0, 'no cold start for the first replica')
     await until(() => spawned.length === 2, 'a new spare')
     assert.deepEqual(spawned[1], { parked: true })
+    await until(() => set.spareReady, 'the new spare to be parked')
   } finally {
     await set.stopAll()
   }

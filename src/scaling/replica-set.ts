@@ -37,6 +37,7 @@ export class ReplicaSet {
   #spare: ChildProcess | null = null
   #spareTimer: NodeJS.Timeout | null = null
   #spareCrashes: number[] = []
+  #spareParked = false
 
   constructor (private readonly opts: {
     name: string
@@ -59,6 +60,10 @@ export class ReplicaSet {
   /** Replicas that have joined the group and are consuming. */
   get ready (): number { return [...this.#slots.values()].filter(s => s.ready && !s.stopping).length }
   get wanted (): number { return this.#wanted }
+  /** Replicas asked to stop that have not exited yet (finishing their batch, leaving the group). */
+  get stopping (): number { return [...this.#slots.values()].filter(s => s.child !== null && s.stopping).length }
+  /** A parked spare is loaded and waiting: the next replica starts without a process start. */
+  get spareReady (): boolean { return this.#spare !== null && this.#spareParked }
 
   /** Counters over every replica this set has run, including exited ones. */
   totals (): typeof ZERO {
@@ -104,10 +109,15 @@ export class ReplicaSet {
     if (this.opts.spare !== true || this.#closed || this.#spare !== null || this.#spareTimer !== null) return
     const child = this.opts.spawn(true)
     this.#spare = child
+    this.#spareParked = false
+    child.on('message', (m: ReplicaMessage) => {
+      if (m?.type === 'parked' && this.#spare === child) { this.#spareParked = true; this.opts.onChange?.() }
+    })
     child.on('error', err => this.opts.logger.error({ function: this.opts.name, err: err.message }, 'spare replica process error'))
     child.once('exit', (code, signal) => {
       if (this.#spare !== child) return // it became a replica; its slot handles the exit
       this.#spare = null
+      this.#spareParked = false
       if (this.#closed) return
       // A spare that dies is a handler or config that cannot load: back off, as for replicas.
       const now = Date.now()
@@ -118,13 +128,19 @@ export class ReplicaSet {
     })
   }
 
+  // A new spare is loaded only once every replica asked for has joined: loading one costs about
+  // a second of CPU, which replicas starting at the same moment need more.
+  #refillSpareWhenSettled (): void {
+    if ([...this.#slots.values()].every(s => s.ready || s.stopping)) this.keepSpare()
+  }
+
   #start (slot: number, crashes: number[]): void {
     let child: ChildProcess
     if (this.#spare !== null && this.#spare.exitCode === null && this.#spare.connected) {
       child = this.#spare
       this.#spare = null
+      this.#spareParked = false
       child.send({ type: 'start' } satisfies ReplicaMessage)
-      setImmediate(() => this.keepSpare())
     } else {
       child = this.opts.spawn(false)
     }
@@ -132,7 +148,7 @@ export class ReplicaSet {
     this.#slots.set(slot, s)
     this.opts.logger.info({ function: this.opts.name, slot, pid: child.pid }, 'replica process started')
     child.on('message', (m: ReplicaMessage) => {
-      if (m?.type === 'ready') { s.ready = true; this.opts.onChange?.() }
+      if (m?.type === 'ready') { s.ready = true; this.#refillSpareWhenSettled(); this.opts.onChange?.() }
       if (m?.type === 'stats') s.stats = { records: m.records, handlerErrors: m.handlerErrors, deadLetters: m.deadLetters, sends: m.sends }
     })
     child.on('error', err => this.opts.logger.error({ function: this.opts.name, slot, err: err.message }, 'replica process error'))
