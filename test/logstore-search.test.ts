@@ -2,6 +2,7 @@
 // by a real Kafka producer (kafkajs); expectations are computed from the input independently.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Kafka, logLevel } from 'kafkajs'
 import { startTempBroker } from '../src/broker/testing/temp-broker.js'
@@ -148,6 +149,29 @@ test('a scan budget stops the search with a summary: truncated, why, and how far
     assert.equal(res.records.length, many.filter(r => r.date * 1000 >= res.summary.scannedDownTo!).length)
   } finally {
     await small.close()
+  }
+})
+
+test('a regex that is pathological on some records is stopped by its time limit, without blocking the event loop', async () => {
+  // `.*.*.*x` passes the static checks but backtracks cubically on long lines without an x.
+  const long = Array.from({ length: 20 }, (_, i) => ({ log: `${'a'.repeat(8000)} ${i}` }))
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/ingest/slow', payload: long })).statusCode, 200)
+  const limited = Fastify()
+  registerLogStoreRoutes(limited, { core: broker.core, searchBudget: { maxRegexWindowMs: 300 } })
+  try {
+    const started = Date.now()
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+    loopDelay.enable()
+    const res = await search(`topic=slow&regex=${encodeURIComponent('.*.*.*x')}`, limited)
+    loopDelay.disable()
+    // The regex ran in a worker: the event loop (other requests, the broker) never waited long.
+    assert.ok(loopDelay.max / 1e6 < 250, `event loop blocked for ${loopDelay.max / 1e6} ms`)
+    assert.equal(res.summary.truncated, true)
+    assert.equal(res.summary.reason, 'regex-timeout')
+    assert.match((res.summary as unknown as { message: string }).message, /took more than 300 ms/)
+    assert.ok(Date.now() - started < 5000)
+  } finally {
+    await limited.close()
   }
 })
 

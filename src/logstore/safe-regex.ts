@@ -1,11 +1,12 @@
 // Search regexes are RE2 syntax (the notifier's translator, so a pattern means the same in a
 // matcher and in a search). JavaScript's engine backtracks, and Node 20 can neither time out a
-// regex nor use V8's linear engine with the `i` or `u` flags, so work is bounded in three ways:
+// regex nor use V8's linear engine with the `i` or `u` flags, so work is bounded in layers:
 // 1. RE2 has no backreferences or lookaround; the translator refuses them.
 // 2. Repetition of something that itself repeats or alternates — `(a+)+`, `(a|aa)*`, `(x*y*)*` —
-//    is refused: that shape is what makes backtracking exponential.
-// 3. The pattern is short and each record is matched on its first MAX_SUBJECT_CHARS only, which
-//    keeps polynomial cases (`.*a.*b.*c`) to bounded work; the search also has a time budget.
+//    is refused up front with an explanation: that shape makes backtracking exponential.
+// 3. The pattern is short, and each record is matched on its first MAX_SUBJECT_CHARS only.
+// 4. What is left — polynomial cases such as `.*.*.*x`, which no static check catches well —
+//    runs in a worker with a time limit per window (regex-runner.ts), off the event loop.
 import { translateRe2, Re2Error } from '../notifier/re2.js'
 import { badParam } from './errors.js'
 
@@ -33,11 +34,6 @@ export function compileSearchRegex (pattern: string, field = 'regex'): RegExp {
   } catch (err) {
     throw badParam(field, `invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`)
   }
-}
-
-/** Tests `re` against the bounded prefix of `text`. */
-export function regexMatches (re: RegExp, text: string): boolean {
-  return re.test(text.length > MAX_SUBJECT_CHARS ? text.slice(0, MAX_SUBJECT_CHARS) : text)
 }
 
 interface Group { start: number, repeats: boolean, alternates: boolean }

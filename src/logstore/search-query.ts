@@ -1,8 +1,8 @@
 // A search request: which topic and time range to scan, and which records match. Parsing
-// validates every parameter and names the bad one; matching is ordered cheapest first (text,
-// then regex, then JSON fields), so most records are rejected before their value is parsed.
+// validates every parameter and names the bad one; the text filter runs before the JSON fields,
+// so most records are rejected before their value is parsed.
 import { badParam } from './errors.js'
-import { compileSearchRegex, regexMatches } from './safe-regex.js'
+import { compileSearchRegex } from './safe-regex.js'
 import { fieldEquals, parseJsonValue, valueAtPath } from './field-path.js'
 import type { StoredRecord } from './record-decoder.js'
 
@@ -80,18 +80,19 @@ export function parseTime (text: string | undefined, field: string): number | un
   return ms
 }
 
-/** A predicate over stored records for the query's text, regex and field filters. */
-export function compileMatcher (q: SearchQuery): (r: StoredRecord) => boolean {
+/**
+ * The query's filters, split by where they run: `prefilter` (text, then JSON fields) on the
+ * event loop, and `regex`, which the search runs in a worker under a time limit.
+ */
+export function compileFilters (q: SearchQuery): { prefilter: (r: StoredRecord) => boolean, regex: RegExp | null } {
   const needles = q.text === undefined ? [] : textNeedles(q.text)
-  const re = q.regex === undefined ? null : compileSearchRegex(q.regex)
+  const regex = q.regex === undefined ? null : compileSearchRegex(q.regex)
   const fields = q.fields
-  return (r: StoredRecord): boolean => {
-    const value = r.value ?? ''
+  const prefilter = (r: StoredRecord): boolean => {
     if (needles.length > 0) {
-      const lower = value.toLowerCase()
+      const lower = (r.value ?? '').toLowerCase()
       if (!needles.some(n => lower.includes(n))) return false
     }
-    if (re !== null && !regexMatches(re, value)) return false
     if (fields.length > 0) {
       const doc = parseJsonValue(r.value)
       if (doc === undefined) return false
@@ -99,6 +100,7 @@ export function compileMatcher (q: SearchQuery): (r: StoredRecord) => boolean {
     }
     return true
   }
+  return { prefilter, regex }
 }
 
 // Values are usually JSON, where a log line's quotes and backslashes appear escaped. Searching

@@ -16,7 +16,8 @@ import type { BrokerCore } from '../broker/core.js'
 import type { PartitionLog } from '../broker/log/partition-log.js'
 import { LogStoreError } from './errors.js'
 import { windowsBackward, type BackwardWindow } from './partition-reader.js'
-import { compileMatcher, type SearchQuery } from './search-query.js'
+import { compileFilters, type SearchQuery } from './search-query.js'
+import { RegexRunner, RegexTimeout } from './regex-runner.js'
 import type { StoredRecord } from './record-decoder.js'
 
 const TO_SLACK_MS = 5 * 60_000
@@ -34,9 +35,11 @@ export interface SearchBudget {
   maxScanBytes: number
   /** Wall time before the search stops (default 10 s). */
   maxDurationMs: number
+  /** Time the regex may take on one window of records before the search stops (default 2 s). */
+  maxRegexWindowMs: number
 }
 
-export const DEFAULT_SEARCH_BUDGET: SearchBudget = { maxScanRecords: 500_000, maxScanBytes: 256 * 1024 * 1024, maxDurationMs: 10_000 }
+export const DEFAULT_SEARCH_BUDGET: SearchBudget = { maxScanRecords: 500_000, maxScanBytes: 256 * 1024 * 1024, maxDurationMs: 10_000, maxRegexWindowMs: 2000 }
 
 export interface SearchHit extends StoredRecord { type: 'record', topic: string, partition: number }
 
@@ -47,7 +50,9 @@ export interface SearchSummary {
   scannedBytes: number
   /** True when the search stopped before covering the whole range; `reason` says why. */
   truncated: boolean
-  reason: 'limit' | 'max-scan-records' | 'max-scan-bytes' | 'time' | 'aborted' | null
+  reason: 'limit' | 'max-scan-records' | 'max-scan-bytes' | 'time' | 'regex-timeout' | 'aborted' | null
+  /** Set with reason regex-timeout: what happened and what to do. */
+  message?: string
   /** When truncated: every record newer than this was examined (epoch ms); continue with to=scannedDownTo. */
   scannedDownTo: number | null
   /** Batches whose records could not be read, with why (e.g. zstd on Node 20). */
@@ -56,6 +61,9 @@ export interface SearchSummary {
 }
 
 export type SearchLine = SearchHit | SearchSummary
+
+/** Picks the matching records of one window (the regex part may run in a worker). */
+type WindowFilter = (records: StoredRecord[]) => Promise<StoredRecord[]>
 
 class PartitionCursor {
   readonly partition: number
@@ -72,12 +80,12 @@ class PartitionCursor {
   }
 
   /** Reads one window; returns what it cost. */
-  advance (keep: (r: StoredRecord) => boolean, skipped: SearchSummary['skipped']): { records: number, bytes: number } {
+  async advance (filter: WindowFilter, skipped: SearchSummary['skipped']): Promise<{ records: number, bytes: number }> {
     const next = this.#windows.next()
     if (next.done === true) { this.done = true; return { records: 0, bytes: 0 } }
     const w = next.value
     for (const s of w.skipped) skipped.push({ partition: this.partition, ...s })
-    const kept = w.records.filter(keep)
+    const kept = await filter(w.records)
     for (const r of w.records) if (r.timestamp < this.frontier) this.frontier = r.timestamp
     // Windows come newest-offset first; order by time within one (stable: offset desc on ties).
     this.pending = this.pending.concat(kept.sort((a, b) => b.timestamp - a.timestamp))
@@ -92,12 +100,12 @@ class PartitionCursor {
 export function startSearch (core: BrokerCore, query: SearchQuery, opts: { budget?: Partial<SearchBudget>, signal?: AbortSignal } = {}): AsyncGenerator<SearchLine> {
   const topic = core.logs.getTopic(query.topic)
   if (topic === undefined) throw new LogStoreError(404, `topic '${query.topic}' does not exist`, 'topic')
-  const matcher = compileMatcher(query)
+  const { prefilter, regex } = compileFilters(query)
   const from = query.from ?? -Infinity
   const to = query.to ?? Infinity
-  const keep = (r: StoredRecord): boolean => r.timestamp >= from && r.timestamp <= to && matcher(r)
+  const keep = (r: StoredRecord): boolean => r.timestamp >= from && r.timestamp <= to && prefilter(r)
   const cursors = topic.partitions.map((log, p) => new PartitionCursor(p, windowsFor(log, query)))
-  return run(query, cursors, keep, { ...DEFAULT_SEARCH_BUDGET, ...opts.budget }, opts.signal)
+  return run(query, cursors, keep, regex, { ...DEFAULT_SEARCH_BUDGET, ...opts.budget }, opts.signal)
 }
 
 function windowsFor (log: PartitionLog, q: SearchQuery): Generator<BackwardWindow> {
@@ -106,8 +114,25 @@ function windowsFor (log: PartitionLog, q: SearchQuery): Generator<BackwardWindo
   return windowsBackward(log, floor, ceiling, { minTimestamp: q.from, windowOffsets: FIRST_WINDOW_OFFSETS, maxWindowOffsets: MAX_WINDOW_OFFSETS })
 }
 
-async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: StoredRecord) => boolean, budget: SearchBudget, signal?: AbortSignal): AsyncGenerator<SearchLine> {
+async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: StoredRecord) => boolean, regex: RegExp | null, budget: SearchBudget, signal?: AbortSignal): AsyncGenerator<SearchLine> {
   const started = Date.now()
+  // Started here, not in startSearch, so a search that is never read leaves no worker behind.
+  const runner = regex === null ? null : new RegexRunner(regex)
+  const filter: WindowFilter = async records => {
+    const candidates = records.filter(keep)
+    if (runner === null || candidates.length === 0) return candidates
+    const timeout = Math.max(1, Math.min(budget.maxRegexWindowMs, budget.maxDurationMs - (Date.now() - started)))
+    const matched = await runner.match(candidates.map(r => r.value ?? ''), timeout)
+    return candidates.filter((_, i) => matched[i] === 1)
+  }
+  try {
+    yield * scan(query, cursors, filter, budget, started, signal)
+  } finally {
+    await runner?.close()
+  }
+}
+
+async function * scan (query: SearchQuery, cursors: PartitionCursor[], filter: WindowFilter, budget: SearchBudget, started: number, signal?: AbortSignal): AsyncGenerator<SearchLine> {
   const summary: SearchSummary = { type: 'summary', matched: 0, scannedRecords: 0, scannedBytes: 0, truncated: false, reason: null, scannedDownTo: null, skipped: [], tookMs: 0 }
   let sliceStart = Date.now()
   const stop = (reason: SearchSummary['reason']): void => {
@@ -138,7 +163,15 @@ async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: 
     // Every partition reads its newest window even past the budget: until it has, no result
     // can be known to be the newest (a window is at least one stored batch).
     if (budgetHit !== null && newestUnread.frontier !== Infinity) { stop(budgetHit); break }
-    const cost = newestUnread.advance(keep, summary.skipped)
+    let cost: { records: number, bytes: number }
+    try {
+      cost = await newestUnread.advance(filter, summary.skipped)
+    } catch (err) {
+      if (!(err instanceof RegexTimeout)) throw err
+      stop('regex-timeout')
+      summary.message = err.message
+      break
+    }
     summary.scannedRecords += cost.records
     summary.scannedBytes += cost.bytes
     if (Date.now() - sliceStart >= SLICE_MS) {
