@@ -168,6 +168,24 @@ test('over real HTTP on 127.0.0.1: ingest works and an oversized body is refused
   }
 })
 
+test('the API server\'s token hook covers these routes too (the plugin does not escape it)', async () => {
+  const guarded = Fastify()
+  // What src/api/server.ts does when a token is set.
+  guarded.addHook('onRequest', async (req, reply) => {
+    if (req.headers.authorization !== 'Bearer s3cret') await reply.code(401).send({ error: 'missing or wrong token' })
+  })
+  registerLogStoreRoutes(guarded, { core: broker.core })
+  try {
+    for (const [method, url] of [['POST', '/api/v1/ingest/guarded'], ['GET', '/api/v1/search?topic=fb-array'], ['GET', '/api/v1/topics'], ['GET', '/api/v1/topics/fb-array/partitions/0/offsets/0/context']] as const) {
+      assert.equal((await guarded.inject({ method, url, payload: method === 'POST' ? [{ log: 'x' }] : undefined })).statusCode, 401, url)
+    }
+    const ok = await guarded.inject({ method: 'POST', url: '/api/v1/ingest/guarded', headers: { authorization: 'Bearer s3cret' }, payload: [{ log: 'x' }] })
+    assert.equal(ok.statusCode, 200)
+  } finally {
+    await guarded.close()
+  }
+})
+
 test('without topic auto-creation, ingest into an unknown topic is a 404', async () => {
   const strict = await startTempBroker({ autoCreateTopics: false })
   const strictApp = Fastify()
