@@ -6,6 +6,8 @@ import { CliError } from './cli/args.js'
 const USAGE = `Usage: tidewatch <command> [options]
 
 Commands:
+  up         Run a whole project: broker, functions, autoscaler, notifier and console (--demo)
+  demo       Produce demo access logs (404 storms and quiet spells) to a Kafka topic
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
   run        Run a function, autoscaled by lag, against the embedded broker or a Kafka cluster
   status     Show the functions of a running Tidewatch: replicas, lag, records/s, errors
@@ -22,6 +24,8 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     // Commands are loaded on demand: a replica starting from zero should not pay for the broker
     // or the HTTP server it never uses.
+    case 'up': return await (await import('./cli/up-command.js')).runUpCommand(rest)
+    case 'demo': return await (await import('./cli/demo-command.js')).runDemoCommand(rest)
     case 'broker': return await (await import('./cli/broker-command.js')).runBrokerCommand(rest)
     case 'test': return await (await import('./cli/test-command.js')).runTestCommand(rest)
     case 'run': return await (await import('./cli/run-command.js')).runRunCommand(rest)

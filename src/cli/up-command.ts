@@ -1,0 +1,141 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
+import { loadHandler } from '../functions/loader.js'
+import { startBroker } from '../broker/broker.js'
+import { KafkaClient } from '../kafka/client.js'
+import { createLogger } from '../shared/logger.js'
+import { EventLog } from '../scaling/events.js'
+import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
+import { Supervisor } from '../scaling/supervisor.js'
+import { ApiConfigError, startApiServer } from '../api/server.js'
+import { Notifier, notifierPlugin } from '../notifier/index.js'
+import { logStoreRoutes } from '../logstore/routes.js'
+import { loadProjectFile } from '../project/project-file.js'
+import { DemoTraffic } from '../demo/traffic.js'
+import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
+import { CliError, parseIntOption } from './args.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
+
+export const UP_USAGE = `Usage: tidewatch up [--config tidewatch.yaml] [options]
+
+Runs a whole project on this machine: the embedded Kafka-protocol broker, every function of the
+project file under the autoscaler, the notifier (Alertmanager's v2 API) and the console, all on
+one HTTP port. Ctrl-C stops everything cleanly (replicas finish their batch and commit).
+
+Options:
+  --config FILE       the project file (default ./tidewatch.yaml if it exists, else the
+                      bundled examples/logs-handler project)
+  --demo              also produce demo traffic: WordPress access logs with bursts of 404s
+                      and quiet spells (set SLACK_WEBHOOK_URL to get the alerts in Slack)
+  --port N            console + API port (default 8080; 0 picks a free port)
+  --host ADDR         console + API address (default 127.0.0.1; any other needs a token)
+  --token TOKEN       API token (default $TIDEWATCH_API_TOKEN); required off 127.0.0.1
+  --broker-port N     embedded broker port (default 9092; 0 picks a free port)
+  --data-dir DIR      state: DIR/broker, DIR/notifier, DIR/events.jsonl (default .tidewatch,
+                      or $TIDEWATCH_DATA_DIR)
+  -h, --help          show this help`
+
+export async function runUpCommand (argv: string[]): Promise<number> {
+  let v
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        demo: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        'broker-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${UP_USAGE}`)
+  }
+  if (v.help === true) { console.log(UP_USAGE); return 0 }
+  const port = parseIntOption('--port', v.port, { min: 0, max: 65535 }) ?? 8080
+  const brokerPort = parseIntOption('--broker-port', v['broker-port'], { min: 0, max: 65535 }) ?? 9092
+  const dataDir = path.resolve(v['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch')
+  const projectFile = v.config ?? (fs.existsSync('tidewatch.yaml') ? 'tidewatch.yaml' : DEFAULT_PROJECT)
+
+  // Every file is checked before anything starts, so a typo costs one run, not a half-started stack.
+  const project = loadProjectFile(projectFile)
+  const functions: FunctionConfig[] = project.functions.map(f => loadFunctionConfig(f))
+  for (const f of functions) {
+    for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)
+    await loadHandler(f)
+  }
+  const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
+  const logger = createLogger('up')
+
+  const broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: project.broker.partitions, logger: createLogger('broker') })
+  const closers: (() => Promise<void>)[] = [async () => await broker.close()]
+  const closeAll = async (): Promise<void> => { for (const close of closers.reverse()) await close().catch(err => logger.error({ err: (err as Error).message }, 'while stopping')) }
+  try {
+    const notifier = await Notifier.start({ config: notifierConfig, dataDir: path.join(dataDir, 'notifier'), logger: createLogger('notifier') })
+    closers.push(async () => await notifier.close())
+    const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
+    const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger })
+    for (const f of functions) supervisor.add(f)
+    const api = await startApiServer({
+      host: v.host ?? '127.0.0.1',
+      port,
+      token: v.token ?? process.env.TIDEWATCH_API_TOKEN ?? null,
+      logger,
+      functions: () => supervisor.functions(),
+      events,
+      plugins: [
+        notifierPlugin(notifier),
+        async app => { await app.register(logStoreRoutes, { core: broker.core }) }
+      ]
+    }).catch(err => {
+      if (err instanceof ApiConfigError) throw new CliError(err.message)
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} is in use: pick another with --port (0 picks a free one)`)
+      throw err
+    })
+    closers.push(async () => await api.close())
+    notifier.externalURL = api.url
+    // Replicas inherit these: the functions' alertmanager output reaches this notifier (unless the
+    // user points it elsewhere), and alerts link to the record in this console.
+    process.env.ALERTMANAGER_URL ??= api.url
+    process.env.TIDEWATCH_PUBLIC_URL ??= api.url
+
+    const stopped = new Promise<void>(resolve => {
+      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    closers.push(async () => await supervisor.stop())
+    await Promise.race([supervisor.start(), stopped])
+
+    let demo: DemoTraffic | null = null
+    if (v.demo === true) {
+      const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'tidewatch-demo' })
+      demo = new DemoTraffic({ topic: project.demo.topic, logger: createLogger('demo'), produce: async (topic, values) => await client.produce(values.map(value => ({ topic, value }))) })
+      closers.push(async () => { demo?.stop(); await client.close() })
+      demo.start()
+    }
+    const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
+    closers.push(async () => stopPrinting())
+
+    const shown = path.relative(process.cwd(), project.file)
+    console.log(`tidewatch up: ${shown.startsWith('..') ? project.file : shown}
+  console    ${api.url}/
+  functions  ${functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}
+  alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
+  broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute` : ''}
+Ctrl-C to stop.`)
+    await stopped
+    console.log('tidewatch up: stopping (replicas finish their batch and commit)')
+  } finally {
+    await closeAll()
+  }
+  return 0
+}

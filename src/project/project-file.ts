@@ -1,0 +1,66 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { isMap } from 'yaml'
+import { z } from 'zod'
+import { ConfigError, ConfigSource, type ConfigProblem } from '../functions/config/load.js'
+
+// The project file `tidewatch up` reads: which functions to run, how alerts are routed, and the
+// embedded broker's and demo traffic's settings. Paths are relative to the project file.
+const projectSchema = z.strictObject({
+  functions: z.array(z.string().min(1)).min(1, 'list at least one Function file'),
+  notifier: z.string().min(1).optional(),
+  broker: z.strictObject({
+    partitions: z.number().int().min(1).max(10_000).prefault(10)
+  }).prefault({}),
+  demo: z.strictObject({
+    topic: z.string().min(1).prefault('logs')
+  }).prefault({})
+})
+
+export interface ProjectConfig {
+  file: string
+  /** Absolute paths of the Function files. */
+  functions: string[]
+  /** Absolute path of the routing file (Alertmanager's shape); null: the built-in default. */
+  notifier: string | null
+  broker: { partitions: number }
+  demo: { topic: string }
+}
+
+export function parseProjectFile (file: string, text: string): ProjectConfig {
+  const src = new ConfigSource(file, text)
+  const syntax = src.syntaxProblems()
+  if (syntax.length > 0) throw new ConfigError(syntax)
+  if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with functions (and optionally notifier, broker, demo)')])
+  const parsed = projectSchema.safeParse(src.doc.toJS(), { reportInput: true })
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explain(issue))))
+  }
+  const dir = path.dirname(path.resolve(file))
+  const problems: ConfigProblem[] = []
+  const existing = (p: string, at: (string | number)[], what: string): string => {
+    const abs = path.resolve(dir, p)
+    if (!fs.existsSync(abs)) problems.push(src.problem(at, `no such file: ${abs}; ${what} paths are relative to the project file`))
+    return abs
+  }
+  const functions = parsed.data.functions.map((f, i) => existing(f, ['functions', i], 'Function file'))
+  const notifier = parsed.data.notifier === undefined ? null : existing(parsed.data.notifier, ['notifier'], 'routing file')
+  if (problems.length > 0) throw new ConfigError(problems)
+  return { file: path.resolve(file), functions, notifier, broker: parsed.data.broker, demo: parsed.data.demo }
+}
+
+export function loadProjectFile (file: string): ProjectConfig {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, column: 1, field: '', message: `cannot read the project file: ${(err as Error).message}` }])
+  }
+  return parseProjectFile(file, text)
+}
+
+function explain (issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `'${k}'`).join(', ')}; check the spelling`
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required; add ${String(issue.path.at(-1))}: …`
+  return issue.message
+}

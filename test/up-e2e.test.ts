@@ -1,0 +1,74 @@
+// `tidewatch up` as a user runs it: the bundled logs-handler project, one port for everything.
+// A 404 line comes in over HTTP ingest; the function (from zero replicas) makes an alert; the
+// notifier holds it; its generatorURL leads to the record and its neighbours in the log store.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CLI, LineProcess, tempDir } from './helpers/processes.js'
+import { waitFor } from './helpers/wait.js'
+import type { FunctionStatus } from '../src/scaling/function-controller.js'
+import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
+
+const PROJECT = path.resolve(path.dirname(CLI), '..', '..', 'examples', 'logs-handler', 'tidewatch.yaml')
+
+async function json<T> (url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init)
+  assert.ok(res.ok, `${url}: HTTP ${res.status} ${await res.clone().text()}`)
+  return await res.json() as T
+}
+
+test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to the line in its context; Ctrl-C stops everything', async () => {
+  const dir = tempDir()
+  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data')], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined })
+  try {
+    await waitFor(() => {
+      if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
+      return up.lines.some(l => l.startsWith('Ctrl-C'))
+    }, { what: 'tidewatch up to print its addresses', timeoutMs: 60_000 })
+    const api = up.lines.find(l => l.trim().startsWith('console'))!.trim().split(/\s+/)[1].replace(/\/$/, '')
+    assert.ok(up.lines.some(l => /functions\s+logs-handler \(0-10 replicas, reading logs\)/.test(l)), up.lines.join('\n'))
+
+    const quiet = (await json<{ functions: FunctionStatus[] }>(`${api}/api/v1/functions`)).functions[0]
+    assert.equal(quiet.replicas.current, 0, 'no replica before any log line')
+
+    // A few ordinary lines from the same pod, the 404, and more lines after it.
+    const rand = seededRandom(7)
+    const pod = DEMO_PODS[0]
+    const line = (status: 200 | 404): unknown => JSON.parse(accessLogRecord(rand, { now: new Date(), pod, status }))
+    const body = [line(200), line(200), line(200), line(404), line(200), line(200)]
+    const ingested = await json<{ accepted: number }>(`${api}/api/v1/ingest/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    assert.equal(ingested.accepted, 6)
+
+    const alerts = await waitFor(async () => {
+      const list = await json<{ labels: Record<string, string>, generatorURL: string }[]>(`${api}/api/v2/alerts`)
+      return list.length > 0 ? list : null
+    }, { what: 'the alert in the notifier', timeoutMs: 60_000 })
+    assert.equal(alerts.length, 1)
+    assert.equal(alerts[0].labels.alertname, '404 Request')
+    assert.equal(alerts[0].labels.namespace, 'demo-project')
+    assert.equal(alerts[0].labels.pod, pod.pod)
+    await waitFor(() => up.lines.some(l => l.startsWith('alert firing') && l.includes(pod.pod)), { what: 'the alert printed' })
+
+    // The alert's link names the exact record; the log store gives it with its neighbours.
+    const link = new URL(alerts[0].generatorURL)
+    assert.equal(link.origin, new URL(api).origin, 'alerts link to this console')
+    const [topic, partition, offset] = ['topic', 'partition', 'offset'].map(k => link.searchParams.get(k))
+    const context = await json<{ before: { value: string }[], anchor: { value: string }, after: { value: string }[] }>(
+      `${api}/api/v1/topics/${topic}/partitions/${partition}/offsets/${offset}/context?before=5&after=5&samePod=true`)
+    assert.match(context.anchor.value, / 404 /)
+    assert.equal(context.before.length, 3, 'the three lines before it')
+    assert.equal(context.after.length, 2, 'the two lines after it')
+
+    const busy = (await json<{ functions: FunctionStatus[] }>(`${api}/api/v1/functions`)).functions[0]
+    assert.equal(busy.lastEvent?.from, 0)
+    assert.ok((busy.lastEvent?.to ?? 0) >= 1, 'the autoscaler started a replica')
+  } finally {
+    const code = await up.stop('SIGINT')
+    assert.equal(code, 0, up.stderr.split('\n').filter(l => !l.includes('"level":30')).join('\n'))
+  }
+  const pids = up.stderr.split('\n').filter(l => l.includes('"replica process started"')).map(l => (JSON.parse(l) as { pid: number }).pid)
+  assert.ok(pids.length >= 1)
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), 'every replica process has exited')
+  assert.ok(fs.existsSync(path.join(dir, 'data', 'notifier')), 'the notifier keeps its state in the data dir')
+})
