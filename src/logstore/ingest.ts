@@ -12,7 +12,7 @@ import type { BrokerCore } from '../broker/core.js'
 import { isValidTopicName, type Topic } from '../broker/log/log-manager.js'
 import { findOrCreateTopic } from '../broker/apis/topic-lookup.js'
 import { ErrorCode } from '../broker/protocol/error-codes.js'
-import { buildBatch, type TestRecord } from '../broker/testing/record-batch-builder.js'
+import { buildBatch, type BatchRecord } from '../broker/log/record-batch-builder.js'
 import { LogStoreError, badParam } from './errors.js'
 import { podOf } from './field-path.js'
 import type { IngestRecord } from './ingest-body.js'
@@ -53,7 +53,7 @@ export function ingestRecords (core: BrokerCore, topicName: string, records: Ing
     let baseOffset = -1
     let lastOffset = -1
     for (const chunk of chunksWithin(recs, Math.min(maxBatchBytes, TARGET_BATCH_BYTES))) {
-      const batch = buildBatch(chunk.map((r): TestRecord => ({ key: null, value: r.value, timestamp: r.timestamp })))
+      const batch = buildBatch(chunk.map((r): BatchRecord => ({ key: null, value: r.value, timestamp: r.timestamp })))
       const appended = log.append(batch, core.clock.now())
       if (appended.errorCode !== ErrorCode.NONE) {
         throw new LogStoreError(500, `the broker refused a batch for ${topicName}/${partition} (Kafka error ${appended.errorCode}) after ${result.accepted} of ${records.length} records were stored`)

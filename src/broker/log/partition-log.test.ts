@@ -6,7 +6,7 @@ import path from 'node:path'
 import { PartitionLog } from './partition-log.js'
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import { buildBatch, batchValues } from '../testing/record-batch-builder.js'
+import { buildBatch, batchValues } from './record-batch-builder.js'
 import { silentLogger } from '../../shared/logger.js'
 import { ManualClock } from '../../shared/clock.js'
 

@@ -1,14 +1,14 @@
 import { crc32c } from '@node-rs/crc32'
 import { Writer } from '../protocol/writer.js'
 
-export interface TestRecord { key?: string | null, value: string | null, timestamp?: number, headers?: [string, string][] }
+export interface BatchRecord { key?: string | null, value: string | null, timestamp?: number, headers?: [string, string][] }
 export interface BatchOptions { baseOffset?: number, producerId?: number, producerEpoch?: number, baseSequence?: number, timestamp?: number }
 
 /**
- * Builds an uncompressed RecordBatch (magic 2) the way a producer does, CRC-32C included, for
- * tests that need exact bytes. Real clients produce everywhere else.
+ * Builds an uncompressed RecordBatch (magic 2) the way a producer does, CRC-32C included: for
+ * HTTP ingest, which appends without a Kafka client, and for tests that need exact bytes.
  */
-export function buildBatch (records: TestRecord[], opts: BatchOptions = {}): Buffer {
+export function buildBatch (records: BatchRecord[], opts: BatchOptions = {}): Buffer {
   const base = opts.timestamp ?? records[0]?.timestamp ?? Date.now()
   const body = new Writer()
   let maxTimestamp = base
