@@ -18,15 +18,19 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
+async function startUp (dir: string, extra: string[] = []): Promise<{ up: LineProcess, api: string }> {
+  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data'), ...extra], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined })
+  await waitFor(() => {
+    if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
+    return up.lines.some(l => l.startsWith('Ctrl-C'))
+  }, { what: 'tidewatch up to print its addresses', timeoutMs: 60_000 })
+  return { up, api: up.lines.find(l => l.trim().startsWith('console'))!.trim().split(/\s+/)[1].replace(/\/$/, '') }
+}
+
 test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to the line in its context; Ctrl-C stops everything', async () => {
   const dir = tempDir()
-  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data')], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined })
+  const { up, api } = await startUp(dir)
   try {
-    await waitFor(() => {
-      if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
-      return up.lines.some(l => l.startsWith('Ctrl-C'))
-    }, { what: 'tidewatch up to print its addresses', timeoutMs: 60_000 })
-    const api = up.lines.find(l => l.trim().startsWith('console'))!.trim().split(/\s+/)[1].replace(/\/$/, '')
     assert.ok(up.lines.some(l => /functions\s+logs-handler \(0-10 replicas, reading logs\)/.test(l)), up.lines.join('\n'))
 
     const quiet = (await json<{ functions: FunctionStatus[] }>(`${api}/api/v1/functions`)).functions[0]
@@ -71,4 +75,27 @@ test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to
   assert.ok(pids.length >= 1)
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), 'every replica process has exited')
   assert.ok(fs.existsSync(path.join(dir, 'data', 'notifier')), 'the notifier keeps its state in the data dir')
+})
+
+test('tidewatch up with a token: every route needs it, and the functions\' alerts still reach the notifier', async () => {
+  const dir = tempDir()
+  const { up, api } = await startUp(dir, ['--token', 's3cret-token'])
+  const auth = { authorization: 'Bearer s3cret-token' }
+  try {
+    for (const route of ['/api/v1/functions', '/api/v2/alerts', '/api/v1/topics', '/metrics']) {
+      assert.equal((await fetch(`${api}${route}`)).status, 401, `${route} without the token`)
+      assert.equal((await fetch(`${api}${route}`, { headers: { authorization: 'Bearer wrong' } })).status, 401, `${route} with a wrong token`)
+    }
+    const line = accessLogRecord(seededRandom(3), { now: new Date(), pod: DEMO_PODS[1], status: 404 })
+    const ingest = await fetch(`${api}/api/v1/ingest/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: line })
+    assert.equal(ingest.status, 200)
+    const alerts = await waitFor(async () => {
+      const list = await json<{ labels: Record<string, string> }[]>(`${api}/api/v2/alerts`, { headers: auth })
+      return list.length > 0 ? list : null
+    }, { what: 'the alert, posted by a replica that has no token', timeoutMs: 60_000 })
+    assert.equal(alerts[0].labels.pod, DEMO_PODS[1].pod)
+    assert.ok(!up.stderr.includes('s3cret-token') && !up.lines.join('\n').includes('s3cret-token'), 'the token is never printed')
+  } finally {
+    assert.equal(await up.stop('SIGTERM'), 0)
+  }
 })

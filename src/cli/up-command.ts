@@ -11,7 +11,9 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
 import { Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
-import { Notifier, notifierPlugin } from '../notifier/index.js'
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
+import type { Logger } from '../shared/logger.js'
 import { logStoreRoutes } from '../logstore/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
@@ -74,6 +76,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   }
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
   const logger = createLogger('up')
+  const given = v.token ?? process.env.TIDEWATCH_API_TOKEN ?? ''
+  const token = given === '' ? null : given
 
   const broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: project.broker.partitions, logger: createLogger('broker') })
   const closers: (() => Promise<void>)[] = [async () => await broker.close()]
@@ -87,7 +91,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     const api = await startApiServer({
       host: v.host ?? '127.0.0.1',
       port,
-      token: v.token ?? process.env.TIDEWATCH_API_TOKEN ?? null,
+      token,
       logger,
       functions: () => supervisor.functions(),
       events,
@@ -103,8 +107,10 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     closers.push(async () => await api.close())
     notifier.externalURL = api.url
     // Replicas inherit these: the functions' alertmanager output reaches this notifier (unless the
-    // user points it elsewhere), and alerts link to the record in this console.
-    process.env.ALERTMANAGER_URL ??= api.url
+    // user points it elsewhere), and alerts link to the record in this console. Behind a token,
+    // replicas post alerts to a loopback-only listener instead, so no token goes into their env.
+    const alertsUrl = token === null ? api.url : await startLoopbackAlerts(notifier, logger, closers)
+    process.env.ALERTMANAGER_URL ??= alertsUrl
     process.env.TIDEWATCH_PUBLIC_URL ??= api.url
 
     const stopped = new Promise<void>(resolve => {
@@ -138,4 +144,14 @@ Ctrl-C to stop.`)
     await closeAll()
   }
   return 0
+}
+
+/** The notifier's API on 127.0.0.1 only, for this machine's replicas when the main port needs a token. */
+async function startLoopbackAlerts (notifier: Notifier, logger: Logger, closers: (() => Promise<void>)[]): Promise<string> {
+  const app = Fastify({ loggerInstance: logger.child({ part: 'replica-alerts' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) })
+  await registerNotifierRoutes(app, notifier, { managementRoutes: false })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  closers.push(async () => await app.close())
+  const address = app.server.address()
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
 }
