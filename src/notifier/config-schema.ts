@@ -3,6 +3,7 @@ import { parseDuration } from './duration.js'
 import { isValidLabelName } from './labels.js'
 import { MatcherParseError, parseMatchers, type Matcher } from './matchers.js'
 import { compileAnchoredRe2, Re2Error } from './re2.js'
+import { DEFAULT_TEMPLATES, Template, TemplateError, templateData } from './template/index.js'
 
 // The notifier's routing file, in Alertmanager's YAML shape (field names and defaults as in its
 // docs), so an existing `route:` / `receivers:` / `inhibit_rules:` block loads as it is. The route
@@ -73,6 +74,29 @@ const httpUrl = z.string({ error: 'expected an http:// or https:// URL' }).refin
 const hostPort = z.string().regex(/^(\[[^\]]+\]|[^:\s]+):\d+$/, { error: 'expected host:port, e.g. smtp.example.com:587' })
 const text = z.string().optional()
 
+// A notification to try every template on at load, so a template that cannot render (an unknown
+// function or named template) is a config error with its line, not a lost message later.
+const SAMPLE = templateData({
+  id: 0, integration: 'sample/webhook/0', receiver: 'sample', groupKey: '{}:{alertname="Sample"}', groupLabels: { alertname: 'Sample' },
+  firing: [{ fingerprint: '0', labels: { alertname: 'Sample', instance: 'a' }, annotations: { summary: 'sample' }, startsAt: 0, endsAt: 1, generatorURL: '', updatedAt: 0, timeout: false }],
+  resolved: [], reason: 'first notification', log: { at: 0, firing: [], resolved: [] }, logRetentionMs: 0, queuedAt: 0
+}, 'http://127.0.0.1:9093')
+
+/** A message template (docs/notifier.md, "Templates"), compiled and tried at load. */
+export const template = z.string({ error: 'expected a template string' }).transform((src, ctx) => {
+  try {
+    const t = new Template(src)
+    t.render(SAMPLE, { named: DEFAULT_TEMPLATES })
+    return t
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err
+    ctx.addIssue({ code: 'custom', message: `template: ${err.message}` })
+    return z.NEVER
+  }
+}).optional()
+/** Alerts listed one by one in a message (the rest are counted: "and 1,234 more"); 0 lists all. */
+const maxListed = z.number().int().min(0).prefault(20)
+
 export const webhookConfigSchema = z.strictObject({
   url: httpUrl,
   send_resolved: z.boolean().prefault(true),
@@ -83,17 +107,18 @@ export const webhookConfigSchema = z.strictObject({
 export const slackConfigSchema = z.strictObject({
   api_url: httpUrl.optional(),
   channel: text,
-  username: text,
-  color: text,
-  title: text,
-  title_link: text,
-  pretext: text,
-  text,
-  fallback: text,
-  footer: text,
+  username: template,
+  color: template,
+  title: template,
+  title_link: template,
+  pretext: template,
+  text: template,
+  fallback: template,
+  footer: template,
   icon_emoji: text,
   icon_url: text,
-  send_resolved: z.boolean().prefault(false)
+  send_resolved: z.boolean().prefault(false),
+  max_alerts: maxListed
 })
 
 export const emailConfigSchema = z.strictObject({
@@ -104,10 +129,12 @@ export const emailConfigSchema = z.strictObject({
   auth_username: text,
   auth_password: text,
   require_tls: z.boolean().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  html: text,
-  text,
-  send_resolved: z.boolean().prefault(false)
+  /** Header values are templates; `Subject` sets the subject (default: the Slack-style title). */
+  headers: z.record(z.string(), template.unwrap()).optional(),
+  html: template,
+  text: template,
+  send_resolved: z.boolean().prefault(false),
+  max_alerts: maxListed
 })
 
 /** Tidewatch's own: forward the group's alerts to another Alertmanager-compatible API. */
@@ -172,7 +199,7 @@ export type RouteNodeFile = z.output<typeof routeNodeSchema>
 // Alertmanager fields Tidewatch does not implement, with what to do instead. Silently ignoring
 // them would change behaviour (a mute interval that does not mute), so they are errors.
 const UNSUPPORTED: Record<string, string> = {
-  templates: 'Go template files are not supported; remove it (receivers have their own default messages)',
+  templates: 'template files are not supported; write the template in the receiver field itself, e.g. title: \'{{ .GroupLabels.alertname }}\' (docs/notifier.md, Templates)',
   time_intervals: 'time intervals are not supported yet; remove it and the routes\' mute_time_intervals/active_time_intervals',
   mute_time_intervals: 'time intervals are not supported yet; remove it',
   active_time_intervals: 'time intervals are not supported yet; remove it',

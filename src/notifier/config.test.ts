@@ -72,7 +72,7 @@ test('an Alertmanager routing file loads with its defaults; secrets never print'
 
   const slack = c.receivers.get('team-slack')!.integrations[0]
   assert.ok(slack.type === 'slack')
-  assert.deepEqual([slack.index, slack.channel, slack.title, slack.sendResolved], [0, '#alerts', '{{ .CommonLabels.alertname }}', false])
+  assert.deepEqual([slack.index, slack.channel, slack.title?.source, slack.sendResolved], [0, '#alerts', '{{ .CommonLabels.alertname }}', false])
   assert.equal(slack.apiUrl.reveal(), 'https://hooks.slack.com/services/T000/B000/GLOBALSECRET')
   const [hook, forward] = c.receivers.get('pager')!.integrations
   assert.ok(hook.type === 'webhook' && forward.type === 'alertmanager')
@@ -131,7 +131,7 @@ test('every problem at once, as file:line:column: field: what to fix', () => {
   assert.deepEqual(lines, [
     "routing.yml:21:34: inhibit_rules.0.source_match_re.severity: regex '(': invalid regular expression: unterminated group",
     'routing.yml:22:13: inhibit_rules.0.equal.0: invalid label name; use letters, digits and _, not starting with a digit',
-    'routing.yml:23:12: templates: Go template files are not supported; remove it (receivers have their own default messages)',
+    "routing.yml:23:12: templates: template files are not supported; write the template in the receiver field itself, e.g. title: '{{ .GroupLabels.alertname }}' (docs/notifier.md, Templates)",
     'routing.yml:3:15: route.group_wait: expected a duration such as 30s, 5m or 1h30m',
     "routing.yml:6:29: route.routes.0.group_by.1: 'alertname' is listed twice",
     "routing.yml:6:40: route.routes.0.group_by.2: invalid label name 'bad-name'",
@@ -146,6 +146,22 @@ test('every problem at once, as file:line:column: field: what to fix', () => {
     'routing.yml:19:21: receivers.4.email_configs.0.smarthost: required, here or as global.smtp_smarthost',
     "routing.yml:8:17: route.routes.1.receiver: no receiver named 'missing'; defined receivers: 'hook', 'pd', 'slack', 'mail'",
     "routing.yml:2:13: route.receiver: no receiver named 'nobody'; defined receivers: 'hook', 'pd', 'slack', 'mail'"
+  ])
+})
+
+test('message templates are compiled and tried at load; mistakes name the field and line', () => {
+  assert.deepEqual(problems([
+    'route: { receiver: r }',
+    'receivers:',
+    '  - name: r',
+    '    slack_configs:',
+    "      - api_url: 'https://hooks.slack.test/x'",
+    "        title: '{{ .Status | shout }}'",
+    "        text: '{{ range .Alerts }}'",
+    "        pretext: '{{ template \"slack.default.title\" . }}'"
+  ].join('\n')), [
+    "routing.yml:6:16: receivers.0.slack_configs.0.title: template: unknown function 'shout'; available: len, toUpper, toLower, title, trimSpace, join, urlquery, html, number, truncate, default, eq, ne, lt, le, gt, ge, not, and, or",
+    'routing.yml:7:15: receivers.0.slack_configs.0.text: template: at offset 2: {{ range }} without {{ end }}'
   ])
 })
 

@@ -13,16 +13,17 @@ import { fieldsAt, globalSchema, notifierFileSchema, receiverSchema, routeNodeSc
 import type { InhibitRule } from './inhibit.js'
 import { legacyMatchers } from './matchers.js'
 import { buildRouteTree, type Route, type RouteSpec } from './route.js'
+import type { Template } from './template/index.js'
 
 export type IntegrationConfig =
   | { type: 'webhook', index: number, url: Secret, sendResolved: boolean, maxAlerts: number }
   | {
-    type: 'slack', index: number, apiUrl: Secret, sendResolved: boolean, channel?: string, username?: string, color?: string,
-    title?: string, titleLink?: string, pretext?: string, text?: string, fallback?: string, footer?: string, iconEmoji?: string, iconUrl?: string
+    type: 'slack', index: number, apiUrl: Secret, sendResolved: boolean, maxAlerts: number, channel?: string, iconEmoji?: string, iconUrl?: string,
+    username?: Template, color?: Template, title?: Template, titleLink?: Template, pretext?: Template, text?: Template, fallback?: Template, footer?: Template
   }
   | {
-    type: 'email', index: number, to: string, from: string, smarthost: { host: string, port: number }, hello: string,
-    authUsername?: string, authPassword?: Secret, requireTls: boolean, headers: Record<string, string>, html?: string, text?: string, sendResolved: boolean
+    type: 'email', index: number, to: string, from: string, smarthost: { host: string, port: number }, hello: string, maxAlerts: number,
+    authUsername?: string, authPassword?: Secret, requireTls: boolean, headers: Record<string, Template>, html?: Template, text?: Template, sendResolved: boolean
   }
   /** Tidewatch's extension: forward alerts to another Alertmanager-compatible API. */
   | { type: 'alertmanager', index: number, url: Secret, sendResolved: boolean }
@@ -99,6 +100,7 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
       index,
       apiUrl: secretUrl(apiUrl),
       sendResolved: c.send_resolved,
+      maxAlerts: c.max_alerts,
       channel: c.channel,
       username: c.username,
       color: c.color,
@@ -128,6 +130,7 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
       from,
       smarthost: { host: smarthost.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(smarthost.slice(colon + 1)) },
       hello: c.hello ?? g.smtp_hello,
+      maxAlerts: c.max_alerts,
       authUsername: c.auth_username ?? g.smtp_auth_username,
       authPassword: password === undefined ? undefined : new Secret(password),
       requireTls: c.require_tls ?? g.smtp_require_tls,

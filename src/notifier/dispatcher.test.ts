@@ -1,9 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ManualClock } from '../shared/clock.js'
+import { ManualClock, type TimerHandle } from '../shared/clock.js'
 import { silentLogger } from '../shared/logger.js'
 import { normalizeAlert, type Alert } from './alert.js'
 import { parseNotifierConfig } from './config.js'
+import { flushTiming, type GroupClock } from './decide.js'
 import { Dispatcher } from './dispatcher.js'
 import { settle } from './pipeline/test-support.js'
 
@@ -96,5 +97,18 @@ test('dispatcher (fake clock): maintenance removes groups left empty, and a new 
   post({ alertname: 'D', instance: '2' })
   await advance(clock, 30_000)
   assert.deepEqual(flushes.map(f => [f.at, f.alerts]), [[30_000, ['1']], [90_000, ['2']]])
+  await d.close()
+})
+
+test('dispatcher: a timer firing a millisecond early (monotonic vs wall clock) still flushes at its due time', async () => {
+  const manual = new ManualClock(0)
+  // Every timer fires 1 ms before the wall clock reaches its time, as Node's timers may.
+  const early = { now: () => manual.now(), setTimeout: (fn: () => void, ms: number) => manual.setTimeout(fn, Math.max(0, ms - 1)), clearTimeout: (h: TimerHandle) => manual.clearTimeout(h) }
+  const flushes: { now: number, clock: GroupClock }[] = []
+  const d = new Dispatcher({ route: config.route, clock: early, logger: silentLogger(), flush: async (group, _alerts, now) => { flushes.push({ now, clock: group.clock }) } })
+  d.insert(normalizeAlert({ labels: { alertname: 'A' } }, 0, 3_600_000))
+  await advance(manual, 700_000)
+  assert.deepEqual(flushes.map(f => f.now), [30_000, 330_000, 630_000])
+  for (const f of flushes) assert.equal(flushTiming({ now: f.now, group: f.clock, alerts: [], groupWaitMs: 30_000, groupIntervalMs: 300_000 }).due, true)
   await d.close()
 })

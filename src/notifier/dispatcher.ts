@@ -44,6 +44,8 @@ interface AggregationGroup {
   readonly createdAt: number
   lastFlushAt?: number
   timer?: TimerHandle
+  /** When the timer was set to fire. */
+  dueAt?: number
   flushing: boolean
 }
 
@@ -113,15 +115,19 @@ export class Dispatcher {
     // An unchanged first-flush time keeps its timer (a storm inserts thousands of alerts).
     if (g.timer !== undefined && !timing.due) return
     if (g.timer !== undefined) this.#o.clock.clearTimeout(g.timer)
+    g.dueAt = now + delay
     g.timer = this.#o.clock.setTimeout(() => this.#tick(g), delay)
   }
 
   #tick (g: AggregationGroup): void {
     g.timer = undefined
     if (this.#closed || this.#groups.get(g.id) !== g) return
-    const now = this.#o.clock.now()
+    // Timers run on a monotonic clock and may fire a millisecond before the wall clock reaches
+    // their time; the flush is judged at its due time then, or the wait stage would hold it.
+    const now = Math.max(this.#o.clock.now(), g.dueAt ?? 0)
     const previousFlushAt = g.lastFlushAt
     g.lastFlushAt = now
+    g.dueAt = now + g.route.options.groupIntervalMs
     g.timer = this.#o.clock.setTimeout(() => this.#tick(g), g.route.options.groupIntervalMs)
     if (g.alerts.size === 0) return
     if (g.flushing) {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Clock } from '../../src/shared/clock.js'
-import { silentLogger } from '../../src/shared/logger.js'
+import { silentLogger, type Logger } from '../../src/shared/logger.js'
 import { registerNotifierRoutes } from '../../src/notifier/api/routes.js'
 import { Notifier } from '../../src/notifier/notifier.js'
 import type { Backoff } from '../../src/notifier/pipeline/index.js'
@@ -20,11 +20,11 @@ export class NotifierServer {
   }
 
   /** `config` is the routing file's text; it is written beside `dataDir` (as `<dataDir>-routing.yml`). */
-  static async start (o: { config: string, dataDir: string, clock?: Clock, backoff?: Backoff, maintenanceIntervalMs?: number }): Promise<NotifierServer> {
+  static async start (o: { config: string, dataDir: string, clock?: Clock, backoff?: Backoff, maintenanceIntervalMs?: number, logger?: Logger }): Promise<NotifierServer> {
     const file = path.join(path.dirname(o.dataDir), `${path.basename(o.dataDir)}-routing.yml`)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, o.config)
-    const notifier = await Notifier.start({ configFile: file, dataDir: o.dataDir, logger: silentLogger(), clock: o.clock, backoff: o.backoff, maintenanceIntervalMs: o.maintenanceIntervalMs })
+    const notifier = await Notifier.start({ configFile: file, dataDir: o.dataDir, logger: o.logger ?? silentLogger(), clock: o.clock, backoff: o.backoff, maintenanceIntervalMs: o.maintenanceIntervalMs })
     const app = Fastify()
     await registerNotifierRoutes(app, notifier)
     await app.listen({ host: '127.0.0.1', port: 0 })

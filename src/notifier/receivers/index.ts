@@ -2,6 +2,7 @@
 import type { Logger } from '../../shared/logger.js'
 import type { ReceiverConfig } from '../config.js'
 import { alertmanagerIntegration } from './alertmanager.js'
+import { emailIntegration } from './email.js'
 import type { Integration } from './integration.js'
 import { slackIntegration } from './slack.js'
 import { webhookIntegration } from './webhook.js'
@@ -13,12 +14,9 @@ export function buildIntegrations (receivers: ReadonlyMap<string, ReceiverConfig
     for (const c of r.integrations) {
       switch (c.type) {
         case 'webhook': list.push(webhookIntegration(r.name, c)); break
-        case 'slack': list.push(slackIntegration(r.name, c)); break
+        case 'slack': list.push(slackIntegration(r.name, c, logger)); break
+        case 'email': list.push(emailIntegration(r.name, c, logger)); break
         case 'alertmanager': list.push(alertmanagerIntegration(r.name, c)); break
-        case 'email':
-          // Needs an SMTP client (nodemailer), not a dependency yet; said once at start, not per alert.
-          logger.warn({ receiver: r.name, index: c.index }, 'email receivers are not supported yet; this integration sends nothing')
-          break
       }
     }
     out.set(r.name, list)

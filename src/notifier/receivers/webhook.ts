@@ -37,7 +37,8 @@ export function webhookPayload (n: QueuedNotification, externalURL: string, maxA
     externalURL,
     version: '4',
     groupKey: n.groupKey,
-    truncatedAlerts: data.alerts.length - alerts.length
+    // Alerts cut by max_alerts, plus those over the per-alertname limit (never held one by one).
+    truncatedAlerts: data.alerts.length - alerts.length + (n.limitedAlerts ?? 0)
   }
 }
 

@@ -24,6 +24,8 @@ export interface QueuedNotification {
   /** Resolved alerts to show (empty when the integration does not send resolved). */
   readonly resolved: readonly Alert[]
   readonly reason: NotifyReason
+  /** Firing alerts of the group not held one by one: over the per-alertname limit (storm control). */
+  readonly limitedAlerts?: number
   /** What to write to the notification log once delivered. */
   readonly log: { at: number, firing: string[], resolved: string[] }
   /** How long the log entry is kept (twice repeat_interval, as Alertmanager does). */
