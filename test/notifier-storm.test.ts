@@ -51,3 +51,50 @@ receivers:
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('per-alertname limit: alerts over it are counted in the message, not held; a receiver rate limit aggregates instead of dropping', { timeout: 30_000 }, async () => {
+  const sink = await WebhookSink.start()
+  const dir = tempDir('tidewatch-storm-limit-')
+  const server = await NotifierServer.start({
+    dataDir: path.join(dir, 'data'),
+    config: `
+route:
+  receiver: storm
+  group_by: [alertname]
+  group_wait: 200ms
+  group_interval: 200ms
+receivers:
+  - name: storm
+    rate_limit: { interval: 1h, burst: 1 }
+    webhook_configs: [{ url: '${sink.url}/webhook' }]
+limits:
+  max_active_alerts_per_alertname: 100
+`
+  })
+  try {
+    const body = (from: number, n: number): object[] => Array.from({ length: n }, (_, i) => ({ labels: { alertname: 'NotFound', path: `/page/${from + i}` } }))
+    assert.equal((await postJson(`${server.url}/api/v2/alerts`, body(0, 1000))).status, 200)
+    const first = await waitFor(() => sink.at('/webhook')[0], { what: 'the first message' })
+    assert.equal(first.body.alerts.length, 100, 'only the first 100 are held one by one')
+    assert.equal(first.body.truncatedAlerts, 900, 'the other 900 are counted')
+    const listed = await (await fetch(`${server.url}/api/v2/alerts`)).json() as unknown[]
+    assert.equal(listed.length, 100)
+    assert.equal(server.notifier.limitedAlerts, 900)
+    // Heartbeats of held alerts are still taken: one of the held ones resolves.
+    assert.equal((await postJson(`${server.url}/api/v2/alerts`, [{ labels: { alertname: 'NotFound', path: '/page/0' }, endsAt: new Date().toISOString() }])).status, 200)
+    assert.equal((await (await fetch(`${server.url}/api/v2/alerts`)).json() as unknown[]).length, 99)
+
+    // The receiver's rate limit (one message an hour) holds the next message back; the group's
+    // news piles up in one pending notification instead of a queue of messages.
+    await waitFor(() => server.notifier.pendingNotifications === 1, { what: 'the resolution queued behind the rate limit' })
+    const queuedAt = server.notifier.groups()[0].lastFlushAt!
+    assert.equal((await postJson(`${server.url}/api/v2/alerts`, [{ labels: { alertname: 'NotFound', path: '/page/1' }, endsAt: new Date().toISOString() }])).status, 200)
+    await waitFor(() => (server.notifier.groups()[0].lastFlushAt ?? 0) > queuedAt, { what: 'another flush while the message waits' })
+    assert.equal(server.notifier.pendingNotifications, 1, 'still one notification pending for the group, not one per flush')
+    assert.equal(sink.at('/webhook').length, 1, 'nothing sent over the limit')
+  } finally {
+    await server.close()
+    await sink.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

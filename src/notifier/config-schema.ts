@@ -151,8 +151,15 @@ export const INTEGRATION_SCHEMAS = {
   alertmanager_configs: alertmanagerConfigSchema
 } as const
 
+/** Tidewatch's own: at most one message per `interval` on average (bursts of `burst`) to each of the receiver's integrations. */
+export const rateLimitSchema = z.strictObject({
+  interval: duration,
+  burst: z.number().int().min(1).prefault(1)
+})
+
 export const receiverSchema = z.strictObject({
   name: z.string({ error: 'required: every receiver needs a name' }).min(1),
+  rate_limit: rateLimitSchema.optional(),
   webhook_configs: z.array(webhookConfigSchema).prefault([]),
   slack_configs: z.array(slackConfigSchema).prefault([]),
   email_configs: z.array(emailConfigSchema).prefault([]),
@@ -188,7 +195,11 @@ export const notifierFileSchema = z.strictObject({
   global: z.unknown().optional(),
   route: z.unknown().optional(),
   receivers: z.array(z.unknown()).prefault([]),
-  inhibit_rules: z.array(inhibitRuleSchema).prefault([])
+  inhibit_rules: z.array(inhibitRuleSchema).prefault([]),
+  /** Tidewatch's own storm control (Alertmanager has --alerts.per-alertname-limit). */
+  limits: z.strictObject({
+    max_active_alerts_per_alertname: z.number().int().min(0).prefault(0)
+  }).prefault({})
 })
 
 export type GlobalFile = z.output<typeof globalSchema>
@@ -228,5 +239,7 @@ export function fieldsAt (path: readonly (string | number)[]): readonly string[]
   if (path[0] === 'receivers' && path.length === 2) return Object.keys(receiverSchema.shape)
   if (path[0] === 'receivers' && path.length === 4) return Object.keys(INTEGRATION_SCHEMAS[path[2] as keyof typeof INTEGRATION_SCHEMAS]?.shape ?? {})
   if (path[0] === 'inhibit_rules') return Object.keys(inhibitRuleSchema.shape)
+  if (path[0] === 'limits') return ['max_active_alerts_per_alertname']
+  if (path[0] === 'receivers' && last === 'rate_limit') return Object.keys(rateLimitSchema.shape)
   return Object.keys(routeNodeSchema.shape)
 }

@@ -186,3 +186,16 @@ test('the root route: needs a receiver, matches everything, has no continue', ()
   assert.match(problems('route: [\n')[0], /^routing\.yml:\d+:\d+: YAML: /)
   assert.deepEqual(problems(''), ['routing.yml:1:1: expected a mapping with route and receivers'])
 })
+
+test('storm control settings: a receiver rate_limit and the per-alertname limit (Tidewatch extensions)', () => {
+  const c = parseNotifierConfig(FILE, 'route: { receiver: r }\nreceivers: [{ name: r, rate_limit: { interval: 30s, burst: 3 } }, { name: s }]\nlimits: { max_active_alerts_per_alertname: 500 }')
+  assert.deepEqual(c.receivers.get('r')?.rateLimit, { intervalMs: 30_000, burst: 3 })
+  assert.equal(c.receivers.get('s')?.rateLimit, undefined)
+  assert.equal(c.maxActiveAlertsPerAlertname, 500)
+  assert.equal(parseNotifierConfig(FILE, 'route: { receiver: r }\nreceivers: [{ name: r }]').maxActiveAlertsPerAlertname, 0)
+  assert.deepEqual(problems('route: { receiver: r }\nreceivers: [{ name: r, rate_limit: { every: 1s } }]\nlimits: { max_alerts: 1 }'), [
+    "routing.yml:3:23: limits.max_alerts: unknown field 'max_alerts'; supported here: max_active_alerts_per_alertname",
+    'routing.yml:2:36: receivers.0.rate_limit.interval: required',
+    "routing.yml:2:45: receivers.0.rate_limit.every: unknown field 'every'; supported here: interval, burst"
+  ])
+})

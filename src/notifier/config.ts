@@ -32,7 +32,12 @@ export type IntegrationConfig =
  * A named receiver: one or more integrations. An integration is identified, as in Alertmanager's
  * notification log, by receiver name, type and its index among that type's configs.
  */
-export interface ReceiverConfig { name: string, integrations: IntegrationConfig[] }
+export interface ReceiverConfig {
+  name: string
+  integrations: IntegrationConfig[]
+  /** Tidewatch's `rate_limit`: for each integration, one message per intervalMs on average, bursts of `burst`. */
+  rateLimit?: { intervalMs: number, burst: number }
+}
 
 export interface NotifierConfig {
   file: string
@@ -41,6 +46,8 @@ export interface NotifierConfig {
   route: Route
   receivers: Map<string, ReceiverConfig>
   inhibitRules: InhibitRule[]
+  /** Firing alerts held per alertname; more are counted, not held (0: no limit). */
+  maxActiveAlertsPerAlertname: number
 }
 
 type Path = (string | number)[]
@@ -141,7 +148,7 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
     })
   })
   r.alertmanager_configs.forEach((c, index) => integrations.push({ type: 'alertmanager', index, url: secretUrl(c.url), sendResolved: c.send_resolved }))
-  return { name: r.name, integrations }
+  return { name: r.name, integrations, rateLimit: r.rate_limit === undefined ? undefined : { intervalMs: r.rate_limit.interval, burst: r.rate_limit.burst } }
 }
 
 /** Validates a routing file's text; throws ConfigError listing every problem. */
@@ -203,7 +210,8 @@ export function parseNotifierConfig (file: string, text: string): NotifierConfig
       sourceMatchers: [...legacyMatchers(r.source_match, r.source_match_re), ...r.source_matchers],
       targetMatchers: [...legacyMatchers(r.target_match, r.target_match_re), ...r.target_matchers],
       equal: r.equal
-    }))
+    })),
+    maxActiveAlertsPerAlertname: parsed.data.limits.max_active_alerts_per_alertname
   }
 }
 

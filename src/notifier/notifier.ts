@@ -9,12 +9,13 @@ import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
 import type { Logger } from '../shared/logger.js'
 import { mergeAlert, normalizeAlerts, isResolved, type Alert, type AlertProblem } from './alert.js'
 import { loadNotifierConfig, type NotifierConfig } from './config.js'
+import { AlertnameLimits } from './alert-limits.js'
 import { DeliveryWorker } from './delivery-worker.js'
 import { Dispatcher, type GroupView } from './dispatcher.js'
 import { inhibitionIndex } from './inhibit.js'
 import { buildDeliveryPipeline, buildFlushPipeline, DEFAULT_BACKOFF, RateLimiter, type Backoff, type DeliveryRecord, type FlushContext } from './pipeline/index.js'
 import { buildIntegrations, type Integration } from './receivers/index.js'
-import { matchRoutes } from './route.js'
+import { matchRoutes, routeAlert } from './route.js'
 import { NotificationLog } from './store/notification-log.js'
 import { Outbox } from './store/outbox.js'
 import { SilenceStore } from './store/silences.js'
@@ -51,6 +52,8 @@ export class Notifier {
   externalURL: string
   readonly deliveries: DeliveryRecord[] = []
   readonly #alerts = new Map<string, Alert>()
+  readonly #limits: AlertnameLimits
+  readonly #warnedLimit = new Set<string>()
   readonly #clock: Clock
   readonly #logger: Logger
   readonly #nflog: NotificationLog
@@ -69,6 +72,7 @@ export class Notifier {
     this.startedAt = this.#clock.now()
     this.externalURL = o.externalURL ?? 'http://127.0.0.1:9093'
     this.#maintenanceMs = o.maintenanceIntervalMs ?? 30_000
+    this.#limits = new AlertnameLimits(config.maxActiveAlertsPerAlertname)
     fs.mkdirSync(o.dataDir, { recursive: true })
     const nf = NotificationLog.open(o.dataDir)
     const ob = Outbox.open(o.dataDir)
@@ -87,7 +91,8 @@ export class Notifier {
       silencer: this.silences,
       integrationsOf: receiver => integrations.get(receiver) ?? [],
       nflog: this.#nflog,
-      outbox: this.#outbox
+      outbox: this.#outbox,
+      limitedIn: (routePath, groupKey, now) => this.#limits.limitedIn(groupId(routePath, groupKey), now)
     })
     this.#dispatcher = new Dispatcher({
       route: config.route,
@@ -133,18 +138,34 @@ export class Notifier {
    * Takes a `POST /api/v2/alerts` body. As in Alertmanager, valid alerts are kept even when
    * others in the same body are not; `problems` names each bad field (`2.labels.foo-bar: …`).
    */
-  post (body: unknown): { accepted: number, problems: AlertProblem[] } {
+  post (body: unknown): { accepted: number, limited: number, problems: AlertProblem[] } {
     if (this.#closed !== undefined) throw new Error('the notifier is closed')
     const now = this.#clock.now()
     const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs)
+    let limited = 0
     for (const incoming of alerts) {
       const held = this.#alerts.get(incoming.fingerprint)
+      const d = this.#limits.decide(incoming, held !== undefined, now)
+      if (!d.hold) {
+        limited++
+        this.#limits.count(incoming, routeAlert(this.config.route, incoming.labels).map(dest => groupId(dest.route.path, dest.groupKey)))
+        const name = incoming.labels.alertname ?? ''
+        if (!this.#warnedLimit.has(name)) {
+          this.#warnedLimit.add(name)
+          this.#logger.warn({ alertname: name, limit: this.#limits.max }, 'per-alertname limit reached: further alerts are counted in notifications ("and N more"), not held one by one')
+        }
+        continue
+      }
       const merged = held === undefined ? incoming : mergeAlert(held, incoming, now)
       this.#alerts.set(merged.fingerprint, merged)
+      this.#limits.hold(merged)
       this.#dispatcher.insert(merged)
     }
-    return { accepted: alerts.length, problems }
+    return { accepted: alerts.length, limited, problems }
   }
+
+  /** Firing alerts over the per-alertname limit, counted but not held. */
+  get limitedAlerts (): number { return this.#limits.limitedTotal }
 
   /** Every alert held and not yet resolved, with its mute status, as GET /api/v2/alerts lists them. */
   alerts (): AlertStatus[] {
@@ -190,11 +211,17 @@ export class Notifier {
       for (const g of this.#dispatcher.groups()) for (const a of g.alerts) grouped.add(a.fingerprint)
       // Resolved alerts no group still holds are done with (Alertmanager's alert GC).
       for (const [fp, a] of this.#alerts) if (isResolved(a, now) && !grouped.has(fp)) this.#alerts.delete(fp)
+      this.#limits.gc(now, fp => this.#alerts.has(fp))
       this.#nflog.gc(now)
       this.silences.gc(now)
       this.#scheduleMaintenance()
     }, this.#maintenanceMs)
   }
+}
+
+/** The dispatcher's identity of an aggregation group. */
+function groupId (routePath: string, groupKey: string): string {
+  return `${routePath}\u0000${groupKey}`
 }
 
 export type { Integration }

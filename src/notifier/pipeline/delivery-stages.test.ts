@@ -86,3 +86,20 @@ test('record stage: a delivered notification goes into the log and leaves the ou
   assert.deepEqual(done, [[7, 'delivered', undefined], [8, 'failed', 'HTTP 400']])
   assert.deepEqual(records, ['delivered', 'failed'])
 })
+
+test('rate limit stage: notifications that wait for the limit are aggregated, the newest for the group is sent, nothing dropped', async () => {
+  const clock = new ManualClock(0)
+  let latest = queued(1)
+  const sent: number[] = []
+  const limit = { key: 'receiver team/webhook/0', intervalMs: 10_000, burst: 1 }
+  const deliver = wrap([rateLimitStage(new RateLimiter(clock), () => latest)], async d => { sent.push(d.n.id); return { outcome: 'delivered', n: d.n, attempts: 1 } })
+  const integration = fakeIntegration({ rateLimits: [limit] })
+  assert.deepEqual(await deliver(delivery(latest, integration)), { outcome: 'delivered', n: queued(1), attempts: 1 })
+  // The next one waits for the bucket; meanwhile the group's news is replaced twice.
+  latest = queued(2)
+  const waiting = deliver(delivery(latest, integration))
+  for (const id of [3, 4]) { clock.advance(4000); await settle(); latest = queued(id) }
+  clock.advance(4000)
+  assert.deepEqual(await waiting, { outcome: 'delivered', n: queued(4), attempts: 1 })
+  assert.deepEqual(sent, [1, 4])
+})

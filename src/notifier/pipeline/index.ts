@@ -31,6 +31,8 @@ export interface FlushPipelineDeps {
   integrationsOf: (receiver: string) => readonly Integration[]
   nflog: NotificationLog
   outbox: Outbox
+  /** Firing alerts of a group over the per-alertname limit (counted in its messages). */
+  limitedIn?: (routePath: string, groupKey: string, now: number) => number
 }
 
 export function buildFlushPipeline (d: FlushPipelineDeps): Stage {
@@ -40,7 +42,7 @@ export function buildFlushPipeline (d: FlushPipelineDeps): Stage {
     waitStage(),
     forEachIntegration(d.integrationsOf, sequence(
       dedupStage(d.nflog, d.outbox),
-      queueStage(d.outbox)
+      queueStage(d.outbox, d.limitedIn)
     ))
   )
 }

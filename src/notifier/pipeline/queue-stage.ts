@@ -8,7 +8,7 @@ import type { Outbox } from '../store/outbox.js'
 import { logRetention } from './dedup-stage.js'
 import type { IntegrationContext, Stage } from './stage.js'
 
-export function queueStage (outbox: Pick<Outbox, 'put'>): Stage<IntegrationContext> {
+export function queueStage (outbox: Pick<Outbox, 'put'>, limitedIn: (routePath: string, groupKey: string, now: number) => number = () => 0): Stage<IntegrationContext> {
   return (ctx, alerts) => {
     const d = ctx.decision
     if (d === undefined || !d.notify || d.log === undefined) throw new Error('queue stage: no notify decision; the dedup stage must run first')
@@ -20,6 +20,7 @@ export function queueStage (outbox: Pick<Outbox, 'put'>): Stage<IntegrationConte
       firing: d.firing,
       resolved: d.resolved,
       reason: d.reason as NotifyReason,
+      limitedAlerts: limitedIn(ctx.group.routePath, ctx.group.groupKey, ctx.now),
       log: { at: d.log.at, firing: [...d.log.firing], resolved: [...d.log.resolved] },
       logRetentionMs: logRetention(ctx.group.options.repeatIntervalMs),
       queuedAt: ctx.now
