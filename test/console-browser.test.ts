@@ -29,6 +29,7 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
   try {
     const { page, errors } = await openPage(browser)
     await page.goto(`${stack.url}/`)
+    const nav = page.getByRole('navigation', { name: 'Views' })
 
     // Idle: the function is listed at zero replicas, and the chart is collecting samples.
     const card = page.locator('[data-function="logs-handler"]')
@@ -36,6 +37,11 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     assert.equal(await numberIn(page, 'replicas-current'), 0)
     await page.locator('#live.live-ok').waitFor(LONG)
     await screenshot(page, '01-functions-idle')
+    await nav.getByRole('link', { name: /^Alerts/ }).click()
+    await page.locator('.empty', { hasText: 'No alerts yet.' }).waitFor(LONG)
+    await screenshot(page, '01-alerts-empty')
+    await nav.getByRole('link', { name: 'Functions' }).click()
+    await card.waitFor(LONG)
 
     // Ordinary lines, the 404, more ordinary lines — all from one pod — then other pods' traffic.
     const rand = seededRandom(42)
@@ -52,7 +58,7 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     await screenshot(page, '02-functions-scaled')
 
     // The alert appears, with the pod and the request path among its labels.
-    await page.getByRole('link', { name: /^Alerts/ }).click()
+    await nav.getByRole('link', { name: /^Alerts/ }).click()
     const alertRow = page.locator('tr.alert').filter({ hasText: pod.pod }).filter({ hasText: request })
     await alertRow.waitFor(LONG)
     assert.equal(await alertRow.locator('.badge').textContent(), 'firing')
@@ -80,7 +86,7 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     await screenshot(page, '05-context-same-pod')
 
     // A search for the request path in demo-project finds the 404 line.
-    await page.getByRole('link', { name: 'Search', exact: true }).click()
+    await nav.getByRole('link', { name: 'Search', exact: true }).click()
     await page.getByLabel('Text').fill(request)
     await page.getByRole('button', { name: '+ Add a field filter' }).click()
     await page.getByLabel('Field filter').fill('kubernetes.namespace_name=demo-project')
@@ -92,7 +98,7 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     await screenshot(page, '06-search')
 
     // Silence the alert from its row: it shows as silenced, and the silence is listed.
-    await page.getByRole('link', { name: /^Alerts/ }).click()
+    await nav.getByRole('link', { name: /^Alerts/ }).click()
     await alertRow.getByRole('button', { name: 'Silence…' }).click()
     await page.locator('#silence-dialog').getByRole('button', { name: 'Silence', exact: true }).click()
     await alertRow.locator('.badge', { hasText: 'silenced' }).waitFor(LONG)
@@ -100,7 +106,7 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     await screenshot(page, '07-alerts-silenced')
 
     // Scaling events, live.
-    await page.getByRole('link', { name: 'Scaling events' }).click()
+    await nav.getByRole('link', { name: 'Scaling events' }).click()
     await page.locator('.events-table tr.event-scale').filter({ hasText: /0 → [1-9]/ }).first().waitFor(LONG)
     await screenshot(page, '08-events')
 

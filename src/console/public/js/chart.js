@@ -45,7 +45,9 @@ export function replicaLagChart (samples, { maxReplicas }) {
   const now = Date.now()
   const windowMs = windowOf(samples, now)
   const shown = samples.filter(p => p.at >= now - windowMs - 2000)
-  const yMaxLeft = Math.max(2, niceCeil(Math.max(0, ...shown.map(p => Math.max(p.replicas, p.desired)))))
+  // Even, so the middle grid line falls on a whole number of replicas.
+  const peak = niceCeil(Math.max(0, ...shown.map(p => Math.max(p.replicas, p.desired))))
+  const yMaxLeft = Math.max(2, peak % 2 === 0 ? peak : peak + 1)
   const yMaxRight = niceCeil(Math.max(10, ...shown.map(p => p.lag)))
   const { x, yl, yr } = scales(now, windowMs, yMaxLeft, yMaxRight)
   const bottom = H - PAD.bottom

@@ -58,14 +58,18 @@ function renderGroups (box, groups, deliveries, silences, refresh) {
   const silenceById = new Map(silences.map(s => [s.id, s]))
   fill(box, groups.map(g => {
     const delivery = deliveries?.groups.find(d => d.receiver === g.receiver.name && sameLabels(d.groupLabels, g.labels))
+    // Labels every alert of the group shares are shown once, so each row shows what sets it apart.
+    const shared = g.alerts.length < 2 ? {} : commonLabels(g.alerts.map(a => a.labels), g.labels)
+    const newestFirst = [...g.alerts].sort((a, b) => Date.parse(b.startsAt) - Date.parse(a.startsAt))
     return h('section', { class: 'card alert-group' },
       h('div', { class: 'card-head' },
         h('h2', {}, labelChips(g.labels, true)),
-        h('span', { class: 'meta' }, `${g.alerts.length} alert${g.alerts.length === 1 ? '' : 's'} · to receiver `, h('code', {}, g.receiver.name))),
+        h('span', { class: 'meta' }, `${g.alerts.length} alert${g.alerts.length === 1 ? '' : 's'} · to receiver `, h('code', {}, g.receiver.name)),
+        Object.keys(shared).length > 0 ? h('span', { class: 'meta' }, 'all with ', labelChips(shared)) : null),
       deliveryLine(delivery, deliveries),
       h('table', { class: 'table alerts-table' },
         h('thead', {}, h('tr', {}, h('th', {}, 'State'), h('th', {}, 'Labels'), h('th', {}, 'Since'), h('th', {}, 'Log line'), h('th', {}))),
-        h('tbody', {}, g.alerts.map(a => alertRow(a, g.labels, silenceById, refresh)))))
+        h('tbody', {}, newestFirst.map(a => alertRow(a, { ...g.labels, ...shared }, silenceById, refresh)))))
   }))
 }
 
@@ -97,6 +101,11 @@ function deliveryLine (d, all) {
     }
     return h('li', { class: 'delivery-failed' }, h('span', { class: 'dot dot-failed' }), h('code', {}, i.integration), ` refused ${relativeTime(i.last.at)}: ${i.last.reason ?? 'no reason given'}`)
   }))
+}
+
+function commonLabels (labelSets, except) {
+  const [first, ...rest] = labelSets
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => except[k] === undefined && rest.every(l => l[k] === v)))
 }
 
 function sameLabels (a, b) {
