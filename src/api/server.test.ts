@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
 import assert from 'node:assert/strict'
 import { startApiServer, ApiConfigError } from './server.js'
 import { EventLog } from '../scaling/events.js'
@@ -24,10 +25,15 @@ test('the API refuses to listen off loopback without a token', async () => {
   await assert.rejects(startApiServer({ host: '0.0.0.0', port: 0, token: null, logger: silentLogger(), functions: () => [], events: new EventLog() }), ApiConfigError)
 })
 
-test('with a token, every request needs it — /metrics included', async () => {
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: 's3cret', logger: silentLogger(), functions: () => [status], events: new EventLog() })
+test('with a token, every request needs it — /metrics and plugins\' routes included — except routes marked public (the console page)', async () => {
+  const plugin = (app: FastifyInstance): void => {
+    app.get('/api/v1/extra', async () => ({ data: 'from a plugin' }))
+    app.get('/page', { config: { public: true } }, async () => 'the console page')
+  }
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: 's3cret', logger: silentLogger(), functions: () => [status], events: new EventLog(), plugins: [plugin] })
   try {
-    for (const p of ['/api/v1/functions', '/metrics', '/api/v1/events']) {
+    assert.equal((await fetch(api.url + '/page')).status, 200)
+    for (const p of ['/api/v1/functions', '/metrics', '/api/v1/events', '/api/v1/extra']) {
       assert.equal((await fetch(api.url + p)).status, 401, p)
       assert.equal((await fetch(api.url + p, { headers: { authorization: 'Bearer wrong!' } })).status, 401, p)
       assert.equal((await fetch(api.url + p, { headers: { authorization: 'Bearer s3cret' } })).status, 200, p)

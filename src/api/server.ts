@@ -44,6 +44,8 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
   if (o.token !== null && o.token !== '') {
     const expected = Buffer.from(`Bearer ${o.token}`)
     app.addHook('onRequest', async (req, reply) => {
+      // The console's own files carry no data, and the page must load to ask for the token.
+      if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
       const given = Buffer.from(req.headers.authorization ?? '')
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })

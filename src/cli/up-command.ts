@@ -15,6 +15,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
 import type { Logger } from '../shared/logger.js'
 import { logStoreRoutes } from '../logstore/routes.js'
+import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
@@ -97,7 +98,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       events,
       plugins: [
         notifierPlugin(notifier),
-        async app => { await app.register(logStoreRoutes, { core: broker.core }) }
+        async app => { await app.register(logStoreRoutes, { core: broker.core }) },
+        consolePlugin({ notifier })
       ]
     }).catch(err => {
       if (err instanceof ApiConfigError) throw new CliError(err.message)
