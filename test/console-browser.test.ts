@@ -1,15 +1,13 @@
-// The console in a real browser (Debian's Chromium through playwright-core), on the stack that
-// `tidewatch up` runs: the logs-handler function idles at zero replicas; 404 lines from a
+// The console in a real browser (Debian's Chromium through playwright-core), served by
+// `tidewatch up`: the logs-handler function idles at zero replicas; 404 lines from a
 // WordPress pod in demo-project arrive over HTTP ingest; the console shows the replicas rise,
 // the alert appear, the 404 line in its context with the lines around it, and a search that
 // finds it; a silence made from the alert mutes it. Screenshots go to test-results/screenshots.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
-import { tempDir } from './helpers/processes.js'
-import { startConsoleStack } from './helpers/console-harness.js'
+import { startUp } from './helpers/console-up.js'
 import { launchChromium, openPage, screenshot } from './helpers/console-browser.js'
 
 const LONG = { timeout: 60_000 }
@@ -24,7 +22,7 @@ async function numberIn (page: Page, testId: string): Promise<number> {
 }
 
 test('the console shows a 404 line becoming replicas, an alert, its context and a search hit', async () => {
-  const stack = await startConsoleStack(path.join(tempDir('tidewatch-console-'), 'data'))
+  const stack = await startUp()
   const browser = await launchChromium()
   try {
     const { page, errors } = await openPage(browser)
@@ -113,6 +111,32 @@ test('the console shows a 404 line becoming replicas, an alert, its context and 
     assert.deepEqual(errors, [], 'no errors in the page')
   } finally {
     await browser.close()
-    await stack.close()
+    assert.equal(await stack.stop(), 0, stack.process.stderr)
+  }
+})
+
+test('behind a token, the console asks for it, keeps it for the tab, and then shows the data', async () => {
+  const token = 'console-test-token'
+  const stack = await startUp({ token })
+  const browser = await launchChromium()
+  try {
+    const { page } = await openPage(browser)
+    await page.goto(`${stack.url}/`)
+    const dialog = page.locator('#token-dialog')
+    await dialog.getByLabel('Token').waitFor(LONG)
+    await screenshot(page, '09-token-prompt', false)
+    await dialog.getByLabel('Token').fill('a wrong token')
+    await dialog.getByRole('button', { name: 'Continue' }).click()
+    await dialog.getByText('That token was not accepted').waitFor(LONG)
+    await dialog.getByLabel('Token').fill(token)
+    await dialog.getByRole('button', { name: 'Continue' }).click()
+    await page.locator('[data-function="logs-handler"]').waitFor(LONG)
+    // A reload in the same tab needs no prompt: the token is in sessionStorage.
+    await page.reload()
+    await page.locator('[data-function="logs-handler"]').waitFor(LONG)
+    assert.equal(await dialog.isVisible(), false)
+  } finally {
+    await browser.close()
+    assert.equal(await stack.stop(), 0, stack.process.stderr)
   }
 })

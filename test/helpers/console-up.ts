@@ -1,0 +1,22 @@
+// `tidewatch up` as a child process on free ports, for the console's browser tests: the bundled
+// logs-handler project, its console URL and broker address read from what it prints.
+import path from 'node:path'
+import { CLI, LineProcess, tempDir } from './processes.js'
+import { waitFor } from './wait.js'
+
+export const LOGS_HANDLER_PROJECT = path.resolve(path.dirname(CLI), '..', '..', 'examples', 'logs-handler', 'tidewatch.yaml')
+
+export interface RunningUp { url: string, bootstrap: string, process: LineProcess, stop: () => Promise<number | null> }
+
+export async function startUp (o: { token?: string } = {}): Promise<RunningUp> {
+  const dataDir = path.join(tempDir('tidewatch-console-'), 'data')
+  const args = [CLI, 'up', '--config', LOGS_HANDLER_PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : [])]
+  // The variables `up` would otherwise take from this environment are cleared.
+  const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined })
+  await waitFor(() => {
+    if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
+    return up.lines.some(l => l.startsWith('Ctrl-C'))
+  }, { what: 'tidewatch up to print its addresses', timeoutMs: 60_000 })
+  const field = (name: string): string => up.lines.find(l => l.trim().startsWith(name))!.trim().split(/\s+/)[1]
+  return { url: field('console').replace(/\/$/, ''), bootstrap: field('broker'), process: up, stop: async () => await up.stop('SIGINT') }
+}
