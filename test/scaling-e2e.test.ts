@@ -88,7 +88,8 @@ test('a burst scales out to min(partitions, maxReplicas, ceil(lag / lagThreshold
       return highest === 4
     }, { what: '4 replicas running', timeoutMs: 60_000 })
     await waitFor(async () => (await tw.processed()).size === ids.length ? true : null, { what: 'every record processed', timeoutMs: 120_000, intervalMs: 300 })
-    const drained = await waitFor(async () => { const s = await tw.status(); return s.replicas.current === 0 && s.lag.total === 0 ? s : null }, { what: 'back to zero replicas', timeoutMs: 60_000 })
+    // Zero replicas, and the last one has finished leaving (it commits and exits on SIGTERM).
+    const drained = await waitFor(async () => { const s = await tw.status(); return s.replicas.current === 0 && s.replicas.stopping === 0 && s.lag.total === 0 ? s : null }, { what: 'back to zero replicas', timeoutMs: 60_000 })
     assert.equal(drained.replicas.desired, 0)
 
     const scale = (await tw.events()).filter(e => e.type === 'scale')
