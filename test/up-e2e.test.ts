@@ -19,7 +19,7 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
 }
 
 async function startUp (dir: string, extra: string[] = []): Promise<{ up: LineProcess, api: string }> {
-  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data'), ...extra], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined })
+  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data'), ...extra], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, TIDEWATCH_LOG_LEVEL: 'info' })
   await waitFor(() => {
     if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
     return up.lines.some(l => l.startsWith('Ctrl-C'))
@@ -53,6 +53,7 @@ test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to
     assert.equal(alerts[0].labels.namespace, 'demo-project')
     assert.equal(alerts[0].labels.pod, pod.pod)
     await waitFor(() => up.lines.some(l => l.startsWith('alert firing') && l.includes(pod.pod)), { what: 'the alert printed' })
+    assert.ok(up.lines.some(l => /logs-handler {2}0 → 1 {2}lag \d+ > activationLagThreshold 0/.test(l)), `the activation printed:\n${up.lines.join('\n')}`)
 
     // The alert's link names the exact record; the log store gives it with its neighbours.
     const link = new URL(alerts[0].generatorURL)

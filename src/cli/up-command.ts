@@ -20,6 +20,7 @@ import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
 import { CliError, parseIntOption } from './args.js'
+import { formatEvent } from './events-command.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
@@ -41,7 +42,10 @@ Options:
   --broker-port N     embedded broker port (default 9092; 0 picks a free port)
   --data-dir DIR      state: DIR/broker, DIR/notifier, DIR/events.jsonl (default .tidewatch,
                       or $TIDEWATCH_DATA_DIR)
-  -h, --help          show this help`
+  -h, --help          show this help
+
+It prints scaling events and alerts as they happen; logs (JSON on stderr) show warnings and
+errors only, unless TIDEWATCH_LOG_LEVEL says otherwise (e.g. info).`
 
 export async function runUpCommand (argv: string[]): Promise<number> {
   let v
@@ -69,6 +73,9 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const projectFile = v.config ?? (fs.existsSync('tidewatch.yaml') ? 'tidewatch.yaml' : DEFAULT_PROJECT)
 
   // Every file is checked before anything starts, so a typo costs one run, not a half-started stack.
+  // The terminal shows the story (addresses, scaling, alerts); logs are for when something is
+  // wrong. Replicas inherit the level. TIDEWATCH_LOG_LEVEL=info shows everything.
+  process.env.TIDEWATCH_LOG_LEVEL ??= 'warn'
   const project = loadProjectFile(projectFile)
   const functions: FunctionConfig[] = project.functions.map(f => loadFunctionConfig(f))
   for (const f of functions) {
@@ -131,7 +138,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       demo.start()
     }
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
-    closers.push(async () => stopPrinting())
+    const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
+    closers.push(async () => { stopPrinting(); stopEvents() })
 
     const shown = path.relative(process.cwd(), project.file)
     console.log(`tidewatch up: ${shown.startsWith('..') ? project.file : shown}
