@@ -167,7 +167,8 @@ export class KafkaClient {
       bootstrapBrokers: this.#bootstrap,
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 300,
-      maxWaitTime: 500
+      maxWaitTime: 500,
+      highWaterMark: 16384
     })
     const stream = await consumer.consume({ topics: opts.topics, mode: 'committed', fallbackMode: opts.startFrom, autocommit: false })
     return new GroupSubscription(consumer, stream)
