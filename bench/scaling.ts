@@ -15,9 +15,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { KafkaClient } from '../src/kafka/client.js'
-import type { FunctionStatus } from '../src/scaling/function-controller.js'
-import type { ScalingEvent } from '../src/scaling/events.js'
-import { CLI, LineProcess, tempDir } from '../test/helpers/processes.js'
+import { tempDir } from '../test/helpers/processes.js'
+import { RunningFunction } from '../test/helpers/tidewatch-run.js'
 import { fluentBitRecord } from './log-records.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -47,29 +46,6 @@ async function alertSink (): Promise<{ url: string, arrivals: number[], close: (
   return { url: `http://127.0.0.1:${port}`, arrivals, close: () => server.close() }
 }
 
-class Run {
-  private constructor (readonly proc: LineProcess, readonly api: string, readonly bootstrap: string) {}
-  static async start (file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-    const dir = tempDir('tidewatch-bench-')
-    const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--broker-port', '0', '--port', '0', '--data-dir', dir, ...args], env)
-    await until('tidewatch run to be ready', () => {
-      if (proc.child.exitCode !== null) throw new Error(`tidewatch run exited: ${proc.stderr}`)
-      return proc.lines.some(l => l.startsWith('  API ')) || undefined
-    })
-    const field = (prefix: string): string => proc.lines.find(l => l.startsWith(prefix))!.trim().split(/\s+/)[1]
-    return new Run(proc, field('  API '), field('  broker '))
-  }
-
-  async status (): Promise<FunctionStatus> {
-    const res = await fetch(`${this.api}/api/v1/functions`)
-    return ((await res.json()) as { functions: FunctionStatus[] }).functions[0]
-  }
-
-  async events (): Promise<ScalingEvent[]> {
-    const res = await fetch(`${this.api}/api/v1/events?limit=1000`)
-    return ((await res.json()) as { events: ScalingEvent[] }).events
-  }
-}
 
 function writeFunction (dir: string, body: string): string {
   const file = path.join(dir, 'function.yaml')
@@ -84,7 +60,7 @@ async function activation (spare: boolean): Promise<number[]> {
   const yaml = fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
     .replace(/cooldownPeriod: \d+/, 'cooldownPeriod: 1\n  pollingInterval: 1')
     .replace('handler: ./handler.ts', `handler: ${JSON.stringify(path.join(example, 'handler.ts'))}`)
-  const tw = await Run.start(writeFunction(dir, yaml), ['--partitions', '1', ...(spare ? [] : ['--no-spare'])], { ALERTMANAGER_URL: sink.url })
+  const tw = await RunningFunction.start(writeFunction(dir, yaml), tempDir('tidewatch-bench-'), ['--partitions', '1', ...(spare ? [] : ['--no-spare'])], { ALERTMANAGER_URL: sink.url })
   const client = new KafkaClient({ clientId: 'bench-producer', bootstrap: [tw.bootstrap] })
   const times: number[] = []
   try {
@@ -128,7 +104,7 @@ outputs:
   out: { type: kafka, topic: out }
 scale: { minReplicas: 1, maxReplicas: 4, lagThreshold: 100, pollingInterval: 30 }
 `)
-  const tw = await Run.start(file, ['--partitions', '4'])
+  const tw = await RunningFunction.start(file, tempDir('tidewatch-bench-'), ['--partitions', '4'])
   const client = new KafkaClient({ clientId: 'bench-producer', bootstrap: [tw.bootstrap] })
   try {
     await until('1 ready replica', async () => (await tw.status()).replicas.ready === 1 || undefined)

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
-import { startUp } from './helpers/console-up.js'
+import { startUp } from './helpers/tidewatch-up.js'
 import { launchChromium, openPage, screenshot } from './helpers/console-browser.js'
 
 const LONG = { timeout: 60_000 }

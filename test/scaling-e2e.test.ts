@@ -4,10 +4,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { CLI, LineProcess, run, tempDir } from './helpers/processes.js'
+import { CLI, run, tempDir } from './helpers/processes.js'
+import { RunningFunction } from './helpers/tidewatch-run.js'
 import { waitFor } from './helpers/wait.js'
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
-import type { ScalingEvent } from '../src/scaling/events.js'
 
 // Each record takes a few milliseconds, so a burst takes one replica a while and more help.
 const HANDLER = `export default async function (ctx, data) {
@@ -30,27 +30,10 @@ ${scale}
   return file
 }
 
-class Running {
-  private constructor (readonly proc: LineProcess, readonly api: string, readonly bootstrap: string) {}
-
-  static async start (file: string, dataDir: string, partitions: number): Promise<Running> {
-    const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--broker-port', '0', '--port', '0', '--partitions', String(partitions), '--data-dir', dataDir])
-    await waitFor(() => {
-      if (proc.child.exitCode !== null) throw new Error(`tidewatch run exited: ${proc.stderr}`)
-      return proc.lines.some(l => l.startsWith('  API '))
-    }, { what: 'tidewatch run to be ready', timeoutMs: 30_000 })
-    const field = (prefix: string): string => proc.lines.find(l => l.startsWith(prefix))!.trim().split(/\s+/)[1]
-    return new Running(proc, field('  API '), field('  broker '))
-  }
-
-  async status (): Promise<FunctionStatus> {
-    const res = await fetch(`${this.api}/api/v1/functions`)
-    return ((await res.json()) as { functions: FunctionStatus[] }).functions[0]
-  }
-
-  async events (): Promise<ScalingEvent[]> {
-    const res = await fetch(`${this.api}/api/v1/events?limit=1000`)
-    return ((await res.json()) as { events: ScalingEvent[] }).events
+class Running extends RunningFunction {
+  static async startWith (file: string, dataDir: string, partitions: number): Promise<Running> {
+    const { proc, api, bootstrap } = await RunningFunction.launch(file, dataDir, ['--partitions', String(partitions)])
+    return new Running(proc, api, bootstrap)
   }
 
   /** Distinct ids the function has written to its output topic. */
@@ -63,17 +46,13 @@ class Running {
     const r = await run('kcat', ['-b', this.bootstrap, '-P', '-t', 'logs'], { input: ids.map(id => JSON.stringify({ id, log: `GET /page/${id} 200` })).join('\n') + '\n' })
     assert.equal(r.code, 0, r.stderr)
   }
-
-  replicaPids (): number[] {
-    return this.proc.stderr.split('\n').filter(l => l.includes('"replica process started"')).map(l => (JSON.parse(l) as { pid: number }).pid)
-  }
 }
 
 test('a burst scales out to min(partitions, maxReplicas, ceil(lag / lagThreshold)), drains, and returns to zero after the cooldown', async () => {
   const dir = tempDir()
   // 4 partitions, lagThreshold 20, maxReplicas 10: 400 records want ceil(400/20) = 20, the partitions allow 4.
   const file = writeFunction(dir, '  lagThreshold: 20\n  maxReplicas: 10\n  pollingInterval: 1\n  cooldownPeriod: 2\n  scaleDownStabilization: 1')
-  const tw = await Running.start(file, path.join(dir, 'data'), 4)
+  const tw = await Running.startWith(file, path.join(dir, 'data'), 4)
   try {
     const quiet = await tw.status()
     assert.equal(quiet.replicas.current, 0, 'no replica while the topic is quiet')
@@ -126,7 +105,7 @@ test('a burst scales out to min(partitions, maxReplicas, ceil(lag / lagThreshold
 test('under the autoscaler, a replica killed with kill -9 is replaced and no record is left unprocessed', async () => {
   const dir = tempDir()
   const file = writeFunction(dir, '  minReplicas: 2\n  maxReplicas: 2\n  pollingInterval: 1')
-  const tw = await Running.start(file, path.join(dir, 'data'), 4)
+  const tw = await Running.startWith(file, path.join(dir, 'data'), 4)
   try {
     await waitFor(async () => (await tw.status()).replicas.ready === 2, { what: 'two replicas in the group', timeoutMs: 60_000 })
     const ids = Array.from({ length: 600 }, (_, i) => i)

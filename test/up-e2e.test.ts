@@ -5,12 +5,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { CLI, LineProcess, tempDir } from './helpers/processes.js'
+import { tempDir } from './helpers/processes.js'
+import { startUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
 import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
 
-const PROJECT = path.resolve(path.dirname(CLI), '..', '..', 'examples', 'logs-handler', 'tidewatch.yaml')
 
 async function json<T> (url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init)
@@ -18,18 +18,10 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
-async function startUp (dir: string, extra: string[] = []): Promise<{ up: LineProcess, api: string }> {
-  const up = new LineProcess(process.execPath, [CLI, 'up', '--config', PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data'), ...extra], { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, TIDEWATCH_LOG_LEVEL: 'info' })
-  await waitFor(() => {
-    if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
-    return up.lines.some(l => l.startsWith('Ctrl-C'))
-  }, { what: 'tidewatch up to print its addresses', timeoutMs: 60_000 })
-  return { up, api: up.lines.find(l => l.trim().startsWith('console'))!.trim().split(/\s+/)[1].replace(/\/$/, '') }
-}
 
 test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to the line in its context; Ctrl-C stops everything', async () => {
   const dir = tempDir()
-  const { up, api } = await startUp(dir)
+  const { process: up, url: api } = await startUp({ dataDir: path.join(dir, 'data'), env: { TIDEWATCH_LOG_LEVEL: 'info' } })
   try {
     assert.ok(up.lines.some(l => /functions\s+logs-handler \(0-10 replicas, reading logs\)/.test(l)), up.lines.join('\n'))
 
@@ -80,7 +72,7 @@ test('tidewatch up: a 404 line ingested over HTTP becomes an alert that links to
 
 test('tidewatch up with a token: every route needs it, and the functions\' alerts still reach the notifier', async () => {
   const dir = tempDir()
-  const { up, api } = await startUp(dir, ['--token', 's3cret-token'])
+  const { process: up, url: api } = await startUp({ dataDir: path.join(dir, 'data'), token: 's3cret-token' })
   const auth = { authorization: 'Bearer s3cret-token' }
   try {
     for (const route of ['/api/v1/functions', '/api/v2/alerts', '/api/v1/topics', '/metrics']) {

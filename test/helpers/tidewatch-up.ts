@@ -1,5 +1,5 @@
-// `tidewatch up` as a child process on free ports, for the console's browser tests: the bundled
-// logs-handler project, its console URL and broker address read from what it prints.
+// `tidewatch up` as a child process on free ports, for the end-to-end and browser tests: the
+// bundled logs-handler project, its console URL and broker address read from what it prints.
 import path from 'node:path'
 import { CLI, LineProcess, tempDir } from './processes.js'
 import { waitFor } from './wait.js'
@@ -8,11 +8,11 @@ export const LOGS_HANDLER_PROJECT = path.resolve(path.dirname(CLI), '..', '..', 
 
 export interface RunningUp { url: string, bootstrap: string, process: LineProcess, stop: () => Promise<number | null> }
 
-export async function startUp (o: { token?: string } = {}): Promise<RunningUp> {
-  const dataDir = path.join(tempDir('tidewatch-console-'), 'data')
+export async function startUp (o: { token?: string, dataDir?: string, env?: NodeJS.ProcessEnv } = {}): Promise<RunningUp> {
+  const dataDir = o.dataDir ?? path.join(tempDir('tidewatch-up-'), 'data')
   const args = [CLI, 'up', '--config', LOGS_HANDLER_PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : [])]
   // The variables `up` would otherwise take from this environment are cleared.
-  const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined })
+  const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, ...o.env })
   await waitFor(() => {
     if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
     return up.lines.some(l => l.startsWith('Ctrl-C'))
