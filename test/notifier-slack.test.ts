@@ -58,7 +58,10 @@ receivers:
     const gaps = accepted.slice(1).map((a, i) => a.at - accepted[i].at)
     assert.ok(gaps.every(g => g >= 1000), `gaps between accepted messages: ${gaps.join(', ')} ms`)
     assert.ok(tooFast >= 1, 'the 429 path was exercised')
-    assert.ok(tooFast <= 3, `the notifier kept to the limit itself (${tooFast} answered 429)`)
+    // Pacing itself, the notifier meets a 429 about once (the first second is taken); arrival
+    // jitter on a loaded machine can add one now and then. Without its own limit it would send
+    // every group at once and retry them all each second: 6 + 5 + 4 + 3 + 2 + 1 = 21 answers of 429.
+    assert.ok(tooFast <= GROUPS.length, `the notifier kept to the limit itself (${tooFast} answered 429)`)
     assert.ok(notifier.deliveries.every(d => d.outcome === 'delivered'))
     const logs = logLines.join('')
     assert.ok(logs.includes('429'), 'the rate-limited attempt was logged')
