@@ -31,7 +31,8 @@ function harness (env: Record<string, string> = {}, spare = false): { set: Repli
     events,
     logger: silentLogger(),
     spare,
-    graceMs: 5000,
+    // Long, so a loaded machine cannot turn a graceful stop into a SIGKILL.
+    graceMs: 60_000,
     spawn: parked => {
       spawned.push({ parked })
       return spawn(process.execPath, ['-e', STAND_IN, '--', ...(parked ? ['--parked'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MARKS: marks, ...env } })
@@ -41,7 +42,7 @@ function harness (env: Record<string, string> = {}, spare = false): { set: Repli
 }
 
 async function until (cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 60_000
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 20))
