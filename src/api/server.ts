@@ -33,6 +33,22 @@ export function isLoopback (host: string): boolean {
 }
 
 /**
+ * Every request must carry `Authorization: Bearer TOKEN` (compared in constant time), except
+ * routes marked `config: { public: true }`: the console's own files carry no data, and the
+ * page must load to ask for the token.
+ */
+export function requireBearerToken (app: FastifyInstance, token: string): void {
+  const expected = Buffer.from(`Bearer ${token}`)
+  app.addHook('onRequest', async (req, reply) => {
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
+    const given = Buffer.from(req.headers.authorization ?? '')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
+    }
+  })
+}
+
+/**
  * The HTTP API: function status, scaling events and Prometheus metrics. Listens on 127.0.0.1
  * unless told otherwise; anywhere else every request must carry `Authorization: Bearer TOKEN`.
  */
@@ -41,17 +57,7 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
     throw new ApiConfigError(`refusing to serve the API on ${o.host} without a token: set TIDEWATCH_API_TOKEN (or --token), or bind to 127.0.0.1`)
   }
   const app = Fastify({ loggerInstance: o.logger.child({ part: 'api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: o.bodyLimit ?? 1024 * 1024 })
-  if (o.token !== null && o.token !== '') {
-    const expected = Buffer.from(`Bearer ${o.token}`)
-    app.addHook('onRequest', async (req, reply) => {
-      // The console's own files carry no data, and the page must load to ask for the token.
-      if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
-      const given = Buffer.from(req.headers.authorization ?? '')
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
-      }
-    })
-  }
+  if (o.token !== null && o.token !== '') requireBearerToken(app, o.token)
   const metrics = createMetrics(o.functions, o.events)
 
   app.get('/healthz', async () => ({ ok: true }))

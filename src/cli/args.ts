@@ -9,3 +9,16 @@ export function parseIntOption (flag: string, value: string | undefined, opts: {
   if (opts.max !== undefined && n > opts.max) throw new CliError(`${flag} must be at most ${opts.max}, got ${n}`)
   return n
 }
+
+/** Resolves with the signal's name at the first Ctrl-C (SIGINT) or SIGTERM, then stops listening. */
+export async function untilStopSignal (): Promise<NodeJS.Signals> {
+  return await new Promise(resolve => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve(signal)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startBroker } from '../broker/broker.js'
 import { createLogger } from '../shared/logger.js'
-import { CliError, parseIntOption } from './args.js'
+import { CliError, parseIntOption, untilStopSignal } from './args.js'
 
 export const BROKER_USAGE = `Usage: tidewatch broker [options]
 
@@ -103,16 +103,7 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     saslPlainUsers: values['sasl-users-file'] !== undefined ? readUsers(values['sasl-users-file']) : undefined
   })
   console.log(`tidewatch broker listening on ${broker.bootstrap}`)
-  await new Promise<void>(resolve => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down')
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  logger.info({ signal: await untilStopSignal() }, 'shutting down')
   await broker.close()
   return 0
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { DemoTraffic } from '../demo/traffic.js'
-import { CliError } from './args.js'
+import { CliError, untilStopSignal } from './args.js'
 
 export const DEMO_USAGE = `Usage: tidewatch demo --brokers LIST [--topic logs]
 
@@ -30,11 +30,7 @@ export async function runDemoCommand (argv: string[]): Promise<number> {
   const demo = new DemoTraffic({ topic, logger: createLogger('demo'), produce: async (t, values) => await client.produce(values.map(value => ({ topic: t, value }))) })
   demo.start()
   console.log(`tidewatch demo: producing access logs to '${topic}' on ${v.brokers}; Ctrl-C to stop`)
-  await new Promise<void>(resolve => {
-    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await untilStopSignal()
   demo.stop()
   await client.close()
   console.log(`tidewatch demo: stopped after ${demo.produced} lines`)

@@ -1,12 +1,11 @@
-import { timingSafeEqual } from 'node:crypto'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { isLoopback } from '../api/server.js'
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import { isLoopback, requireBearerToken } from '../api/server.js'
 import { registerNotifierRoutes } from '../notifier/api/routes.js'
 import { Notifier } from '../notifier/notifier.js'
 import { createLogger } from '../shared/logger.js'
-import { CliError, parseIntOption } from './args.js'
+import { CliError, parseIntOption, untilStopSignal } from './args.js'
 
 export const NOTIFIER_USAGE = `Usage: tidewatch notifier --config FILE [options]
 
@@ -74,28 +73,8 @@ export async function runNotifierCommand (argv: string[]): Promise<number> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`
   if (values['external-url'] === undefined) notifier.externalURL = url
   console.log(`tidewatch notifier listening on ${url}`)
-  await new Promise<void>(resolve => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down; undelivered notifications stay queued in the data dir')
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  logger.info({ signal: await untilStopSignal() }, 'shutting down; undelivered notifications stay queued in the data dir')
   await app.close()
   await notifier.close()
   return 0
-}
-
-/** Every request must carry `Authorization: Bearer <token>` (compared in constant time). */
-function requireBearerToken (app: FastifyInstance, token: string): void {
-  const expected = Buffer.from(`Bearer ${token}`)
-  app.addHook('onRequest', async (req, reply) => {
-    const given = Buffer.from(req.headers.authorization ?? '')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
-    }
-  })
 }

@@ -9,7 +9,7 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
 import { Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
-import { CliError, parseIntOption } from './args.js'
+import { CliError, parseIntOption, untilStopSignal } from './args.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
 
@@ -99,11 +99,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${apiPort} is in use: pick another with --port (0 picks a free one)`)
     throw err
   }
-  const stopped = new Promise<void>(resolve => {
-    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  const stopped = untilStopSignal()
   // Ready means: the input topic exists and the group's start position is recorded, so every
   // record produced from now on will be processed.
   await Promise.race([supervisor.start(), stopped])

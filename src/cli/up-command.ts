@@ -19,7 +19,7 @@ import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
-import { CliError, parseIntOption } from './args.js'
+import { CliError, parseIntOption, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -122,11 +122,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     process.env.ALERTMANAGER_URL ??= alertsUrl
     process.env.TIDEWATCH_PUBLIC_URL ??= api.url
 
-    const stopped = new Promise<void>(resolve => {
-      const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve() }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    const stopped = untilStopSignal()
     closers.push(async () => await supervisor.stop())
     await Promise.race([supervisor.start(), stopped])
 
