@@ -17,20 +17,16 @@ import { performance } from 'node:perf_hooks'
 import { KafkaClient } from '../src/kafka/client.js'
 import { tempDir } from '../test/helpers/processes.js'
 import { RunningFunction } from '../test/helpers/tidewatch-run.js'
+import { waitFor } from '../test/helpers/wait.js'
 import { fluentBitRecord } from './log-records.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const example = path.join(root, 'examples', 'logs-handler')
 
-async function until<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
+/** Polls often: the figures are latencies, so waiting adds at most a few milliseconds. */
+async function until<T> (what: string, probe: () => Promise<T> | T): Promise<NonNullable<T>> {
+  return await waitFor(probe, { what, timeoutMs: 60_000, intervalMs: 5 })
 }
 
 /** An Alertmanager stand-in that notes when each alert arrives (same clock as the producer). */
