@@ -49,6 +49,11 @@ main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof HandlerLoadError) {
     console.error(`tidewatch: ${err.message}`)
     process.exitCode = 2
+  } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    // Most often another Kafka broker on 9092, or a second Tidewatch on 8080.
+    const { address, port } = err as { address?: string, port?: number }
+    console.error(`tidewatch: ${address ?? 'the address'}:${port ?? '?'} is already in use by another program; pick another port (--port, --broker-port; 0 picks a free one) or stop that program`)
+    process.exitCode = 2
   } else {
     console.error(err)
     process.exitCode = 1

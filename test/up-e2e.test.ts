@@ -5,7 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { tempDir } from './helpers/processes.js'
+import net from 'node:net'
+import { CLI, run, tempDir } from './helpers/processes.js'
 import { startUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
@@ -90,5 +91,18 @@ test('tidewatch up with a token: every route needs it, and the functions\' alert
     assert.ok(!up.stderr.includes('s3cret-token') && !up.lines.join('\n').includes('s3cret-token'), 'the token is never printed')
   } finally {
     assert.equal(await up.stop('SIGTERM'), 0)
+  }
+})
+
+test('tidewatch up on a broker port another program holds: a clear message and exit code 2, not a stack trace', async () => {
+  const other = net.createServer()
+  await new Promise<void>(resolve => other.listen(0, '127.0.0.1', resolve))
+  const port = (other.address() as net.AddressInfo).port
+  try {
+    const r = await run(process.execPath, [CLI, 'up', '--broker-port', String(port), '--port', '0', '--data-dir', path.join(tempDir(), 'data')], { timeoutMs: 60_000 })
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stderr.trim(), `tidewatch: 127.0.0.1:${port} is already in use by another program; pick another port (--port, --broker-port; 0 picks a free one) or stop that program`)
+  } finally {
+    other.close()
   }
 })
