@@ -1,4 +1,4 @@
-// Generates src/broker/protocol/generated/ from Apache Kafka's JSON message definitions.
+// Generates src/protocol/generated/ from Apache Kafka's JSON message definitions.
 // Usage: node dist/scripts/generate-codec.js [--spec-dir DIR] [--out DIR]
 import fs from 'node:fs'
 import path from 'node:path'
@@ -85,8 +85,8 @@ export function generate (specDir: string, outDir: string): string[] {
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { values } = parseArgs({ options: { 'spec-dir': { type: 'string' }, out: { type: 'string' } } })
   const root = repoRoot()
-  const specDir = path.resolve(values['spec-dir'] ?? path.join(root, '..', 'shared', 'kafka-protocol'))
-  const outDir = path.resolve(values.out ?? path.join(root, 'src', 'broker', 'protocol', 'generated'))
+  const specDir = path.resolve(values['spec-dir'] ?? path.join(root, 'vendor', 'kafka-protocol'))
+  const outDir = path.resolve(values.out ?? path.join(root, 'src', 'protocol', 'generated'))
   const written = generate(specDir, outDir)
   console.log(`generated ${written.length} files in ${path.relative(process.cwd(), outDir) || '.'}`)
 }

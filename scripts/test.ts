@@ -23,7 +23,11 @@ const deps = spawnSync('bash', [path.join(root, 'scripts', 'ensure-test-deps.sh'
 if (deps.status !== 0) process.exit(deps.status ?? 1)
 
 const filters = process.argv.slice(2)
+// Only compiled tests whose source still exists: an incremental build leaves behind the output
+// of files that were moved or deleted, which would otherwise run as if they were current.
+const hasSource = (f: string): boolean => fs.existsSync(path.join(root, path.relative(dist, f)).replace(/\.js$/, '.ts'))
 const files = [...findTests(path.join(dist, 'src')), ...findTests(path.join(dist, 'test'))]
+  .filter(hasSource)
   .filter(f => filters.length === 0 || filters.some(w => f.includes(w)))
   .sort()
 if (files.length === 0) {

@@ -21,7 +21,7 @@ const target: DeployTarget = { name: 'logs-handler', image: 'tidewatch:test', br
 
 /** KEDA's own ScaledObject CRD schema: what an API server with KEDA installed validates against. */
 function kedaValidator (): ValidateFunction {
-  const crd = parse(fs.readFileSync(path.resolve(repoRoot, '..', 'shared', 'k8s-schemas', 'keda.sh_scaledobjects.yaml'), 'utf8'))
+  const crd = parse(fs.readFileSync(path.resolve(repoRoot, 'vendor', 'keda-crds', 'keda.sh_scaledobjects.yaml'), 'utf8'))
   const version = crd.spec.versions.find((v: { served: boolean, storage: boolean }) => v.served && v.storage)
   assert.ok(version !== undefined, 'the CRD has a served storage version')
   const ajv = new Ajv({ strict: false, allErrors: true })
