@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import net from 'node:net'
 import { RawClient } from '../src/broker/testing/raw-client.js'
-import { buildBatch } from '../src/broker/log/record-batch-builder.js'
+import { buildBatch } from '../src/protocol/record-batch/index.js'
 import { BrokerProcess, run, tempDir } from './helpers/processes.js'
 
 function prng (seed: number): () => number {

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { RawClient } from './testing/raw-client.js'
 import { startTempBroker } from './testing/temp-broker.js'
-import { buildBatch } from './log/record-batch-builder.js'
+import { buildBatch } from '../protocol/record-batch/index.js'
 
 function frameWithHeader (apiKey: number, version: number, body: Buffer): Buffer {
   const header = Buffer.alloc(10)

@@ -4,9 +4,9 @@ import type { BrokerCore } from './core.js'
 import type { ConnectionInfo, RequestContext } from './apis/context.js'
 import { findApi } from './apis/registry.js'
 import { unsupportedApiVersionsResponse } from './apis/18-api-versions.js'
-import { Reader, DecodeError } from './protocol/reader.js'
-import { Writer } from './protocol/writer.js'
-import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from './protocol/headers.js'
+import { Reader, DecodeError } from '../protocol/reader.js'
+import { Writer } from '../protocol/writer.js'
+import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion } from '../protocol/headers.js'
 
 const PAUSE_AT_FRAMES = 64
 const RESUME_AT_FRAMES = 8

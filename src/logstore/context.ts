@@ -8,7 +8,7 @@ import type { PartitionLog } from '../broker/log/partition-log.js'
 import { LogStoreError, badParam } from './errors.js'
 import { recordsForward, windowsBackward } from './partition-reader.js'
 import { parseJsonValue, podOf } from './field-path.js'
-import type { StoredRecord } from './record-decoder.js'
+import type { StoredRecord } from '../protocol/record-batch/index.js'
 
 export const DEFAULT_CONTEXT_SIZE = 20
 export const MAX_CONTEXT_SIZE = 200

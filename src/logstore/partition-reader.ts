@@ -7,9 +7,8 @@
 // forwards, hand it out reversed, then continue below lo. A window is widened down to the start
 // of the batch that straddles lo, so no batch is decompressed twice.
 import type { PartitionLog } from '../broker/log/partition-log.js'
-import { ErrorCode } from '../broker/protocol/error-codes.js'
-import { readBatchInfo } from '../broker/log/record-batch.js'
-import { batchSizeAt, decodeBatch, type DecodedBatch, type StoredRecord } from './record-decoder.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { batchSizeAt, readBatchInfo, CONTROL_FLAG, decodeBatch, type DecodedBatch, type StoredRecord } from '../protocol/record-batch/index.js'
 
 /** Bytes asked of PartitionLog.read at a time (it always returns at least one whole batch). */
 const READ_BYTES = 1 << 20
@@ -41,7 +40,7 @@ export function * batchesForward (log: PartitionLog, from: number, until: number
       const info = readBatchInfo(buf, position)
       const lastOffset = info.baseOffset + info.lastOffsetDelta
       if (opts.minTimestamp !== undefined && info.maxTimestamp < opts.minTimestamp) {
-        yield { baseOffset: info.baseOffset, lastOffset, maxTimestamp: info.maxTimestamp, size, records: [], pruned: true }
+        yield { baseOffset: info.baseOffset, lastOffset, maxTimestamp: info.maxTimestamp, size, control: (info.attributes & CONTROL_FLAG) !== 0, records: [], pruned: true }
       } else {
         yield decodeBatch(buf.subarray(position, position + size))
       }

@@ -3,8 +3,9 @@
 // so most records are rejected before their value is parsed.
 import { badParam } from './errors.js'
 import { compileSearchRegex } from './safe-regex.js'
+import type { Re2 } from '../shared/re2.js'
 import { fieldEquals, parseJsonValue, valueAtPath } from './field-path.js'
-import type { StoredRecord } from './record-decoder.js'
+import type { StoredRecord } from '../protocol/record-batch/index.js'
 
 export const DEFAULT_SEARCH_LIMIT = 100
 export const MAX_SEARCH_LIMIT = 1000
@@ -81,10 +82,10 @@ export function parseTime (text: string | undefined, field: string): number | un
 }
 
 /**
- * The query's filters, split by where they run: `prefilter` (text, then JSON fields) on the
- * event loop, and `regex`, which the search runs in a worker under a time limit.
+ * The query's filters: `prefilter` (text, then JSON fields, the cheap checks) and `regex`
+ * (RE2, run on what the prefilter kept).
  */
-export function compileFilters (q: SearchQuery): { prefilter: (r: StoredRecord) => boolean, regex: RegExp | null } {
+export function compileFilters (q: SearchQuery): { prefilter: (r: StoredRecord) => boolean, regex: Re2 | null } {
   const needles = q.text === undefined ? [] : textNeedles(q.text)
   const regex = q.regex === undefined ? null : compileSearchRegex(q.regex)
   const fields = q.fields

@@ -17,8 +17,9 @@ import type { PartitionLog } from '../broker/log/partition-log.js'
 import { LogStoreError } from './errors.js'
 import { windowsBackward, type BackwardWindow } from './partition-reader.js'
 import { compileFilters, type SearchQuery } from './search-query.js'
-import { RegexRunner, RegexTimeout } from './regex-runner.js'
-import type { StoredRecord } from './record-decoder.js'
+import { searchRegexMatches } from './safe-regex.js'
+import type { Re2 } from '../shared/re2.js'
+import type { StoredRecord } from '../protocol/record-batch/index.js'
 
 const TO_SLACK_MS = 5 * 60_000
 // Windows start small, so partitions stay in step while a search is young (most end at their
@@ -35,11 +36,9 @@ export interface SearchBudget {
   maxScanBytes: number
   /** Wall time before the search stops (default 10 s). */
   maxDurationMs: number
-  /** Time the regex may take on one window of records before the search stops (default 2 s). */
-  maxRegexWindowMs: number
 }
 
-export const DEFAULT_SEARCH_BUDGET: SearchBudget = { maxScanRecords: 500_000, maxScanBytes: 256 * 1024 * 1024, maxDurationMs: 10_000, maxRegexWindowMs: 2000 }
+export const DEFAULT_SEARCH_BUDGET: SearchBudget = { maxScanRecords: 500_000, maxScanBytes: 256 * 1024 * 1024, maxDurationMs: 10_000 }
 
 export interface SearchHit extends StoredRecord { type: 'record', topic: string, partition: number }
 
@@ -50,9 +49,7 @@ export interface SearchSummary {
   scannedBytes: number
   /** True when the search stopped before covering the whole range; `reason` says why. */
   truncated: boolean
-  reason: 'limit' | 'max-scan-records' | 'max-scan-bytes' | 'time' | 'regex-timeout' | 'aborted' | null
-  /** Set with reason regex-timeout: what happened and what to do. */
-  message?: string
+  reason: 'limit' | 'max-scan-records' | 'max-scan-bytes' | 'time' | 'aborted' | null
   /** When truncated: every record newer than this was examined (epoch ms); continue with to=scannedDownTo. */
   scannedDownTo: number | null
   /** Batches whose records could not be read, with why (e.g. zstd on Node 20). */
@@ -62,7 +59,7 @@ export interface SearchSummary {
 
 export type SearchLine = SearchHit | SearchSummary
 
-/** Picks the matching records of one window (the regex part may run in a worker). */
+/** Picks the matching records of one window, giving other requests a turn on long windows. */
 type WindowFilter = (records: StoredRecord[]) => Promise<StoredRecord[]>
 
 class PartitionCursor {
@@ -114,22 +111,20 @@ function windowsFor (log: PartitionLog, q: SearchQuery): Generator<BackwardWindo
   return windowsBackward(log, floor, ceiling, { minTimestamp: q.from, windowOffsets: FIRST_WINDOW_OFFSETS, maxWindowOffsets: MAX_WINDOW_OFFSETS })
 }
 
-async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: StoredRecord) => boolean, regex: RegExp | null, budget: SearchBudget, signal?: AbortSignal): AsyncGenerator<SearchLine> {
-  const started = Date.now()
-  // Started here, not in startSearch, so a search that is never read leaves no worker behind.
-  const runner = regex === null ? null : new RegexRunner(regex)
+async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: StoredRecord) => boolean, regex: Re2 | null, budget: SearchBudget, signal?: AbortSignal): AsyncGenerator<SearchLine> {
   const filter: WindowFilter = async records => {
-    const candidates = records.filter(keep)
-    if (runner === null || candidates.length === 0) return candidates
-    const timeout = Math.max(1, Math.min(budget.maxRegexWindowMs, budget.maxDurationMs - (Date.now() - started)))
-    const matched = await runner.match(candidates.map(r => r.value ?? ''), timeout)
-    return candidates.filter((_, i) => matched[i] === 1)
+    const kept: StoredRecord[] = []
+    let sliceStart = Date.now()
+    for (const r of records) {
+      if (keep(r) && (regex === null || searchRegexMatches(regex, r.value ?? ''))) kept.push(r)
+      if (Date.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop()
+        sliceStart = Date.now()
+      }
+    }
+    return kept
   }
-  try {
-    yield * scan(query, cursors, filter, budget, started, signal)
-  } finally {
-    await runner?.close()
-  }
+  yield * scan(query, cursors, filter, budget, Date.now(), signal)
 }
 
 async function * scan (query: SearchQuery, cursors: PartitionCursor[], filter: WindowFilter, budget: SearchBudget, started: number, signal?: AbortSignal): AsyncGenerator<SearchLine> {
@@ -163,15 +158,7 @@ async function * scan (query: SearchQuery, cursors: PartitionCursor[], filter: W
     // Every partition reads its newest window even past the budget: until it has, no result
     // can be known to be the newest (a window is at least one stored batch).
     if (budgetHit !== null && newestUnread.frontier !== Infinity) { stop(budgetHit); break }
-    let cost: { records: number, bytes: number }
-    try {
-      cost = await newestUnread.advance(filter, summary.skipped)
-    } catch (err) {
-      if (!(err instanceof RegexTimeout)) throw err
-      stop('regex-timeout')
-      summary.message = err.message
-      break
-    }
+    const cost = await newestUnread.advance(filter, summary.skipped)
     summary.scannedRecords += cost.records
     summary.scannedBytes += cost.bytes
     if (Date.now() - sliceStart >= SLICE_MS) {

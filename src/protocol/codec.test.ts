@@ -8,13 +8,13 @@ import { Reader, DecodeError } from './reader.js'
 import { Writer } from './writer.js'
 import { decodeRequestHeader, encodeResponseHeader } from './headers.js'
 import * as generated from './generated/index.js'
-import { loadMessage, type FieldSpec, type MessageSpec } from '../../../scripts/codec/schema.js'
-import { generate } from '../../../scripts/generate-codec.js'
+import { loadMessage, type FieldSpec, type MessageSpec } from '../../scripts/codec/schema.js'
+import { generate } from '../../scripts/generate-codec.js'
 
-// dist/src/broker/protocol → repository root is four levels up; the specs sit beside the repo.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
-const specDir = path.join(root, '..', 'shared', 'kafka-protocol')
-const sourceDir = path.join(root, 'src', 'broker', 'protocol', 'generated')
+// dist/src/protocol → the repository root is three levels up; the specs are vendored in it.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const specDir = path.join(root, 'vendor', 'kafka-protocol')
+const sourceDir = path.join(root, 'src', 'protocol', 'generated')
 
 const modules = generated as unknown as Record<string, Record<string, any>>
 const lowerFirst = (s: string): string => s[0].toLowerCase() + s.slice(1)

@@ -8,9 +8,9 @@
 // irrelevant: there are no replicas to wait for. Unknown topics are auto-created when allowed.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeProduceRequest } from '../protocol/generated/produce-request.js'
-import { encodeProduceResponse, type PartitionProduceResponseInput } from '../protocol/generated/produce-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeProduceRequest } from '../../protocol/generated/produce-request.js'
+import { encodeProduceResponse, type PartitionProduceResponseInput } from '../../protocol/generated/produce-response.js'
 
 registerApi({
   key: 0,

@@ -14,10 +14,10 @@
 // equals the high watermark.
 import { registerApi } from './registry.js'
 import { findPartition } from './topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BrokerCore } from '../core.js'
-import { decodeFetchRequest, type FetchRequest, type FetchPartition } from '../protocol/generated/fetch-request.js'
-import { encodeFetchResponse, type PartitionDataInput, type FetchableTopicResponseInput } from '../protocol/generated/fetch-response.js'
+import { decodeFetchRequest, type FetchRequest, type FetchPartition } from '../../protocol/generated/fetch-request.js'
+import { encodeFetchResponse, type PartitionDataInput, type FetchableTopicResponseInput } from '../../protocol/generated/fetch-response.js'
 
 const NO_RECORDS = Buffer.alloc(0)
 

@@ -6,10 +6,10 @@
 // none found gives offset -1, as Kafka does. Leader epochs are -1 (see Metadata).
 import { registerApi } from './registry.js'
 import { findPartition } from './topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { PartitionLog } from '../log/partition-log.js'
-import { decodeListOffsetsRequest } from '../protocol/generated/list-offsets-request.js'
-import { encodeListOffsetsResponse } from '../protocol/generated/list-offsets-response.js'
+import { decodeListOffsetsRequest } from '../../protocol/generated/list-offsets-request.js'
+import { encodeListOffsetsResponse } from '../../protocol/generated/list-offsets-response.js'
 
 const LATEST = -1
 const EARLIEST = -2

@@ -6,12 +6,12 @@
 // clients never need OffsetForLeaderEpoch, which this broker does not serve.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
 import type { BrokerCore } from '../core.js'
 import type { Topic } from '../log/log-manager.js'
-import { decodeMetadataRequest } from '../protocol/generated/metadata-request.js'
-import { encodeMetadataResponse, type MetadataResponseTopicInput } from '../protocol/generated/metadata-response.js'
+import { decodeMetadataRequest } from '../../protocol/generated/metadata-request.js'
+import { encodeMetadataResponse, type MetadataResponseTopicInput } from '../../protocol/generated/metadata-response.js'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 const UNKNOWN_OPERATIONS = -2147483648

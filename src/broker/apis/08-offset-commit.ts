@@ -5,8 +5,8 @@
 //   v9 has v8's shape.
 // Behaviour: the commit is on disk (page cache) before the response; offsets survive restarts.
 import { registerApi } from './registry.js'
-import { decodeOffsetCommitRequest } from '../protocol/generated/offset-commit-request.js'
-import { encodeOffsetCommitResponse } from '../protocol/generated/offset-commit-response.js'
+import { decodeOffsetCommitRequest } from '../../protocol/generated/offset-commit-request.js'
+import { encodeOffsetCommitResponse } from '../../protocol/generated/offset-commit-response.js'
 
 registerApi({
   key: 8,

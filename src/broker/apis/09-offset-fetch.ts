@@ -5,8 +5,8 @@
 // Behaviour: an offset never committed is -1 with empty metadata. Leader epochs are reported
 // as -1 (see Metadata) so clients never validate positions with OffsetForLeaderEpoch.
 import { registerApi } from './registry.js'
-import { decodeOffsetFetchRequest } from '../protocol/generated/offset-fetch-request.js'
-import { encodeOffsetFetchResponse } from '../protocol/generated/offset-fetch-response.js'
+import { decodeOffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.js'
+import { encodeOffsetFetchResponse } from '../../protocol/generated/offset-fetch-response.js'
 import type { GroupCoordinator } from '../groups/coordinator.js'
 
 function fetchGroup (groups: GroupCoordinator, groupId: string, topics: { name: string, partitionIndexes: number[] }[] | null) {

@@ -4,10 +4,10 @@
 // Behaviour: this node coordinates every group. Transactions are not supported, so a
 // transaction coordinator lookup answers COORDINATOR_NOT_AVAILABLE.
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
-import { decodeFindCoordinatorRequest } from '../protocol/generated/find-coordinator-request.js'
-import { encodeFindCoordinatorResponse } from '../protocol/generated/find-coordinator-response.js'
+import { decodeFindCoordinatorRequest } from '../../protocol/generated/find-coordinator-request.js'
+import { encodeFindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.js'
 
 const GROUP = 0
 

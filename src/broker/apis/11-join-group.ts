@@ -6,8 +6,8 @@
 // Behaviour: the group's owner (groups/) decides; this file only maps the wire format.
 // The response is held until the group's join phase completes.
 import { registerApi } from './registry.js'
-import { decodeJoinGroupRequest } from '../protocol/generated/join-group-request.js'
-import { encodeJoinGroupResponse } from '../protocol/generated/join-group-response.js'
+import { decodeJoinGroupRequest } from '../../protocol/generated/join-group-request.js'
+import { encodeJoinGroupResponse } from '../../protocol/generated/join-group-response.js'
 
 registerApi({
   key: 11,

@@ -3,8 +3,8 @@
 // Behaviour: REBALANCE_IN_PROGRESS tells a member to rejoin; ILLEGAL_GENERATION and
 // UNKNOWN_MEMBER_ID tell it its membership is gone.
 import { registerApi } from './registry.js'
-import { decodeHeartbeatRequest } from '../protocol/generated/heartbeat-request.js'
-import { encodeHeartbeatResponse } from '../protocol/generated/heartbeat-response.js'
+import { decodeHeartbeatRequest } from '../../protocol/generated/heartbeat-request.js'
+import { encodeHeartbeatResponse } from '../../protocol/generated/heartbeat-response.js'
 
 registerApi({
   key: 12,

@@ -2,8 +2,8 @@
 // - v0-2 name one member; v3+ (KIP-345) a batch of members, by member id or instance id.
 // - v5 adds a reason per member (logged only).
 import { registerApi } from './registry.js'
-import { decodeLeaveGroupRequest } from '../protocol/generated/leave-group-request.js'
-import { encodeLeaveGroupResponse } from '../protocol/generated/leave-group-response.js'
+import { decodeLeaveGroupRequest } from '../../protocol/generated/leave-group-request.js'
+import { encodeLeaveGroupResponse } from '../../protocol/generated/leave-group-response.js'
 
 registerApi({
   key: 13,

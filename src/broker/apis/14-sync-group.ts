@@ -2,8 +2,8 @@
 // - v3+ group instance id; v5+ protocol type and name, checked against the group's when given.
 // Behaviour: followers' responses are held until the leader's SyncGroup brings the assignment.
 import { registerApi } from './registry.js'
-import { decodeSyncGroupRequest } from '../protocol/generated/sync-group-request.js'
-import { encodeSyncGroupResponse } from '../protocol/generated/sync-group-response.js'
+import { decodeSyncGroupRequest } from '../../protocol/generated/sync-group-request.js'
+import { encodeSyncGroupResponse } from '../../protocol/generated/sync-group-response.js'
 
 registerApi({
   key: 14,

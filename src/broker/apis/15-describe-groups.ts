@@ -2,8 +2,8 @@
 // - v3+ authorized operations (reported as unknown); v4+ member instance ids.
 // Behaviour: an unknown group is described as state "Dead" with no error, as Kafka does.
 import { registerApi } from './registry.js'
-import { decodeDescribeGroupsRequest } from '../protocol/generated/describe-groups-request.js'
-import { encodeDescribeGroupsResponse } from '../protocol/generated/describe-groups-response.js'
+import { decodeDescribeGroupsRequest } from '../../protocol/generated/describe-groups-request.js'
+import { encodeDescribeGroupsResponse } from '../../protocol/generated/describe-groups-response.js'
 
 registerApi({
   key: 15,

@@ -1,9 +1,9 @@
 // ListGroups (key 16): v0-5.
 // - v4+ filter by state and report it; v5+ filter by type ("classic" is the only type here).
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeListGroupsRequest } from '../protocol/generated/list-groups-request.js'
-import { encodeListGroupsResponse } from '../protocol/generated/list-groups-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeListGroupsRequest } from '../../protocol/generated/list-groups-request.js'
+import { encodeListGroupsResponse } from '../../protocol/generated/list-groups-response.js'
 
 registerApi({
   key: 16,

@@ -3,9 +3,9 @@
 //   in use speaks v1 followed by SaslAuthenticate, so v0 is not offered.
 // Behaviour: PLAIN is the only mechanism, and only when the broker was given users.
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeSaslHandshakeRequest } from '../protocol/generated/sasl-handshake-request.js'
-import { encodeSaslHandshakeResponse } from '../protocol/generated/sasl-handshake-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeSaslHandshakeRequest } from '../../protocol/generated/sasl-handshake-request.js'
+import { encodeSaslHandshakeResponse } from '../../protocol/generated/sasl-handshake-response.js'
 
 registerApi({
   key: 17,

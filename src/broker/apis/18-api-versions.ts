@@ -6,10 +6,10 @@
 //   retry with one we serve.
 // Behaviour: the list is built from what the API files registered, so it cannot drift.
 import { registerApi, registeredApis } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import type { Writer } from '../protocol/writer.js'
-import { decodeApiVersionsRequest } from '../protocol/generated/api-versions-request.js'
-import { encodeApiVersionsResponse } from '../protocol/generated/api-versions-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { Writer } from '../../protocol/writer.js'
+import { decodeApiVersionsRequest } from '../../protocol/generated/api-versions-request.js'
+import { encodeApiVersionsResponse } from '../../protocol/generated/api-versions-response.js'
 
 function apiKeys (): { apiKey: number, minVersion: number, maxVersion: number }[] {
   return registeredApis().map(a => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion }))

@@ -5,12 +5,12 @@
 // (there is one node); manual assignments are accepted when they only name this node, and
 // their count is the partition count. Config names are Kafka's (retention.ms, segment.bytes…).
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
 import type { BrokerCore } from '../core.js'
 import { isValidTopicName } from '../log/log-manager.js'
-import { decodeCreateTopicsRequest, type CreatableTopic } from '../protocol/generated/create-topics-request.js'
-import { encodeCreateTopicsResponse, type CreatableTopicResultInput } from '../protocol/generated/create-topics-response.js'
+import { decodeCreateTopicsRequest, type CreatableTopic } from '../../protocol/generated/create-topics-request.js'
+import { encodeCreateTopicsResponse, type CreatableTopicResultInput } from '../../protocol/generated/create-topics-response.js'
 
 function result (name: string, errorCode: number, errorMessage: string | null): CreatableTopicResultInput {
   return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null }

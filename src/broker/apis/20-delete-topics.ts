@@ -2,10 +2,10 @@
 // - v0-5 name topics; v6 names each topic by name or by topic id.
 // Behaviour: the topic's files are removed and its committed group offsets forgotten.
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BrokerCore } from '../core.js'
-import { decodeDeleteTopicsRequest } from '../protocol/generated/delete-topics-request.js'
-import { encodeDeleteTopicsResponse } from '../protocol/generated/delete-topics-response.js'
+import { decodeDeleteTopicsRequest } from '../../protocol/generated/delete-topics-request.js'
+import { encodeDeleteTopicsResponse } from '../../protocol/generated/delete-topics-response.js'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 

@@ -3,9 +3,9 @@
 // watermark); whole segments below it are deleted, and the new start survives restarts.
 import { registerApi } from './registry.js'
 import { findPartition } from './topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeDeleteRecordsRequest } from '../protocol/generated/delete-records-request.js'
-import { encodeDeleteRecordsResponse } from '../protocol/generated/delete-records-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeDeleteRecordsRequest } from '../../protocol/generated/delete-records-request.js'
+import { encodeDeleteRecordsResponse } from '../../protocol/generated/delete-records-response.js'
 
 registerApi({
   key: 21,

@@ -5,9 +5,9 @@
 // (never reused: ids are reserved on disk in blocks) with epoch 0 — @platformatic/kafka sends
 // id 0 / epoch 0 on its first request. Transactional ids are refused: no transactions here.
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeInitProducerIdRequest } from '../protocol/generated/init-producer-id-request.js'
-import { encodeInitProducerIdResponse } from '../protocol/generated/init-producer-id-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeInitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.js'
+import { encodeInitProducerIdResponse } from '../../protocol/generated/init-producer-id-response.js'
 
 registerApi({
   key: 22,

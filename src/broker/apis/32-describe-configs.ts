@@ -4,10 +4,10 @@
 // Behaviour: topics (resource type 2) report every supported topic config with its effective
 // value; the broker (resource type 4) reports the settings it was started with.
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BrokerCore } from '../core.js'
-import { decodeDescribeConfigsRequest, type DescribeConfigsResource } from '../protocol/generated/describe-configs-request.js'
-import { encodeDescribeConfigsResponse, type DescribeConfigsResultInput } from '../protocol/generated/describe-configs-response.js'
+import { decodeDescribeConfigsRequest, type DescribeConfigsResource } from '../../protocol/generated/describe-configs-request.js'
+import { encodeDescribeConfigsResponse, type DescribeConfigsResultInput } from '../../protocol/generated/describe-configs-response.js'
 
 const TOPIC = 2
 const BROKER = 4

@@ -4,9 +4,9 @@
 // in constant time and never logged.
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { registerApi } from './registry.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeSaslAuthenticateRequest } from '../protocol/generated/sasl-authenticate-request.js'
-import { encodeSaslAuthenticateResponse } from '../protocol/generated/sasl-authenticate-response.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { decodeSaslAuthenticateRequest } from '../../protocol/generated/sasl-authenticate-request.js'
+import { encodeSaslAuthenticateResponse } from '../../protocol/generated/sasl-authenticate-response.js'
 
 const EMPTY = Buffer.alloc(0)
 

@@ -1,5 +1,5 @@
-import type { Reader } from '../protocol/reader.js'
-import type { Writer } from '../protocol/writer.js'
+import type { Reader } from '../../protocol/reader.js'
+import type { Writer } from '../../protocol/writer.js'
 import type { RequestContext } from './context.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { BrokerCore } from '../core.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { Topic } from '../log/log-manager.js'
 import type { PartitionLog } from '../log/partition-log.js'
 

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { GroupCoordinator, type JoinRequest } from './coordinator.js'
 import { selectProtocol } from './protocol-selection.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { ManualClock } from '../../shared/clock.js'
 import { silentLogger } from '../../shared/logger.js'
 

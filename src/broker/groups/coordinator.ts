@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logger.js'
 import { systemClock, type Clock } from '../../shared/clock.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { Group } from './group.js'
 import { OffsetStore } from './offset-store.js'
 import type { GroupState, JoinRequest, JoinResult, MemberRef, SyncRequest, SyncResult } from './types.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock, TimerHandle } from '../../shared/clock.js'
 import type { Logger } from '../../shared/logger.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { compatibleProtocols, selectProtocol } from './protocol-selection.js'
 import type { GroupState, JoinRequest, JoinResult, MemberRef, SyncRequest, SyncResult } from './types.js'
 

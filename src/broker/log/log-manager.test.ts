@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { LogManager, isValidTopicName } from './log-manager.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { silentLogger } from '../../shared/logger.js'
 
 test('topic names follow Kafka\'s rules, so no name can escape the data directory', () => {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../shared/logger.js'
 import { systemClock, type Clock } from '../../shared/clock.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import { PartitionLog } from './partition-log.js'
 import { DEFAULT_LOG_CONFIG, resolveTopicConfig, describeTopicConfig, type LogConfig } from './log-config.js'
 

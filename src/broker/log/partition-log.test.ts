@@ -5,8 +5,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { PartitionLog } from './partition-log.js'
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import { buildBatch, batchValues } from './record-batch-builder.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import { buildBatch, decodeBatches } from '../../protocol/record-batch/index.js'
+
+/** The values of every record in `buf` (whole batches), as text. */
+const batchValues = (buf: Buffer): string[] => decodeBatches(buf).flatMap(b => b.records.map(r => r.value ?? ''))
 import { silentLogger } from '../../shared/logger.js'
 import { ManualClock } from '../../shared/clock.js'
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BatchInfo } from './record-batch.js'
 
 /** How many recent batches per producer are remembered for duplicate detection (Kafka: 5, the max in-flight). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { checkBatch, readBatchInfo, HEADER_SIZE, LOG_OVERHEAD, BATCH_LENGTH, type BatchInfo } from './record-batch.js'
+import { checkBatch, type BatchInfo } from './record-batch.js'
+import { readBatchInfo, HEADER_SIZE, LOG_OVERHEAD, BATCH_LENGTH } from '../../protocol/record-batch/index.js'
 
 const INDEX_ENTRY = 8 // relative offset int32, position int32
 const TIME_ENTRY = 12 // timestamp int64, relative offset int32

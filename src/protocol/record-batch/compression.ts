@@ -1,0 +1,82 @@
+// The five codecs of a RecordBatch's records section (attributes bits 0-2).
+// - gzip: node:zlib.
+// - snappy and lz4: the WASM codecs @platformatic/kafka ships (no native build); Java clients'
+//   xerial-framed snappy is unframed here (librdkafka writes raw snappy but reads both).
+// - zstd: node:zlib where it has zstd (Node 22.15+ / 23.8+), else fzstd, a pure-JavaScript
+//   decoder, so a zstd batch reads on every supported Node. Compressing zstd needs node:zlib's.
+import zlib from 'node:zlib'
+import { decompress as fzstdDecompress } from 'fzstd'
+import { compressionsAlgorithms } from '@platformatic/kafka'
+
+export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+export type CodecName = typeof CODEC_NAMES[number]
+
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
+const XERIAL_HEADER = 16
+
+type ZstdZlib = typeof zlib & { zstdDecompressSync?: (b: Buffer) => Buffer, zstdCompressSync?: (b: Buffer) => Buffer }
+const nodeZstdDecompress = (zlib as ZstdZlib).zstdDecompressSync
+const nodeZstdCompress = (zlib as ZstdZlib).zstdCompressSync
+
+export class CompressionError extends Error {}
+
+/** Whether this Node can write zstd batches (reading works everywhere). */
+export const canCompressZstd = typeof nodeZstdCompress === 'function'
+
+export function zstdDecompress (data: Buffer): Buffer {
+  if (typeof nodeZstdDecompress === 'function') return nodeZstdDecompress(data)
+  return asBuffer(fzstdDecompress(data))
+}
+
+/** A Buffer over the same memory (the WASM codecs and fzstd hand back Uint8Arrays). */
+function asBuffer (data: Uint8Array | { buffer: Uint8Array }): Buffer {
+  const bytes = data instanceof Uint8Array ? data : data.buffer
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** The decompressed records section; throws CompressionError naming the codec and the problem. */
+export function decompressRecords (codec: number, data: Buffer): Buffer {
+  try {
+    switch (codec) {
+      case 0: return data
+      case 1: return zlib.gunzipSync(data)
+      case 2: return isXerial(data) ? unframeXerial(data) : asBuffer(compressionsAlgorithms.snappy.decompressSync(data))
+      case 3: return asBuffer(compressionsAlgorithms.lz4.decompressSync(data))
+      case 4: return zstdDecompress(data)
+    }
+  } catch (err) {
+    throw new CompressionError(`cannot decompress ${CODEC_NAMES[codec]} records: ${(err as Error).message}`)
+  }
+  throw new CompressionError(`unknown compression codec ${codec} (attributes bits 0-2; Kafka defines 0-4)`)
+}
+
+/** Compresses a records section with `codec`. */
+export function compressRecords (codec: number, data: Buffer): Buffer {
+  switch (codec) {
+    case 0: return data
+    case 1: return zlib.gzipSync(data)
+    case 2: return asBuffer(compressionsAlgorithms.snappy.compressSync(data))
+    case 3: return asBuffer(compressionsAlgorithms.lz4.compressSync(data))
+    case 4:
+      if (nodeZstdCompress === undefined) throw new CompressionError(`zstd compression needs Node.js 22.15 or later (this is ${process.version}); use lz4 or gzip`)
+      return nodeZstdCompress(data)
+  }
+  throw new CompressionError(`unknown compression codec ${codec}`)
+}
+
+function isXerial (data: Buffer): boolean {
+  return data.length >= XERIAL_HEADER && data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)
+}
+
+function unframeXerial (data: Buffer): Buffer {
+  const parts: Buffer[] = []
+  let pos = XERIAL_HEADER
+  while (pos + 4 <= data.length) {
+    const length = data.readInt32BE(pos)
+    pos += 4
+    if (length < 0 || pos + length > data.length) throw new Error('truncated xerial snappy chunk')
+    parts.push(asBuffer(compressionsAlgorithms.snappy.decompressSync(data.subarray(pos, pos + length))))
+    pos += length
+  }
+  return Buffer.concat(parts)
+}

@@ -1,0 +1,100 @@
+// The records inside a (decompressed) RecordBatch, walked in place. Every integer is a zigzag
+// varint; lengths of -1 mean null:
+//   length | attributes int8 | timestampDelta | offsetDelta | keyLength | key | valueLength |
+//   value | headerCount | [headerKeyLength | headerKey | headerValueLength | headerValue]
+// Nothing is copied: keys, values and header parts are positions into the section, so a filter
+// can look at a value's bytes and skip the record without building anything.
+
+export class RecordFormatError extends Error {}
+
+/** One record as positions into the records section (`-1` start: null). */
+export interface RecordView {
+  /** Index of the record in its batch. */
+  index: number
+  offsetDelta: number
+  timestampDelta: number
+  keyStart: number
+  keyEnd: number
+  valueStart: number
+  valueEnd: number
+  /** Start of the header count varint; headers are read on demand with readHeaders(). */
+  headersAt: number
+  headerCount: number
+}
+
+/** A bounds-checked cursor over varints. */
+export class VarintCursor {
+  pos: number
+  readonly #buf: Buffer
+  readonly #end: number
+
+  constructor (buf: Buffer, pos = 0, end = buf.length) {
+    this.#buf = buf
+    this.pos = pos
+    this.#end = end
+  }
+
+  varint (): number {
+    let result = 0
+    let shift = 0
+    for (;;) {
+      if (this.pos >= this.#end) throw new RecordFormatError('varint runs past the end of the records')
+      const b = this.#buf[this.pos++]
+      result += (b & 0x7f) * 2 ** shift
+      if ((b & 0x80) === 0) break
+      shift += 7
+      if (shift > 63) throw new RecordFormatError('varint longer than 10 bytes')
+    }
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2
+  }
+
+  /** Skips a length-prefixed field; returns its [start, end), start -1 for null. */
+  field (): [number, number] {
+    const length = this.varint()
+    if (length < 0) return [-1, -1]
+    const start = this.pos
+    if (start + length > this.#end) throw new RecordFormatError('a key, value or header runs past the end of its record')
+    this.pos += length
+    return [start, this.pos]
+  }
+}
+
+/**
+ * Calls `visit` for each of `count` records in `section`; stops early when `visit` returns false.
+ * Throws RecordFormatError on a record that runs past its length or the section.
+ */
+export function walkRecords (section: Buffer, count: number, visit: (r: RecordView) => boolean | void): void {
+  const c = new VarintCursor(section)
+  const view: RecordView = { index: 0, offsetDelta: 0, timestampDelta: 0, keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, headersAt: 0, headerCount: 0 }
+  for (let i = 0; i < count; i++) {
+    const length = c.varint()
+    const end = c.pos + length
+    if (length < 0 || end > section.length) throw new RecordFormatError(`record ${i} runs past the end of the records`)
+    c.pos++ // record attributes: unused since KIP-98
+    view.index = i
+    view.timestampDelta = c.varint()
+    view.offsetDelta = c.varint();
+    [view.keyStart, view.keyEnd] = c.field();
+    [view.valueStart, view.valueEnd] = c.field()
+    view.headersAt = c.pos
+    view.headerCount = c.varint()
+    if (view.headerCount < 0) throw new RecordFormatError(`record ${i} has a negative header count`)
+    for (let h = 0; h < view.headerCount; h++) { c.field(); c.field() }
+    if (c.pos > end) throw new RecordFormatError(`record ${i} overruns its length`)
+    c.pos = end
+    if (visit(view) === false) return
+  }
+}
+
+/** The headers of one record as [key, value] UTF-8 strings. */
+export function readHeaders (section: Buffer, r: RecordView): [string, string][] {
+  const c = new VarintCursor(section, r.headersAt)
+  const out: [string, string][] = []
+  const count = c.varint()
+  for (let h = 0; h < count; h++) {
+    const [ks, ke] = c.field()
+    const [vs, ve] = c.field()
+    out.push([ks < 0 ? '' : section.toString('utf8', ks, ke), vs < 0 ? '' : section.toString('utf8', vs, ve)])
+  }
+  return out
+}
