@@ -4,7 +4,8 @@ import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from
 import { loadHandler, type LoadedHandler } from './loader.js'
 import { createContext, Outbox, parseData, prefilter } from './context.js'
 import { withTimeout } from './local-test.js'
-import { createOutput, DeliveryError, type Output } from './outputs/index.js'
+import { createOutput, type Output } from './outputs/index.js'
+import { DeliveryError } from '../shared/http-delivery.js'
 
 const DEFAULT_RETRY: RetryConfig = { attempts: 5, initialBackoffMs: 200, maxBackoffMs: 10_000 }
 

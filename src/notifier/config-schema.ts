@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { parseDuration } from './duration.js'
 import { isValidLabelName } from './labels.js'
 import { MatcherParseError, parseMatchers, type Matcher } from './matchers.js'
-import { compileAnchoredRe2, Re2Error } from './re2.js'
+import { compileRe2, Re2Error } from '../shared/re2.js'
 import { DEFAULT_TEMPLATES, Template, TemplateError, templateData } from './template/index.js'
 
 // The notifier's routing file, in Alertmanager's YAML shape (field names and defaults as in its
@@ -36,7 +36,7 @@ export const matchers = z.array(matcherLine).transform(lines => lines.flat())
 const matchMap = (regex: boolean): z.ZodType<Record<string, string>> => z.record(labelName, z.string().superRefine((value, ctx) => {
   if (!regex) return
   try {
-    compileAnchoredRe2(value)
+    compileRe2(value, { anchored: true })
   } catch (err) {
     if (!(err instanceof Re2Error)) throw err
     ctx.addIssue({ code: 'custom', message: `regex '${value}': ${err.message}` })

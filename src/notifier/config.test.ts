@@ -129,13 +129,13 @@ test('every problem at once, as file:line:column: field: what to fix', () => {
     'templates: [/etc/alertmanager/*.tmpl]'
   ].join('\n'))
   assert.deepEqual(lines, [
-    "routing.yml:21:34: inhibit_rules.0.source_match_re.severity: regex '(': invalid regular expression: unterminated group",
+    "routing.yml:21:34: inhibit_rules.0.source_match_re.severity: regex '(': invalid regular expression: missing closing ): `(`",
     'routing.yml:22:13: inhibit_rules.0.equal.0: invalid label name; use letters, digits and _, not starting with a digit',
     "routing.yml:23:12: templates: template files are not supported; write the template in the receiver field itself, e.g. title: '{{ .GroupLabels.alertname }}' (docs/notifier.md, Templates)",
     'routing.yml:3:15: route.group_wait: expected a duration such as 30s, 5m or 1h30m',
     "routing.yml:6:29: route.routes.0.group_by.1: 'alertname' is listed twice",
     "routing.yml:6:40: route.routes.0.group_by.2: invalid label name 'bad-name'",
-    `routing.yml:5:18: route.routes.0.matchers.0: matcher 'severity=~"(crit"': invalid regular expression: unterminated group`,
+    `routing.yml:5:18: route.routes.0.matchers.0: matcher 'severity=~"(crit"': invalid regular expression: missing closing ): \`(crit\``,
     "routing.yml:7:17: route.routes.0.recevier: unknown field 'recevier'; supported here: receiver, group_by, continue, matchers, match, match_re, group_wait, group_interval, repeat_interval, routes",
     'routing.yml:9:23: route.routes.1.group_interval: must be longer than 0',
     'routing.yml:12:30: receivers.0.webhook_configs.0.url: expected an http:// or https:// URL',

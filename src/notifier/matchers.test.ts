@@ -39,8 +39,8 @@ test('parse errors quote the matcher and say what is wrong', () => {
     ['a=un"quoted', /unescaped double quote/],
     ['a="x"y', /text after the closing double quote/],
     ['a=~"(open"', /matcher 'a=~"\(open"': invalid regular expression/],
-    ['a=~"x\\1"', /backreferences are not supported/],
-    ['a=~"(?=x)"', /lookahead/],
+    ['a=~"x\\1"', /invalid regular expression: invalid escape sequence/],
+    ['a=~"(?=x)"', /invalid regular expression: invalid or unsupported Perl syntax/],
     ['a=b,,c=d', /empty matcher between commas/]
   ]
   for (const [text, message] of cases) {

@@ -5,7 +5,7 @@
  * does not have is matched as the empty string, so `team!="x"` matches an alert without `team`.
  */
 import { compareUtf8, type LabelSet } from './labels.js'
-import { compileAnchoredRe2, Re2Error } from './re2.js'
+import { compileRe2, Re2Error, type Re2 } from '../shared/re2.js'
 
 export type MatchType = '=' | '!=' | '=~' | '!~'
 
@@ -15,7 +15,7 @@ export interface Matcher {
   /** As written (legacy `match_re` values are kept in their anchored form `^(?:…)$`, as Alertmanager does). */
   readonly value: string
   /** Compiled for `=~` and `!~`. */
-  readonly regex?: RegExp
+  readonly regex?: Re2
 }
 
 /** A matcher that cannot be parsed; the message quotes it. */
@@ -36,7 +36,7 @@ const TYPE_ORDER: readonly MatchType[] = ['=', '!=', '=~', '!~']
 export function newMatcher (type: MatchType, name: string, value: string, text = `${name}${type}${quoteValue(value)}`): Matcher {
   if (type === '=' || type === '!=') return { name, type, value }
   try {
-    return { name, type, value, regex: compileAnchoredRe2(value) }
+    return { name, type, value, regex: compileRe2(value, { anchored: true }) }
   } catch (err) {
     if (err instanceof Re2Error) throw new MatcherParseError(text, err.message)
     throw err
@@ -108,7 +108,7 @@ export function legacyMatchers (match: Record<string, string> = {}, matchRe: Rec
   const regex = Object.entries(matchRe).map(([name, pattern]) => {
     try {
       // Alertmanager stores these as `^(?:…)$`, and that form shows in route keys.
-      return { name, type: '=~' as const, value: `^(?:${pattern})$`, regex: compileAnchoredRe2(pattern) }
+      return { name, type: '=~' as const, value: `^(?:${pattern})$`, regex: compileRe2(pattern, { anchored: true }) }
     } catch (err) {
       if (err instanceof Re2Error) throw new MatcherParseError(`${name}: ${pattern}`, err.message)
       throw err

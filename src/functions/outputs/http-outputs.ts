@@ -1,5 +1,6 @@
 import type { OutputConfig } from '../config/load.js'
-import { DeliveryError, postJson, type Output } from './output.js'
+import { DeliveryError, postJson } from '../../shared/http-delivery.js'
+import type { Output } from './output.js'
 import { collectAlerts } from './alerts.js'
 
 type HttpConfig<T extends string> = Extract<OutputConfig, { type: T }>

@@ -3,7 +3,7 @@ import type { KafkaClient } from '../../kafka/client.js'
 import type { Output } from './output.js'
 import { alertmanagerOutput, slackOutput, webhookOutput } from './http-outputs.js'
 
-export { DeliveryError, type Output } from './output.js'
+export type { Output } from './output.js'
 
 /** Builds the runtime output for each configured one. */
 export function createOutput (c: OutputConfig, deps: { kafka: KafkaClient, write: (line: string) => void }): Output {

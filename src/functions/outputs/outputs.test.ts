@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createOutput } from './index.js'
-import { DeliveryError } from './output.js'
+import { DeliveryError } from '../../shared/http-delivery.js'
 import { Secret, secretUrl } from '../config/secret.js'
 import type { KafkaClient } from '../../kafka/client.js'
 

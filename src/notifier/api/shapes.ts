@@ -10,7 +10,7 @@ import { secretUrl } from '../../functions/config/secret.js'
 import type { LabelSet } from '../labels.js'
 import { matchesValue, parseMatchers, type Matcher } from '../matchers.js'
 import type { AlertStatus } from '../notifier.js'
-import { compileAnchoredRe2 } from '../re2.js'
+import { compileRe2, type Re2 } from '../../shared/re2.js'
 import { matcherToApi, silenceState } from '../silence-match.js'
 import type { StoredSilence } from '../store/silences.js'
 
@@ -19,7 +19,7 @@ export interface AlertFilter {
   active: boolean
   silenced: boolean
   inhibited: boolean
-  receiver?: RegExp
+  receiver?: Re2
 }
 
 /** Reads the query of GET /api/v2/alerts (and /alerts/groups); throws naming the bad parameter. */
@@ -32,9 +32,9 @@ export function alertFilter (query: Record<string, unknown>): AlertFilter {
   }
   // Every alert is processed at once here, so `unprocessed` filters nothing; it is still checked.
   flag('unprocessed')
-  let receiver: RegExp | undefined
+  let receiver: Re2 | undefined
   if (typeof query.receiver === 'string') {
-    try { receiver = compileAnchoredRe2(query.receiver) } catch (err) { throw new Error(`receiver: ${(err as Error).message}`) }
+    try { receiver = compileRe2(query.receiver, { anchored: true }) } catch (err) { throw new Error(`receiver: ${(err as Error).message}`) }
   }
   return { matchers: filterMatchers(query.filter), active: flag('active'), silenced: flag('silenced'), inhibited: flag('inhibited'), receiver }
 }

@@ -8,31 +8,16 @@
  * attempt sends that one (the receiver gets the group's current state, once).
  */
 import type { Clock } from '../../shared/clock.js'
-import { DeliveryError } from '../../functions/outputs/output.js'
+import { DeliveryError, retryDecision, type Backoff } from '../../shared/http-delivery.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import type { DeliveryStage } from './delivery.js'
 import type { RateLimiter } from './rate-limit-stage.js'
 import { sleep } from './sleep.js'
 
-export interface Backoff { initialMs: number, maxMs: number }
+export type { Backoff, RetryDecision } from '../../shared/http-delivery.js'
+export { retryDecision }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 }
-
-export type RetryDecision =
-  | { retry: false, reason: string }
-  | { retry: true, afterMs: number, reason: string }
-
-/** What to do after failed attempt number `attempt` (1-based); pure. */
-export function retryDecision (err: unknown, attempt: number, backoff: Backoff): RetryDecision {
-  const message = err instanceof Error ? err.message : String(err)
-  if (err instanceof DeliveryError && !err.retryable) return { retry: false, reason: message }
-  const exponential = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt - 1, 30))
-  if (err instanceof DeliveryError && err.retryAfterMs !== null) {
-    // The receiver's own wait wins, but a server asking for hours does not stall us forever.
-    return { retry: true, afterMs: Math.min(Math.max(err.retryAfterMs, exponential), Math.max(backoff.maxMs, 300_000)), reason: `${message} (Retry-After)` }
-  }
-  return { retry: true, afterMs: exponential, reason: message }
-}
 
 export interface RetryOptions {
   clock: Clock

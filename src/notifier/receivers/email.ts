@@ -12,7 +12,7 @@
  */
 import nodemailer from 'nodemailer'
 import type { Logger } from '../../shared/logger.js'
-import { DeliveryError } from '../../functions/outputs/output.js'
+import { DeliveryError } from '../../shared/http-delivery.js'
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import { escapeHtml, renderField, templateData } from '../template/index.js'

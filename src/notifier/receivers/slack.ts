@@ -13,7 +13,7 @@ import type { Logger } from '../../shared/logger.js'
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import { renderField, templateData } from '../template/index.js'
-import { postJson } from './http-post.js'
+import { postJson } from '../../shared/http-delivery.js'
 import { integrationKey, type Integration, type RateLimit } from './integration.js'
 
 type SlackConfig = Extract<IntegrationConfig, { type: 'slack' }>

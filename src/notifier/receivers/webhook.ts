@@ -5,7 +5,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
-import { postJson } from './http-post.js'
+import { postJson } from '../../shared/http-delivery.js'
 import { integrationKey, type Integration } from './integration.js'
 import { messageData, type MessageAlert } from './message.js'
 
