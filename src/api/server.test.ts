@@ -73,3 +73,27 @@ test('functions, events and Prometheus metrics say the same thing', async () => 
     await api.close()
   }
 })
+
+test('hostile input: a 100k-deep JSON body is a 400 naming the limit, not a 500; counts in query strings are decimal only', async () => {
+  const events = new EventLog({})
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: null, logger: silentLogger(), functions: () => [], events, plugins: [app => { app.post('/echo', async req => ({ keys: Object.keys(req.body as object).length })) }] })
+  try {
+    for (const body of ['['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)]) {
+      const res = await fetch(`${api.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      assert.equal(res.status, 400)
+      assert.match((await res.json() as { error: string }).error, /nested deeper than 64 levels/)
+    }
+    const ok = await fetch(`${api.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":{"b":[1,"[[[[","{{{{"]}}' })
+    assert.equal(ok.status, 200, 'brackets inside strings do not count')
+    const poisoned = await fetch(`${api.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"__proto__":{"admin":true}}' })
+    assert.equal(poisoned.status, 400)
+    for (const q of ['limit=0x10', 'limit=1e2', 'limit=%2010', 'after=-1', 'after=0x1', 'limit=']) {
+      const res = await fetch(`${api.url}/api/v1/events?${q}`)
+      assert.equal(res.status, 400, q)
+      assert.match((await res.json() as { error: string }).error, /decimal digits/)
+    }
+    assert.equal((await fetch(`${api.url}/api/v1/events?limit=16&after=0`)).status, 200)
+  } finally {
+    await api.close()
+  }
+})

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto'
-import { isIP } from 'node:net'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../shared/logger.js'
+import { parseWholeNumber } from '../shared/numbers.js'
+import { createHttpApp, headerEquals, isLoopback } from './http-app.js'
 import type { EventLog } from '../scaling/events.js'
 import type { FunctionStatus } from '../scaling/function-controller.js'
 import { createMetrics } from './metrics.js'
@@ -28,9 +28,7 @@ export interface RunningApiServer { url: string, app: FastifyInstance, close: ()
 /** A mistake in how the API server was asked to listen (e.g. exposed without a token). */
 export class ApiConfigError extends Error {}
 
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
-}
+export { isLoopback }
 
 /**
  * Every request must carry `Authorization: Bearer TOKEN` (compared in constant time), except
@@ -38,11 +36,9 @@ export function isLoopback (host: string): boolean {
  * page must load to ask for the token.
  */
 export function requireBearerToken (app: FastifyInstance, token: string): void {
-  const expected = Buffer.from(`Bearer ${token}`)
   app.addHook('onRequest', async (req, reply) => {
     if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
-    const given = Buffer.from(req.headers.authorization ?? '')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!headerEquals(req.headers.authorization, `Bearer ${token}`)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
     }
   })
@@ -56,8 +52,7 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
   if (!isLoopback(o.host) && (o.token === null || o.token === '')) {
     throw new ApiConfigError(`refusing to serve the API on ${o.host} without a token: set TIDEWATCH_API_TOKEN (or --token), or bind to 127.0.0.1`)
   }
-  const app = Fastify({ loggerInstance: o.logger.child({ part: 'api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: o.bodyLimit ?? 1024 * 1024 })
-  if (o.token !== null && o.token !== '') requireBearerToken(app, o.token)
+  const app = createHttpApp({ logger: o.logger.child({ part: 'api' }), token: o.token, bodyLimit: o.bodyLimit })
   const metrics = createMetrics(o.functions, o.events)
 
   app.get('/healthz', async () => ({ ok: true }))
@@ -68,10 +63,10 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
     return f
   })
   app.get<{ Querystring: { function?: string, after?: string, limit?: string } }>('/api/v1/events', async (req, reply) => {
-    const after = req.query.after === undefined ? 0 : Number(req.query.after)
-    const limit = req.query.limit === undefined ? 200 : Number(req.query.limit)
-    if (!Number.isInteger(after) || after < 0) return await reply.code(400).send({ error: 'after must be a whole number (an event seq)' })
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return await reply.code(400).send({ error: 'limit must be between 1 and 1000' })
+    const after = req.query.after === undefined ? 0 : parseWholeNumber(req.query.after)
+    const limit = req.query.limit === undefined ? 200 : parseWholeNumber(req.query.limit)
+    if (after === null) return await reply.code(400).send({ error: `after must be a whole number in decimal digits (an event seq), got '${req.query.after}'` })
+    if (limit === null || limit < 1 || limit > 1000) return await reply.code(400).send({ error: `limit must be a whole number from 1 to 1000 in decimal digits, got '${req.query.limit}'` })
     return { events: o.events.list({ function: req.query.function, afterSeq: after, limit }) }
   })
   app.get('/metrics', async (_req, reply) => {

@@ -3,6 +3,7 @@
 // so most records are rejected before their value is parsed.
 import { badParam } from './errors.js'
 import { compileSearchRegex } from './safe-regex.js'
+import { parseWholeNumber } from '../shared/numbers.js'
 import type { Re2 } from '../shared/re2.js'
 import { fieldEquals, parseJsonValue, valueAtPath } from './field-path.js'
 import type { StoredRecord } from '../protocol/record-batch/index.js'
@@ -52,8 +53,8 @@ export function parseSearchParams (p: SearchParams): SearchQuery {
   const to = parseTime(single(p.to, 'to'), 'to')
   if (from !== undefined && to !== undefined && from > to) throw badParam('from', `from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`)
   const limitText = single(p.limit, 'limit')
-  const limit = limitText === undefined ? DEFAULT_SEARCH_LIMIT : Number(limitText)
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw badParam('limit', `limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT}, got '${limitText}'`)
+  const limit = limitText === undefined ? DEFAULT_SEARCH_LIMIT : parseWholeNumber(limitText)
+  if (limit === null || limit < 1 || limit > MAX_SEARCH_LIMIT) throw badParam('limit', `limit must be a whole number from 1 to ${MAX_SEARCH_LIMIT} in decimal digits, got '${limitText}'`)
   return { topic, text: text === '' ? undefined : text, regex: regex === '' ? undefined : regex, fields, from, to, limit }
 }
 
