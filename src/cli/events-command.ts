@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { ScalingEvent } from '../scaling/events.js'
-import { CliError, parseIntOption } from './args.js'
+import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp } from './args.js'
 import { apiUrl, getJson } from './api-client.js'
 
-export const EVENTS_USAGE = `Usage: tidewatch events [--function NAME] [--limit N] [--follow] [--json] [--url URL] [--token TOKEN]
+export const EVENTS_USAGE = `Usage: tidewatch events [--function NAME] [--limit N] [--follow] [--json] [--url URL] [--token-file FILE]
 
 Lists scaling events of a running 'tidewatch run' / 'tidewatch up', oldest first: every change in
 replicas with the autoscaler's reason, replicas that exited and were restarted, crash loops.
@@ -14,7 +14,7 @@ Options:
   --follow          keep printing new events as they happen (Ctrl-C to stop)
   --json            one JSON object per line
   --url URL         the API (default $TIDEWATCH_URL or http://127.0.0.1:8080)
-  --token TOKEN     API token (default $TIDEWATCH_API_TOKEN)
+${tokenOptionsHelp(20)}
   -h, --help        show this help`
 
 export function formatEvent (e: ScalingEvent): string {
@@ -25,7 +25,7 @@ export function formatEvent (e: ScalingEvent): string {
 export async function runEventsCommand (argv: string[]): Promise<number> {
   let v
   try {
-    v = parseArgs({ args: argv, options: { function: { type: 'string' }, limit: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values
+    v = parseArgs({ args: argv, options: { function: { type: 'string' }, limit: { type: 'string' }, follow: { type: 'boolean' }, json: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${EVENTS_USAGE}`)
   }
@@ -37,7 +37,7 @@ export async function runEventsCommand (argv: string[]): Promise<number> {
   for (;;) {
     const q = new URLSearchParams({ after: String(after), limit: String(limit) })
     if (v.function !== undefined) q.set('function', v.function)
-    const { events } = await getJson<{ events: ScalingEvent[] }>(base, `/api/v1/events?${q.toString()}`, v.token)
+    const { events } = await getJson<{ events: ScalingEvent[] }>(base, `/api/v1/events?${q.toString()}`, resolveApiToken(v))
     for (const e of events) print(e)
     after = events.at(-1)?.seq ?? after
     if (v.follow !== true) return 0

@@ -9,7 +9,7 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
 import { Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
-import { CliError, parseIntOption, untilStopSignal } from './args.js'
+import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
 
@@ -25,7 +25,7 @@ Options:
   --port N            HTTP API port: /api/v1/functions, /api/v1/events, /metrics (default 8080;
                       0 picks a free port)
   --host ADDR         HTTP API address (default 127.0.0.1; any other needs a token)
-  --token TOKEN       API token (default $TIDEWATCH_API_TOKEN); required off 127.0.0.1
+${tokenOptionsHelp(22)}; required off 127.0.0.1
   --broker-port N     embedded broker port (default 9092)
   --partitions N      partitions of topics the embedded broker creates (default 10): the
                       most replicas that can share the work
@@ -50,6 +50,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         'broker-port': { type: 'string' },
         partitions: { type: 'string' },
         'data-dir': { type: 'string' },
@@ -91,7 +92,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   supervisor.add(config, { fixedReplicas: fixed, spare: v['no-spare'] === true ? false : undefined })
   let api
   try {
-    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: v.token ?? process.env.TIDEWATCH_API_TOKEN ?? null, logger, functions: () => supervisor.functions(), events })
+    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: resolveApiToken(v), logger, functions: () => supervisor.functions(), events })
   } catch (err) {
     await broker?.close()
     await kafka?.close()

@@ -1,28 +1,28 @@
 import { parseArgs } from 'node:util'
 import type { FunctionStatus } from '../scaling/function-controller.js'
-import { CliError } from './args.js'
+import { CliError, resolveApiToken, tokenOptionsHelp } from './args.js'
 import { apiUrl, getJson } from './api-client.js'
 
-export const STATUS_USAGE = `Usage: tidewatch status [--url URL] [--token TOKEN] [--json]
+export const STATUS_USAGE = `Usage: tidewatch status [--url URL] [--token-file FILE] [--json]
 
 Shows every function of a running 'tidewatch run' / 'tidewatch up': replicas (running/desired),
 lag, records per second, handler errors, dead-letter records and the last scaling event.
 
 Options:
   --url URL       the API (default $TIDEWATCH_URL or http://127.0.0.1:8080)
-  --token TOKEN   API token (default $TIDEWATCH_API_TOKEN)
+${tokenOptionsHelp(18)}
   --json          print the API's JSON instead of a table (for scripts)
   -h, --help      show this help`
 
 export async function runStatusCommand (argv: string[]): Promise<number> {
   let v
   try {
-    v = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
+    v = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`)
   }
   if (v.help === true) { console.log(STATUS_USAGE); return 0 }
-  const { functions } = await getJson<{ functions: FunctionStatus[] }>(apiUrl(v.url), '/api/v1/functions', v.token)
+  const { functions } = await getJson<{ functions: FunctionStatus[] }>(apiUrl(v.url), '/api/v1/functions', resolveApiToken(v))
   if (v.json === true) { console.log(JSON.stringify(functions, null, 2)); return 0 }
   console.log(formatStatusTable(functions))
   return 0

@@ -11,7 +11,8 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
 import { Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { createHttpApp, headerEquals } from '../api/http-app.js'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
 import type { Logger } from '../shared/logger.js'
 import { logStoreRoutes } from '../logstore/routes.js'
@@ -19,7 +20,7 @@ import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
-import { CliError, parseIntOption, untilStopSignal } from './args.js'
+import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -38,7 +39,7 @@ Options:
                       and quiet spells (set SLACK_WEBHOOK_URL to get the alerts in Slack)
   --port N            console + API port (default 8080; 0 picks a free port)
   --host ADDR         console + API address (default 127.0.0.1; any other needs a token)
-  --token TOKEN       API token (default $TIDEWATCH_API_TOKEN); required off 127.0.0.1
+${tokenOptionsHelp(22)}; required off 127.0.0.1
   --broker-port N     embedded broker port (default 9092; 0 picks a free port)
   --data-dir DIR      state: DIR/broker, DIR/notifier, DIR/events.jsonl (default .tidewatch,
                       or $TIDEWATCH_DATA_DIR)
@@ -58,6 +59,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         'broker-port': { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
@@ -84,8 +86,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   }
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
   const logger = createLogger('up')
-  const given = v.token ?? process.env.TIDEWATCH_API_TOKEN ?? ''
-  const token = given === '' ? null : given
+  const token = resolveApiToken(v)
 
   const broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: project.broker.partitions, logger: createLogger('broker') })
   const closers: (() => Promise<void>)[] = [async () => await broker.close()]
@@ -117,7 +118,9 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     notifier.externalURL = api.url
     // Replicas inherit these: the functions' alertmanager output reaches this notifier (unless the
     // user points it elsewhere), and alerts link to the record in this console. Behind a token,
-    // replicas post alerts to a loopback-only listener instead, so no token goes into their env.
+    // replicas post alerts to a loopback-only listener with a credential of its own, made for this
+    // run and handed to them in the URL (sent as an Authorization header, never printed), so the
+    // API token does not go into their environment and no local process gets in without either.
     const alertsUrl = token === null ? api.url : await startLoopbackAlerts(notifier, logger, closers)
     process.env.ALERTMANAGER_URL ??= alertsUrl
     process.env.TIDEWATCH_PUBLIC_URL ??= api.url
@@ -152,12 +155,18 @@ Ctrl-C to stop.`)
   return 0
 }
 
-/** The notifier's API on 127.0.0.1 only, for this machine's replicas when the main port needs a token. */
+/**
+ * The notifier's API on 127.0.0.1, for this machine's replicas when the main port needs a
+ * token. Every request must carry this run's credential (Basic, user `replica`); the returned
+ * URL carries it, so an output pointed at it authenticates without any configuration.
+ */
 async function startLoopbackAlerts (notifier: Notifier, logger: Logger, closers: (() => Promise<void>)[]): Promise<string> {
-  const app = Fastify({ loggerInstance: logger.child({ part: 'replica-alerts' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) })
+  const secret = randomBytes(24).toString('base64url')
+  const expected = `Basic ${Buffer.from(`replica:${secret}`).toString('base64')}`
+  const app = createHttpApp({ logger: logger.child({ part: 'replica-alerts' }), authorize: h => headerEquals(h, expected) })
   await registerNotifierRoutes(app, notifier, { managementRoutes: false })
   await app.listen({ host: '127.0.0.1', port: 0 })
   closers.push(async () => await app.close())
   const address = app.server.address()
-  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  return `http://replica:${secret}@127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
 }

@@ -8,9 +8,9 @@ export const LOGS_HANDLER_PROJECT = path.resolve(path.dirname(CLI), '..', '..', 
 
 export interface RunningUp { url: string, bootstrap: string, process: LineProcess, stop: () => Promise<number | null> }
 
-export async function startUp (o: { token?: string, dataDir?: string, env?: NodeJS.ProcessEnv } = {}): Promise<RunningUp> {
+export async function startUp (o: { token?: string, tokenFile?: string, host?: string, dataDir?: string, env?: NodeJS.ProcessEnv } = {}): Promise<RunningUp> {
   const dataDir = o.dataDir ?? path.join(tempDir('tidewatch-up-'), 'data')
-  const args = [CLI, 'up', '--config', LOGS_HANDLER_PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : [])]
+  const args = [CLI, 'up', '--config', LOGS_HANDLER_PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : []), ...(o.tokenFile !== undefined ? ['--token-file', o.tokenFile] : []), ...(o.host !== undefined ? ['--host', o.host] : [])]
   // The variables `up` would otherwise take from this environment are cleared.
   const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, ...o.env })
   await waitFor(() => {
