@@ -150,6 +150,29 @@ test('oversized bodies are a 413 with a message: plain, gzip that expands too fa
   assert.deepEqual(split.json().partitions, [{ partition: 0, baseOffset: 0, lastOffset: 99, count: 100 }])
 })
 
+test('8 MiB of {} lines is refused after the record limit, not turned into millions of records; nothing is stored', async () => {
+  const server = Fastify()
+  registerLogStoreRoutes(server, { core: broker.core })
+  await server.ready()
+  try {
+    const body = '{}\n'.repeat(Math.floor(8 * 1024 * 1024 / 3) - 1)
+    for (const type of ['application/x-ndjson', 'application/json']) {
+      const res = await server.inject({ method: 'POST', url: '/api/v1/ingest/flood', headers: { 'content-type': type }, payload: body })
+      assert.equal(res.statusCode, 413, type)
+      assert.match(res.json().error, /more than 100000 records, the ingest limit per request \(ingestMaxRecords\)/)
+    }
+    const array = await server.inject({ method: 'POST', url: '/api/v1/ingest/flood', headers: { 'content-type': 'application/json' }, payload: '[' + Array(100_001).fill('{}').join(',') + ']' })
+    assert.equal(array.statusCode, 413)
+    assert.equal(broker.core.logs.getTopic('flood'), undefined, 'nothing was stored, no topic created')
+    // At the limit, the request is stored whole.
+    const atLimit = await server.inject({ method: 'POST', url: '/api/v1/ingest/flood', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"n":1}\n'.repeat(100_000) })
+    assert.equal(atLimit.statusCode, 200, atLimit.body)
+    assert.equal(atLimit.json().accepted, 100_000)
+  } finally {
+    await server.close()
+  }
+})
+
 test('over real HTTP on 127.0.0.1: ingest works and an oversized body is refused with 413', async () => {
   const server = Fastify()
   registerLogStoreRoutes(server, { core: broker.core, ingestMaxBytes: 1024 })

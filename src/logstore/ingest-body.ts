@@ -38,10 +38,17 @@ export function decodeContentEncoding (body: Buffer, encoding: string | undefine
   }
 }
 
-/** Parses `text` by content type; `now` stamps records without a time of their own. */
-export function parseIngestBody (text: string, contentType: string | undefined, now: number): IngestRecord[] {
+/** Records accepted in one ingest request by default. */
+export const DEFAULT_INGEST_MAX_RECORDS = 100_000
+
+/**
+ * Parses `text` by content type; `now` stamps records without a time of their own. More than
+ * `maxRecords` records is a 413 (checked while parsing, so a body of millions of tiny records
+ * costs no more than the limit's worth of work).
+ */
+export function parseIngestBody (text: string, contentType: string | undefined, now: number, maxRecords = DEFAULT_INGEST_MAX_RECORDS): IngestRecord[] {
   const mime = (contentType ?? '').split(';')[0].trim().toLowerCase()
-  if (NDJSON_TYPES.includes(mime)) return parseNdjson(text, now, null)
+  if (NDJSON_TYPES.includes(mime)) return parseNdjson(text, now, null, maxRecords)
   if (!JSON_TYPES.includes(mime)) {
     throw new LogStoreError(415, `Content-Type '${contentType ?? '(none)'}' is not accepted: send application/json (an array of objects or one object) or application/x-ndjson (one object per line)`, 'content-type')
   }
@@ -51,21 +58,31 @@ export function parseIngestBody (text: string, contentType: string | undefined, 
     parsed = JSON.parse(text)
   } catch (err) {
     // Fluent Bit before 3.0 labels json_lines as application/json.
-    if (looksLikeNdjson(text)) return parseNdjson(text, now, err as Error)
+    if (looksLikeNdjson(text)) return parseNdjson(text, now, err as Error, maxRecords)
     throw badParam('body', `invalid JSON at ${locate(text, err as Error)}`)
   }
   if (Array.isArray(parsed)) {
+    if (parsed.length > maxRecords) throw tooManyRecords(maxRecords)
     return parsed.map((doc, i) => toRecord(doc, now, () => `record ${i} of the array (line ${lineOfElement(text, i)})`))
   }
   return [toRecord(parsed, now, () => 'the body')]
 }
 
-function parseNdjson (text: string, now: number, jsonError: Error | null): IngestRecord[] {
+function tooManyRecords (maxRecords: number): LogStoreError {
+  return new LogStoreError(413, `the body holds more than ${maxRecords} records, the ingest limit per request (ingestMaxRecords); send smaller requests`, 'body')
+}
+
+function parseNdjson (text: string, now: number, jsonError: Error | null, maxRecords: number): IngestRecord[] {
   const out: IngestRecord[] = []
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]
+  let lineNo = 0
+  for (let start = 0; start <= text.length; lineNo++) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    const i = lineNo
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end)
+    start = end + 1
     if (line.trim() === '') continue
+    if (out.length === maxRecords) throw tooManyRecords(maxRecords)
     let doc: unknown
     try {
       doc = JSON.parse(line)
@@ -114,9 +131,12 @@ function toEpochMs (v: unknown): number | null {
   return Math.floor(ms)
 }
 
+// Two non-blank lines, the first an object: looked at without splitting the whole body.
 function looksLikeNdjson (text: string): boolean {
-  const lines = text.split('\n').filter(l => l.trim() !== '')
-  return lines.length > 1 && lines[0].trimStart().startsWith('{')
+  const first = /\S/.exec(text)
+  if (first === null || text[first.index] !== '{') return false
+  const newline = text.indexOf('\n', first.index)
+  return newline >= 0 && /\S/.test(text.slice(newline, newline + 64 * 1024))
 }
 
 function reason (err: Error): string {

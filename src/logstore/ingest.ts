@@ -7,6 +7,7 @@
 // lines keep their order and same-pod context finds them together; records without a pod go to
 // one partition picked at random per request (what Kafka's sticky partitioner does for keyless
 // records). No Kafka key is set, as Fluent Bit sets none.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { crc32 } from '@node-rs/crc32'
 import type { BrokerCore } from '../broker/core.js'
 import { isValidTopicName, type Topic } from '../broker/log/log-manager.js'
@@ -24,6 +25,8 @@ const BATCH_HEADER = 61
 // Batches the log store reads back are decoded whole; smaller ones keep a context or search
 // read from decoding far more records than it needs. Kafka producers default to 16 KiB-1 MiB.
 const TARGET_BATCH_BYTES = 64 * 1024
+/** Longest stretch of appending before other work gets a turn. */
+const SLICE_MS = 20
 
 export interface IngestResult {
   accepted: number
@@ -32,7 +35,7 @@ export interface IngestResult {
 }
 
 /** Appends `records` to `topicName`, creating the topic when the broker auto-creates topics. */
-export function ingestRecords (core: BrokerCore, topicName: string, records: IngestRecord[]): IngestResult {
+export async function ingestRecords (core: BrokerCore, topicName: string, records: IngestRecord[]): Promise<IngestResult> {
   if (!isValidTopicName(topicName)) throw badParam('topic', `invalid topic name '${topicName}': use 1-249 characters of a-z A-Z 0-9 . _ - (not '.' or '..')`)
   const found = findOrCreateTopic(core, topicName, true)
   if (found.topic === undefined) {
@@ -48,6 +51,7 @@ export function ingestRecords (core: BrokerCore, topicName: string, records: Ing
     if (size > maxBatchBytes) throw new LogStoreError(413, `record ${i} is ${size} bytes as a record batch; topic '${topicName}' accepts at most ${maxBatchBytes} (max.message.bytes)`, 'body')
   })
   const result: IngestResult = { accepted: 0, topic: topicName, partitions: [] }
+  let sliceStart = Date.now()
   for (const [partition, recs] of byPartition) {
     const log = topic.partitions[partition]
     let baseOffset = -1
@@ -60,6 +64,11 @@ export function ingestRecords (core: BrokerCore, topicName: string, records: Ing
       }
       if (baseOffset < 0) baseOffset = appended.baseOffset
       lastOffset = appended.baseOffset + chunk.length - 1
+      // A large request is appended in slices, so produces and other requests keep their turn.
+      if (Date.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop()
+        sliceStart = Date.now()
+      }
     }
     result.accepted += recs.length
     result.partitions.push({ partition, baseOffset, lastOffset, count: recs.length })

@@ -12,7 +12,7 @@ import { LogStoreError } from './errors.js'
 import { parseSearchParams, type SearchParams } from './search-query.js'
 import { startSearch, type SearchBudget, type SearchLine } from './search.js'
 import { parseContextParams, readContext } from './context.js'
-import { decodeContentEncoding, parseIngestBody } from './ingest-body.js'
+import { decodeContentEncoding, parseIngestBody, DEFAULT_INGEST_MAX_RECORDS } from './ingest-body.js'
 import { ingestRecords } from './ingest.js'
 
 /** Default largest ingest request body (after gzip decoding too): 8 MiB. */
@@ -22,6 +22,8 @@ export interface LogStoreRoutesOptions {
   core: BrokerCore
   /** Largest ingest body in bytes, compressed and decompressed. Default 8 MiB. */
   ingestMaxBytes?: number
+  /** Most records in one ingest request. Default 100,000. */
+  ingestMaxRecords?: number
   /** Scan limits per search; defaults in DEFAULT_SEARCH_BUDGET. */
   searchBudget?: Partial<SearchBudget>
 }
@@ -75,8 +77,8 @@ export async function logStoreRoutes (app: FastifyInstance, opts: LogStoreRoutes
     scope.post<{ Params: { topic: string }, Body: Buffer | undefined }>('/api/v1/ingest/:topic', { bodyLimit: ingestMaxBytes }, async req => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const body = decodeContentEncoding(raw, req.headers['content-encoding'], ingestMaxBytes)
-      const records = parseIngestBody(body.toString('utf8'), req.headers['content-type'], core.clock.now())
-      return ingestRecords(core, req.params.topic, records)
+      const records = parseIngestBody(body.toString('utf8'), req.headers['content-type'], core.clock.now(), opts.ingestMaxRecords ?? DEFAULT_INGEST_MAX_RECORDS)
+      return await ingestRecords(core, req.params.topic, records)
     })
   })
 }
