@@ -6,6 +6,7 @@ import { CliError } from './cli/args.js'
 const USAGE = `Usage: tidewatch <command> [options]
 
 Commands:
+  init       Create a function in a folder: Function file, handler, sample log, project file
   up         Run a whole project: broker, functions, autoscaler, notifier and console (--demo)
   demo       Produce demo access logs (404 storms and quiet spells) to a Kafka topic
   broker     Run the embedded Kafka-protocol broker (tidewatch broker --help)
@@ -24,6 +25,7 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     // Commands are loaded on demand: a replica starting from zero should not pay for the broker
     // or the HTTP server it never uses.
+    case 'init': return (await import('./cli/init-command.js')).runInitCommand(rest)
     case 'up': return await (await import('./cli/up-command.js')).runUpCommand(rest)
     case 'demo': return await (await import('./cli/demo-command.js')).runDemoCommand(rest)
     case 'broker': return await (await import('./cli/broker-command.js')).runBrokerCommand(rest)

@@ -114,7 +114,7 @@ test('a handler that cannot be bundled, or sends to an output the Function file 
     fs.writeFileSync(path.join(dir, 'handler.ts'), "import pad from 'no-such-package-anywhere'\nexport default async (ctx: any, data: unknown) => { await ctx.send(pad(data), 'slack') }\n")
     const unbundled = await deploy()
     assert.equal(unbundled.code, 2)
-    assert.match(unbundled.stderr, /handler\.ts: cannot bundle the handler:\n {2}\S*handler\.ts:1:17: Could not resolve "no-such-package-anywhere"/)
+    assert.match(unbundled.stderr, /handler\.ts: cannot compile the handler:\n {2}\S*handler\.ts:1:17: Could not resolve "no-such-package-anywhere"/)
 
     fs.writeFileSync(path.join(dir, 'handler.ts'), "export default async (ctx: any, data: unknown) => { await ctx.send(data, 'slak') }\n")
     const typo = await deploy()

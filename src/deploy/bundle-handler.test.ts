@@ -57,7 +57,7 @@ test('esbuild errors fail the bundle with the handler named and each problem as 
     const file = path.join(dir, 'handler.ts')
     await assert.rejects(bundleHandler(file, { maxBytes: MiB, cwd: dir }), (err: Error) => {
       assert.ok(err instanceof HandlerLoadError)
-      assert.ok(err.message.startsWith(`${file}: cannot bundle the handler:`), err.message)
+      assert.ok(err.message.startsWith(`${file}: cannot compile the handler:`), err.message)
       assert.match(err.message, /^ {2}handler\.ts:1:25: Could not resolve "\.\/nowhere\.js"$/m)
       assert.match(err.message, /^ {2}handler\.ts:2:21: Could not resolve "left-pad-that-is-not-installed"/m)
       return true

@@ -1,13 +1,13 @@
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import type { FunctionDefinition, Handler } from './api.js'
 import type { FunctionConfig } from './config/load.js'
+import { compileHandler, HandlerLoadError } from './compile-handler.js'
 
-/** A handler module that cannot be used, with the fix in the message. */
-export class HandlerLoadError extends Error {
-  override name = 'HandlerLoadError'
-}
+export { HandlerLoadError }
 
 export interface LoadedHandler {
   handle: Handler
@@ -24,29 +24,28 @@ function outputsInSource (file: string): string[] {
   return [...new Set([...text.matchAll(SEND_TO)].map(m => m[2]))]
 }
 
+/** Where compiled handlers are kept: one file per distinct compiled module (named by its hash). */
+const COMPILED_DIR = path.join(os.tmpdir(), 'tidewatch-handlers')
+
 /**
- * Imports the handler module (TypeScript is compiled on the fly, with source maps, so stack
- * traces point at the .ts lines) and checks, before any record is processed, that every output
- * it sends to is defined in the Function file.
+ * Compiles the handler (compile-handler.ts: `tidewatch` is this installation's API, npm
+ * dependencies imported from where they are installed, an inline source map so stack traces
+ * point at the handler's own lines), imports it, and checks, before any record is processed,
+ * that every output it sends to is defined in the Function file.
  */
 export async function loadHandler (config: FunctionConfig): Promise<LoadedHandler> {
   const { path: file, export: exportName } = config.handler
   process.setSourceMapsEnabled(true)
+  if (!fs.existsSync(file)) throw new HandlerLoadError(`${file}: the handler file does not exist (handler: in ${config.file})`)
+  const outfile = path.join(COMPILED_DIR, 'handler.mjs')
+  const { code } = await compileHandler(file, { packages: 'external', sourceMap: true, outfile, cwd: path.dirname(file) })
   let mod: Record<string, unknown>
   try {
-    mod = /\.[cm]?ts$/.test(file) ? await tsImport(pathToFileURL(file).href, import.meta.url) : await import(pathToFileURL(file).href)
+    mod = await import(pathToFileURL(writeCompiled(code)).href)
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0]
-    const hint = /Cannot find (module|package) 'tidewatch'/.test(message)
-      ? '; install Tidewatch where the handler lives (npm install tidewatch), or keep the handler inside a project that depends on it'
-      : ''
-    throw new HandlerLoadError(`${file}: cannot load the handler module: ${message}${hint}`, { cause: err })
+    throw new HandlerLoadError(`${file}: the handler module failed while loading: ${(err as Error).message.split('\n')[0]}`, { cause: err })
   }
-  let exported = mod[exportName]
-  // A .ts file outside an ESM package is compiled as CommonJS, and its default export then
-  // arrives wrapped once more: { default: { default: handler } }.
-  const inner = (exported as Record<string, unknown> | null | undefined)?.default
-  if (exportName === 'default' && exported !== null && typeof exported === 'object' && inner !== undefined && inner !== null) exported = inner
+  const exported = mod[exportName]
   let loaded: LoadedHandler
   if (typeof exported === 'function') {
     loaded = { handle: exported as Handler, outputs: outputsInSource(file) }
@@ -65,4 +64,20 @@ export async function loadHandler (config: FunctionConfig): Promise<LoadedHandle
       ` (outputs defined: ${defined.length > 0 ? defined.join(', ') : 'none'}); add ${unknown.length > 1 ? 'them' : 'it'} under outputs: or fix the name`)
   }
   return loaded
+}
+
+/**
+ * Writes the compiled module under a name made from its content (so replicas of the same
+ * handler share one file and a changed handler never imports a stale one); atomic, so two
+ * processes compiling at once cannot see half a file. Returns its path.
+ */
+function writeCompiled (code: string): string {
+  fs.mkdirSync(COMPILED_DIR, { recursive: true })
+  const file = path.join(COMPILED_DIR, `${createHash('sha256').update(code).digest('hex').slice(0, 24)}.mjs`)
+  if (!fs.existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(tmp, code)
+    fs.renameSync(tmp, file)
+  }
+  return file
 }

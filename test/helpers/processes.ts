@@ -17,9 +17,9 @@ export function tempDir (prefix = 'tidewatch-test-'): string {
 export interface RunResult { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
 /** Runs a command to completion (killed after `timeoutMs`), feeding `input` on stdin. */
-export function run (cmd: string, args: string[], opts: { input?: string | Buffer, timeoutMs?: number, env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run (cmd: string, args: string[], opts: { input?: string | Buffer, timeoutMs?: number, env?: NodeJS.ProcessEnv, cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', d => out.push(d))
@@ -42,8 +42,8 @@ export class LineProcess {
   readonly exited: Promise<number | null>
   #partial = ''
 
-  constructor (cmd: string, args: string[], env?: NodeJS.ProcessEnv) {
-    this.child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  constructor (cmd: string, args: string[], env?: NodeJS.ProcessEnv, opts: { cwd?: string } = {}) {
+    this.child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd })
     this.child.stdout!.on('data', (d: Buffer) => {
       const text = this.#partial + d.toString()
       const parts = text.split('\n')

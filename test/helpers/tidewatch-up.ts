@@ -8,11 +8,16 @@ export const LOGS_HANDLER_PROJECT = path.resolve(path.dirname(CLI), '..', '..', 
 
 export interface RunningUp { url: string, bootstrap: string, process: LineProcess, stop: () => Promise<number | null> }
 
-export async function startUp (o: { token?: string, tokenFile?: string, host?: string, dataDir?: string, env?: NodeJS.ProcessEnv } = {}): Promise<RunningUp> {
+/**
+ * Starts `tidewatch up` on free ports. By default the bundled logs-handler project; with `cwd`
+ * and no `config`, whatever ./tidewatch.yaml that folder has (as a user runs it).
+ */
+export async function startUp (o: { token?: string, tokenFile?: string, host?: string, dataDir?: string, env?: NodeJS.ProcessEnv, cwd?: string, config?: string } = {}): Promise<RunningUp> {
   const dataDir = o.dataDir ?? path.join(tempDir('tidewatch-up-'), 'data')
-  const args = [CLI, 'up', '--config', LOGS_HANDLER_PROJECT, '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : []), ...(o.tokenFile !== undefined ? ['--token-file', o.tokenFile] : []), ...(o.host !== undefined ? ['--host', o.host] : [])]
+  const config = o.config ?? (o.cwd === undefined ? LOGS_HANDLER_PROJECT : undefined)
+  const args = [CLI, 'up', ...(config !== undefined ? ['--config', config] : []), '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : []), ...(o.tokenFile !== undefined ? ['--token-file', o.tokenFile] : []), ...(o.host !== undefined ? ['--host', o.host] : [])]
   // The variables `up` would otherwise take from this environment are cleared.
-  const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, ...o.env })
+  const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, ...o.env }, { cwd: o.cwd })
   await waitFor(() => {
     if (up.child.exitCode !== null) throw new Error(`tidewatch up exited: ${up.stderr}`)
     return up.lines.some(l => l.startsWith('Ctrl-C'))
