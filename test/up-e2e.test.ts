@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import net from 'node:net'
-import { CLI, run, tempDir } from './helpers/processes.js'
+import { CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { startUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
@@ -104,5 +104,20 @@ test('tidewatch up on a broker port another program holds: a clear message and e
     assert.equal(r.stderr.trim(), `tidewatch: 127.0.0.1:${port} is already in use by another program; pick another port (--port, --broker-port; 0 picks a free one) or stop that program`)
   } finally {
     other.close()
+  }
+})
+
+test('tidewatch up --demo: the storm needs several replicas (each 404 costs an owner lookup), and the alerts carry the owner', async () => {
+  const dir = tempDir()
+  const up = new LineProcess(process.execPath, [CLI, 'up', '--demo', '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'data')], { ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, TIDEWATCH_DEMO_ENRICH_URL: undefined })
+  try {
+    await waitFor(() => up.lines.some(l => l.startsWith('Ctrl-C')) || up.child.exitCode !== null, { what: 'up --demo to start', timeoutMs: 60_000 })
+    assert.ok(up.lines.some(l => /each 404 costs an owner lookup of ~30 ms/.test(l)), 'the demo says what its load costs')
+    // The first storm starts 10 s into the cycle and lasts 4 s.
+    const step = await waitFor(() => up.lines.find(l => /logs-handler {2}\d+ → ([2-9]|\d\d) /.test(l)), { what: 'a scaling step to 2 or more replicas', timeoutMs: 120_000 })
+    assert.match(step, /lag \d+ \/ lagThreshold 10/)
+    await waitFor(() => up.lines.some(l => l.startsWith('alert firing') && l.includes('team=web')), { what: 'an alert with the owner from the lookup', timeoutMs: 60_000 })
+  } finally {
+    assert.equal(await up.stop('SIGINT'), 0, up.stderr.slice(-2000))
   }
 })

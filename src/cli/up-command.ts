@@ -19,6 +19,7 @@ import { logStoreRoutes } from '../logstore/routes.js'
 import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
+import { DEMO_ENRICH_LATENCY_MS, startDemoEnrichment } from '../demo/enrichment.js'
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
@@ -94,6 +95,12 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   try {
     const notifier = await Notifier.start({ config: notifierConfig, dataDir: path.join(dataDir, 'notifier'), logger: createLogger('notifier') })
     closers.push(async () => await notifier.close())
+    if (v.demo === true) {
+      // Replicas started from now on call it for every 404 they match (examples/logs-handler).
+      const enrichment = await startDemoEnrichment()
+      closers.push(enrichment.close)
+      process.env.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
+    }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
     const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger })
     for (const f of functions) supervisor.add(f)
@@ -145,7 +152,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   console    ${api.url}/
   functions  ${functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
-  broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute` : ''}
+  broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped
     console.log('tidewatch up: stopping (replicas finish their batch and commit)')
