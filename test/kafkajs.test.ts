@@ -48,13 +48,15 @@ test('two kafkajs consumers in one group share the partitions; every gzip-compre
     assert.deepEqual(all().sort(), [...sent].sort(), 'each record exactly once')
     assert.ok(received.get('a')!.length > 0 && received.get('b')!.length > 0, 'both members consumed')
 
-    const offsets = await admin.fetchOffsets({ groupId: 'kjs-group', topics: [topic] })
     await waitFor(async () => {
       const o = await admin.fetchOffsets({ groupId: 'kjs-group', topics: [topic] })
       const ends = await admin.fetchTopicOffsets(topic)
       return o[0].partitions.every(p => Number(ends.find(e => e.partition === p.partition)!.high) === Math.max(0, Number(p.offset)))
     }, { what: 'kafkajs commits to reach the end offsets', timeoutMs: 30_000 })
-    assert.equal(offsets[0].topic, topic)
+    const committed = (await admin.fetchOffsets({ groupId: 'kjs-group', topics: [topic] }))[0].partitions
+    assert.equal(committed.length, 10, 'a committed position for every partition')
+    assert.equal(committed.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0), sent.length, 'the committed offsets add up to the records produced')
+    assert.ok(committed.filter(p => Number(p.offset) > 0).length > 1, 'records (and commits) are spread over several partitions')
   } finally {
     for (const c of consumers) await c.disconnect()
     await admin.disconnect()
