@@ -94,6 +94,13 @@ export const template = z.string({ error: 'expected a template string' }).transf
     return z.NEVER
   }
 }).optional()
+/**
+ * Alertmanager's `timeout` of webhook and Slack configs: the most one request may take. Its
+ * `0s` ("no timeout", Alertmanager's default) is taken as Tidewatch's default, 10s: a receiver
+ * that never answers must not hold its integration forever.
+ */
+const requestTimeout = duration.optional()
+
 /** Alerts listed one by one in a message (the rest are counted: "and 1,234 more"); 0 lists all. */
 const maxListed = z.number().int().min(0).prefault(20)
 
@@ -101,7 +108,8 @@ export const webhookConfigSchema = z.strictObject({
   url: httpUrl,
   send_resolved: z.boolean().prefault(true),
   /** At most this many alerts per message (0: all); the rest are counted in truncatedAlerts. */
-  max_alerts: z.number().int().min(0).prefault(0)
+  max_alerts: z.number().int().min(0).prefault(0),
+  timeout: requestTimeout
 })
 
 export const slackConfigSchema = z.strictObject({
@@ -118,7 +126,8 @@ export const slackConfigSchema = z.strictObject({
   icon_emoji: text,
   icon_url: text,
   send_resolved: z.boolean().prefault(false),
-  max_alerts: maxListed
+  max_alerts: maxListed,
+  timeout: requestTimeout
 })
 
 export const emailConfigSchema = z.strictObject({
@@ -141,7 +150,8 @@ export const emailConfigSchema = z.strictObject({
 export const alertmanagerConfigSchema = z.strictObject({
   /** Base URL (http://host:9093, or Notification Manager's http://host:19093); alerts go to /api/v2/alerts. */
   url: httpUrl,
-  send_resolved: z.boolean().prefault(true)
+  send_resolved: z.boolean().prefault(true),
+  timeout: requestTimeout
 })
 
 export const INTEGRATION_SCHEMAS = {

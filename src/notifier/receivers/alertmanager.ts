@@ -35,7 +35,7 @@ export function alertmanagerIntegration (receiver: string, c: AlertmanagerConfig
     sendResolved: c.sendResolved,
     describe,
     async send (n, ctx) {
-      await postJson(url, forwardedAlerts(n), { describe, signal: ctx.signal })
+      await postJson(url, forwardedAlerts(n), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs })
     }
   }
 }

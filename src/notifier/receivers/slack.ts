@@ -60,7 +60,7 @@ export function slackIntegration (receiver: string, c: SlackConfig, logger?: Log
     rateLimits: receiverLimit === undefined ? [slackLimit] : [slackLimit, receiverLimit],
     describe,
     async send (n, ctx) {
-      await postJson(c.apiUrl.reveal(), slackMessage(n, c, ctx.externalURL, logger), { describe, signal: ctx.signal })
+      await postJson(c.apiUrl.reveal(), slackMessage(n, c, ctx.externalURL, logger), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs })
     }
   }
 }

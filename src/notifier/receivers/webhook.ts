@@ -51,7 +51,7 @@ export function webhookIntegration (receiver: string, c: WebhookConfig): Integra
     sendResolved: c.sendResolved,
     describe,
     async send (n, ctx) {
-      await postJson(c.url.reveal(), webhookPayload(n, ctx.externalURL, c.maxAlerts), { describe, signal: ctx.signal })
+      await postJson(c.url.reveal(), webhookPayload(n, ctx.externalURL, c.maxAlerts), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs })
     }
   }
 }
