@@ -12,7 +12,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { Notifier } from '../notifier.js'
 import { SilenceError } from '../store/silences.js'
-import { alertFilter, alertPasses, compareSilences, filterMatchers, filterMatches, gettableAlert, gettableSilence, redactedConfig, silenceFilterLabels, type AlertFilter } from './shapes.js'
+import { renderStatusConfig } from './status-config.js'
+import { alertFilter, alertPasses, compareSilences, filterMatchers, filterMatches, gettableAlert, gettableSilence, silenceFilterLabels, type AlertFilter } from './shapes.js'
 
 /** Largest `POST /api/v2/alerts` body accepted (413 beyond); a storm is better sent as several posts. */
 export const MAX_ALERTS_BODY_BYTES = 4 * 1024 * 1024
@@ -82,10 +83,12 @@ export async function registerNotifierRoutes (app: FastifyInstance, notifier: No
 
   app.get('/api/v2/receivers', async () => [...notifier.config.receivers.keys()].map(name => ({ name })))
 
+  // Rendered once: the config does not change while the notifier runs.
+  const original = renderStatusConfig(notifier.config)
   app.get('/api/v2/status', async () => ({
     cluster: { status: 'disabled', peers: [] },
     versionInfo: { version: VERSION, branch: '', buildDate: '', buildUser: '', goVersion: '', revision: '' },
-    config: { original: redactedConfig(notifier.config.file) },
+    config: { original },
     uptime: new Date(notifier.startedAt).toISOString()
   }))
 
