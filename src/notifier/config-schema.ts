@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from './duration.js'
+import { DEFAULT_INPUT_LIMITS } from './input-limits.js'
 import { isValidLabelName } from './labels.js'
 import { MatcherParseError, parseMatchers, type Matcher } from './matchers.js'
 import { compileRe2, Re2Error } from '../shared/re2.js'
@@ -199,6 +200,27 @@ const globalFields = z.strictObject({
 })
 export const globalSchema = globalFields.prefault({})
 
+const atLeastOne = (n: number) => z.number().int().min(1).prefault(n)
+
+/**
+ * Tidewatch's own: storm control (Alertmanager has --alerts.per-alertname-limit) and the size of
+ * what the API accepts (input-limits.ts, where the defaults are explained).
+ */
+const limitsFields = z.strictObject({
+  max_active_alerts_per_alertname: z.number().int().min(0).prefault(0),
+  max_alerts_body_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertsBodyBytes),
+  max_alerts_per_request: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertsPerRequest),
+  max_labels_per_alert: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelsPerAlert),
+  max_label_name_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelNameBytes),
+  max_label_value_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelValueBytes),
+  max_annotation_value_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAnnotationValueBytes),
+  max_alert_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertBytes),
+  max_silence_body_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceBodyBytes),
+  max_silence_matchers: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceMatchers),
+  max_silence_comment_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceCommentBytes)
+})
+export const limitsSchema = limitsFields.prefault({})
+
 // Global and each receiver are validated on their own (config.ts), so one bad part does not
 // hide the problems of the others.
 export const notifierFileSchema = z.strictObject({
@@ -206,10 +228,7 @@ export const notifierFileSchema = z.strictObject({
   route: z.unknown().optional(),
   receivers: z.array(z.unknown()).prefault([]),
   inhibit_rules: z.array(inhibitRuleSchema).prefault([]),
-  /** Tidewatch's own storm control (Alertmanager has --alerts.per-alertname-limit). */
-  limits: z.strictObject({
-    max_active_alerts_per_alertname: z.number().int().min(0).prefault(0)
-  }).prefault({})
+  limits: limitsSchema
 })
 
 export type GlobalFile = z.output<typeof globalSchema>
@@ -249,7 +268,7 @@ export function fieldsAt (path: readonly (string | number)[]): readonly string[]
   if (path[0] === 'receivers' && path.length === 2) return Object.keys(receiverSchema.shape)
   if (path[0] === 'receivers' && path.length === 4) return Object.keys(INTEGRATION_SCHEMAS[path[2] as keyof typeof INTEGRATION_SCHEMAS]?.shape ?? {})
   if (path[0] === 'inhibit_rules') return Object.keys(inhibitRuleSchema.shape)
-  if (path[0] === 'limits') return ['max_active_alerts_per_alertname']
+  if (path[0] === 'limits') return Object.keys(limitsFields.shape)
   if (path[0] === 'receivers' && last === 'rate_limit') return Object.keys(rateLimitSchema.shape)
   return Object.keys(routeNodeSchema.shape)
 }

@@ -194,7 +194,7 @@ test('storm control settings: a receiver rate_limit and the per-alertname limit 
   assert.equal(c.maxActiveAlertsPerAlertname, 500)
   assert.equal(parseNotifierConfig(FILE, 'route: { receiver: r }\nreceivers: [{ name: r }]').maxActiveAlertsPerAlertname, 0)
   assert.deepEqual(problems('route: { receiver: r }\nreceivers: [{ name: r, rate_limit: { every: 1s } }]\nlimits: { max_alerts: 1 }'), [
-    "routing.yml:3:23: limits.max_alerts: unknown field 'max_alerts'; supported here: max_active_alerts_per_alertname",
+    "routing.yml:3:23: limits.max_alerts: unknown field 'max_alerts'; supported here: max_active_alerts_per_alertname, max_alerts_body_bytes, max_alerts_per_request, max_labels_per_alert, max_label_name_bytes, max_label_value_bytes, max_annotation_value_bytes, max_alert_bytes, max_silence_body_bytes, max_silence_matchers, max_silence_comment_bytes",
     'routing.yml:2:36: receivers.0.rate_limit.interval: required',
     "routing.yml:2:45: receivers.0.rate_limit.every: unknown field 'every'; supported here: interval, burst"
   ])

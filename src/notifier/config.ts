@@ -10,7 +10,8 @@ import type { z } from 'zod'
 import { ConfigError, ConfigSource, type ConfigProblem } from '../functions/config/load.js'
 import { Secret, secretUrl } from '../functions/config/secret.js'
 import { DEFAULT_TIMEOUT_MS } from '../shared/http-delivery.js'
-import { fieldsAt, globalSchema, notifierFileSchema, receiverSchema, routeNodeSchema, unknownFieldMessage, type GlobalFile, type ReceiverFile } from './config-schema.js'
+import { DEFAULT_INPUT_LIMITS, LIMIT_FIELDS, type InputLimits } from './input-limits.js'
+import { fieldsAt, globalSchema, limitsSchema, notifierFileSchema, receiverSchema, routeNodeSchema, unknownFieldMessage, type GlobalFile, type ReceiverFile } from './config-schema.js'
 import type { InhibitRule } from './inhibit.js'
 import { legacyMatchers } from './matchers.js'
 import { buildRouteTree, type Route, type RouteSpec } from './route.js'
@@ -52,6 +53,8 @@ export interface NotifierConfig {
   inhibitRules: InhibitRule[]
   /** Firing alerts held per alertname; more are counted, not held (0: no limit). */
   maxActiveAlertsPerAlertname: number
+  /** How big posted alerts and silences may be (the `limits:` block; input-limits.ts). */
+  inputLimits: InputLimits
 }
 
 type Path = (string | number)[]
@@ -221,8 +224,15 @@ export function parseNotifierConfig (file: string, text: string): NotifierConfig
       targetMatchers: [...legacyMatchers(r.target_match, r.target_match_re), ...r.target_matchers],
       equal: r.equal
     })),
-    maxActiveAlertsPerAlertname: parsed.data.limits.max_active_alerts_per_alertname
+    maxActiveAlertsPerAlertname: parsed.data.limits.max_active_alerts_per_alertname,
+    inputLimits: inputLimitsOf(parsed.data.limits)
   }
+}
+
+function inputLimitsOf (l: z.output<typeof limitsSchema>): InputLimits {
+  const out = { ...DEFAULT_INPUT_LIMITS }
+  for (const key of Object.keys(LIMIT_FIELDS) as (keyof InputLimits)[]) out[key] = l[LIMIT_FIELDS[key] as keyof typeof l]
+  return out
 }
 
 export function loadNotifierConfig (file: string): NotifierConfig {

@@ -147,7 +147,7 @@ export class Notifier {
   post (body: unknown): { accepted: number, limited: number, problems: AlertProblem[] } {
     if (this.#closed !== undefined) throw new Error('the notifier is closed')
     const now = this.#clock.now()
-    const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs)
+    const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs, this.config.inputLimits)
     let limited = 0
     const held: StoredAlert[] = []
     for (const incoming of alerts) {

@@ -16,6 +16,7 @@ import { stringify } from 'yaml'
 import type { Secret } from '../../functions/config/secret.js'
 import { DEFAULT_RECEIVER_TIMEOUT_MS, type IntegrationConfig, type NotifierConfig, type ReceiverConfig } from '../config.js'
 import { formatDuration } from '../duration.js'
+import { DEFAULT_INPUT_LIMITS, LIMIT_FIELDS, type InputLimits } from '../input-limits.js'
 import type { InhibitRule } from '../inhibit.js'
 import { matcherString, type Matcher } from '../matchers.js'
 import type { Route, RouteOptions } from '../route.js'
@@ -32,7 +33,11 @@ export function renderStatusConfig (c: NotifierConfig): string {
     receivers: [...c.receivers.values()].map(renderReceiver)
   }
   if (c.inhibitRules.length > 0) doc.inhibit_rules = c.inhibitRules.map(renderInhibitRule)
-  if (c.maxActiveAlertsPerAlertname > 0) doc.limits = { max_active_alerts_per_alertname: c.maxActiveAlertsPerAlertname }
+  const limits: Yaml = c.maxActiveAlertsPerAlertname > 0 ? { max_active_alerts_per_alertname: c.maxActiveAlertsPerAlertname } : {}
+  for (const key of Object.keys(LIMIT_FIELDS) as (keyof InputLimits)[]) {
+    if (c.inputLimits[key] !== DEFAULT_INPUT_LIMITS[key]) limits[LIMIT_FIELDS[key]] = c.inputLimits[key]
+  }
+  if (Object.keys(limits).length > 0) doc.limits = limits
   return stringify(doc, { lineWidth: 0 })
 }
 
