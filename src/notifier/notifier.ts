@@ -172,13 +172,15 @@ export class Notifier {
       this.#limits.hold(merged)
       held.push(s)
     }
-    // On disk before the caller answers 200; only then do the groups see the alerts.
+    // On disk before the caller answers 200. If the disk refuses, the groups still get the
+    // alerts (best effort), but the caller is told nothing was acknowledged, so it retries.
     try {
       this.#alerts.commit()
     } catch (err) {
       throw new Error(`cannot write the alert store in the data dir (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was acknowledged, retry`)
+    } finally {
+      for (const s of held) this.#dispatcher.insert(s.alert, s.seenAt)
     }
-    for (const s of held) this.#dispatcher.insert(s.alert, s.seenAt)
     return { accepted: alerts.length, limited, problems }
   }
 
