@@ -110,6 +110,12 @@ test('amtool: alerts, filters, silences and inhibition against the notifier', { 
   const shown = await amtool('config', 'show')
   assert.match(shown, /receiver: hook/)
   assert.ok(!shown.includes('SECRETPATH'), 'webhook URL paths are redacted')
+  // What the status API shows is a config Alertmanager itself loads (secrets as <secret>).
+  const status = await (await fetch(`${server.url}/api/v2/status`)).json() as { config: { original: string } }
+  const file = path.join(dir, 'shown.yml')
+  fs.writeFileSync(file, status.config.original)
+  const checked = await run('amtool', ['check-config', file], { timeoutMs: 20_000 })
+  assert.equal(checked.code, 0, `amtool check-config: ${checked.stdout}${checked.stderr}\n${status.config.original}`)
 })
 
 test('API: bodies are capped, bad input is named, groups and receivers are listed', { timeout: 20_000 }, async () => {

@@ -115,7 +115,7 @@ test('email: a 4xx answer is retried, a 5xx one is final; the password is never 
   assert.equal(smtp.mails.filter(m => m.to.includes('busy@example.com')).length, 1)
 
   const status = await (await fetch(`${server.url}/api/v2/status`)).text()
-  assert.match(status, /smtp_auth_password: '?<secret>'?/)
+  assert.match(status, /auth_password: '?<secret>'?/)
   const everything = [status, logLines.join(''), JSON.stringify(server.notifier.deliveries), JSON.stringify(server.notifier.config)].join('\n')
   assert.ok(!everything.includes(PASSWORD), 'the SMTP password is not in the status API, the log, delivery records or the printed config')
   assert.ok(logLines.join('').includes('451'), 'the transient failure was logged')

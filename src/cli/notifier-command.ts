@@ -11,15 +11,16 @@ export const NOTIFIER_USAGE = `Usage: tidewatch notifier --config FILE [options]
 
 Runs the notifier alone: Alertmanager's v2 API (POST /api/v2/alerts, silences, status) on one
 port, grouping and routing by an Alertmanager-style routing file, delivering to webhooks, Slack,
-e-mail and other Alertmanagers. Undelivered notifications, the notification log and silences
-are kept in the data dir, so a restart neither re-sends nor forgets.
+e-mail and other Alertmanagers. Alerts (written before the API answers 200), undelivered
+notifications, the notification log and silences are kept in the data dir, so a restart —
+even kill -9 — neither re-sends nor forgets.
 
 Options:
   --config FILE        routing file: route, receivers, inhibit_rules (Alertmanager's YAML)
   --port N             HTTP port (default 9093; 0 picks a free port)
   --host ADDR          interface to listen on (default 127.0.0.1); any other address needs a token
   --token T            require Authorization: Bearer T on every request (default: $TIDEWATCH_API_TOKEN)
-  --data-dir DIR       notification log, silences, outbox (default .tidewatch/notifier,
+  --data-dir DIR       alerts, notification log, silences, outbox (default .tidewatch/notifier,
                        or $TIDEWATCH_DATA_DIR/notifier)
   --external-url URL   the URL receivers link back to (default: http://HOST:PORT)
   -h, --help           show this help`

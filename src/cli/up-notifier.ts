@@ -1,5 +1,5 @@
 import { secretUrl } from '../functions/config/secret.js'
-import { loadNotifierConfig, parseNotifierConfig, type Notifier, type NotifierConfig } from '../notifier/index.js'
+import { DEFAULT_RECEIVER_TIMEOUT_MS, loadNotifierConfig, parseNotifierConfig, type Notifier, type NotifierConfig } from '../notifier/index.js'
 
 // With no routing file in the project: one group per alert name and namespace, shown in the
 // console (and printed by `tidewatch up`), delivered nowhere else.
@@ -23,7 +23,7 @@ export function loadProjectNotifierConfig (file: string | null, slackWebhookUrl:
   const receiver = config.receivers.get(config.route.options.receiver)
   if (receiver === undefined || receiver.integrations.some(i => i.type === 'slack')) return config
   const index = receiver.integrations.filter(i => i.type === 'slack').length
-  receiver.integrations.push({ type: 'slack', index, apiUrl: secretUrl(slackWebhookUrl), sendResolved: true, maxAlerts: 20 })
+  receiver.integrations.push({ type: 'slack', index, apiUrl: secretUrl(slackWebhookUrl), sendResolved: true, maxAlerts: 20, timeoutMs: DEFAULT_RECEIVER_TIMEOUT_MS })
   return config
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { fingerprint } from './fingerprint.js'
+import { alertSizeProblems, DEFAULT_INPUT_LIMITS, overLimit, shownName, type InputLimits } from './input-limits.js'
 import { compareUtf8, isValidLabelName, sortedNames, wellFormed, type LabelSet } from './labels.js'
 
 // RFC 3339 as Alertmanager's API accepts it ('T' or a space, optional fraction, Z or an offset).
@@ -64,7 +65,7 @@ function cleanLabels (set: Record<string, string>, field: string, problems: Aler
   for (const [name, value] of Object.entries(set)) {
     // An empty label value means "no such label" in Prometheus' model; Alertmanager drops them.
     if (dropEmpty && value === '') continue
-    if (!isValidLabelName(name)) problems.push({ field: `${field}.${name}`, message: 'invalid name; use letters, digits and _, not starting with a digit' })
+    if (!isValidLabelName(name)) problems.push({ field: `${field}.${shownName(name)}`, message: 'invalid name; use letters, digits and _, not starting with a digit' })
     out[name] = wellFormed(value)
   }
   return out
@@ -73,14 +74,17 @@ function cleanLabels (set: Record<string, string>, field: string, problems: Aler
 /**
  * Checks a posted alert and fills in what Alertmanager fills in: startsAt defaults to endsAt
  * when only that is given, else to `now`; a missing endsAt becomes `now + resolveTimeoutMs` and
- * marks the alert as resolving by timeout. Throws AlertValidationError naming every bad field.
+ * marks the alert as resolving by timeout. Throws AlertValidationError naming every bad field,
+ * or every limit (input-limits.ts) the alert is over.
  */
-export function normalizeAlert (postable: PostableAlert, now: number, resolveTimeoutMs: number): Alert {
+export function normalizeAlert (postable: PostableAlert, now: number, resolveTimeoutMs: number, limits: InputLimits = DEFAULT_INPUT_LIMITS): Alert {
   const shape = postableAlertSchema.safeParse(postable)
   if (!shape.success) {
-    throw new AlertValidationError(shape.error.issues.map(i => ({ field: i.path.join('.') || 'alert', message: i.message })))
+    throw new AlertValidationError(shape.error.issues.slice(0, 10).map(i => ({ field: i.path.map(k => shownName(String(k))).join('.') || 'alert', message: i.message })))
   }
   const p = shape.data
+  const oversize = alertSizeProblems(p, limits)
+  if (oversize.length > 0) throw new AlertValidationError(oversize)
   const problems: AlertProblem[] = []
   const labels = cleanLabels(p.labels, 'labels', problems, true)
   if (Object.keys(labels).length === 0) problems.push({ field: 'labels', message: 'at least one label with a non-empty value is required, e.g. alertname' })
@@ -108,15 +112,20 @@ export function normalizeAlert (postable: PostableAlert, now: number, resolveTim
 
 /**
  * A whole `POST /api/v2/alerts` body, best effort as in Alertmanager: the valid alerts are
- * returned, and each invalid one is reported with its index (`2.labels.foo-bar: …`).
+ * returned, and each invalid one is reported with its index (`2.labels.foo-bar: …`). A body
+ * with more alerts than `limits.maxAlertsPerRequest` is refused whole: keeping only some would
+ * leave the client unsure which.
  */
-export function normalizeAlerts (body: unknown, now: number, resolveTimeoutMs: number): { alerts: Alert[], problems: AlertProblem[] } {
+export function normalizeAlerts (body: unknown, now: number, resolveTimeoutMs: number, limits: InputLimits = DEFAULT_INPUT_LIMITS): { alerts: Alert[], problems: AlertProblem[] } {
   if (!Array.isArray(body)) return { alerts: [], problems: [{ field: 'body', message: 'expected a JSON array of alerts' }] }
+  if (body.length > limits.maxAlertsPerRequest) {
+    return { alerts: [], problems: [{ field: 'body', message: `${body.length} alerts; ${overLimit(limits, 'maxAlertsPerRequest')}: send them in several requests` }] }
+  }
   const alerts: Alert[] = []
   const problems: AlertProblem[] = []
   body.forEach((item, i) => {
     try {
-      alerts.push(normalizeAlert(item, now, resolveTimeoutMs))
+      alerts.push(normalizeAlert(item, now, resolveTimeoutMs, limits))
     } catch (err) {
       if (!(err instanceof AlertValidationError)) throw err
       problems.push(...err.problems.map(p => ({ field: `${i}.${p.field}`, message: p.message })))

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from './duration.js'
+import { DEFAULT_INPUT_LIMITS } from './input-limits.js'
 import { isValidLabelName } from './labels.js'
 import { MatcherParseError, parseMatchers, type Matcher } from './matchers.js'
 import { compileRe2, Re2Error } from '../shared/re2.js'
@@ -94,6 +95,13 @@ export const template = z.string({ error: 'expected a template string' }).transf
     return z.NEVER
   }
 }).optional()
+/**
+ * Alertmanager's `timeout` of webhook and Slack configs: the most one request may take. Its
+ * `0s` ("no timeout", Alertmanager's default) is taken as Tidewatch's default, 10s: a receiver
+ * that never answers must not hold its integration forever.
+ */
+const requestTimeout = duration.optional()
+
 /** Alerts listed one by one in a message (the rest are counted: "and 1,234 more"); 0 lists all. */
 const maxListed = z.number().int().min(0).prefault(20)
 
@@ -101,7 +109,8 @@ export const webhookConfigSchema = z.strictObject({
   url: httpUrl,
   send_resolved: z.boolean().prefault(true),
   /** At most this many alerts per message (0: all); the rest are counted in truncatedAlerts. */
-  max_alerts: z.number().int().min(0).prefault(0)
+  max_alerts: z.number().int().min(0).prefault(0),
+  timeout: requestTimeout
 })
 
 export const slackConfigSchema = z.strictObject({
@@ -118,7 +127,8 @@ export const slackConfigSchema = z.strictObject({
   icon_emoji: text,
   icon_url: text,
   send_resolved: z.boolean().prefault(false),
-  max_alerts: maxListed
+  max_alerts: maxListed,
+  timeout: requestTimeout
 })
 
 export const emailConfigSchema = z.strictObject({
@@ -141,7 +151,8 @@ export const emailConfigSchema = z.strictObject({
 export const alertmanagerConfigSchema = z.strictObject({
   /** Base URL (http://host:9093, or Notification Manager's http://host:19093); alerts go to /api/v2/alerts. */
   url: httpUrl,
-  send_resolved: z.boolean().prefault(true)
+  send_resolved: z.boolean().prefault(true),
+  timeout: requestTimeout
 })
 
 export const INTEGRATION_SCHEMAS = {
@@ -189,6 +200,27 @@ const globalFields = z.strictObject({
 })
 export const globalSchema = globalFields.prefault({})
 
+const atLeastOne = (n: number) => z.number().int().min(1).prefault(n)
+
+/**
+ * Tidewatch's own: storm control (Alertmanager has --alerts.per-alertname-limit) and the size of
+ * what the API accepts (input-limits.ts, where the defaults are explained).
+ */
+const limitsFields = z.strictObject({
+  max_active_alerts_per_alertname: z.number().int().min(0).prefault(0),
+  max_alerts_body_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertsBodyBytes),
+  max_alerts_per_request: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertsPerRequest),
+  max_labels_per_alert: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelsPerAlert),
+  max_label_name_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelNameBytes),
+  max_label_value_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxLabelValueBytes),
+  max_annotation_value_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAnnotationValueBytes),
+  max_alert_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxAlertBytes),
+  max_silence_body_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceBodyBytes),
+  max_silence_matchers: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceMatchers),
+  max_silence_comment_bytes: atLeastOne(DEFAULT_INPUT_LIMITS.maxSilenceCommentBytes)
+})
+export const limitsSchema = limitsFields.prefault({})
+
 // Global and each receiver are validated on their own (config.ts), so one bad part does not
 // hide the problems of the others.
 export const notifierFileSchema = z.strictObject({
@@ -196,10 +228,7 @@ export const notifierFileSchema = z.strictObject({
   route: z.unknown().optional(),
   receivers: z.array(z.unknown()).prefault([]),
   inhibit_rules: z.array(inhibitRuleSchema).prefault([]),
-  /** Tidewatch's own storm control (Alertmanager has --alerts.per-alertname-limit). */
-  limits: z.strictObject({
-    max_active_alerts_per_alertname: z.number().int().min(0).prefault(0)
-  }).prefault({})
+  limits: limitsSchema
 })
 
 export type GlobalFile = z.output<typeof globalSchema>
@@ -239,7 +268,7 @@ export function fieldsAt (path: readonly (string | number)[]): readonly string[]
   if (path[0] === 'receivers' && path.length === 2) return Object.keys(receiverSchema.shape)
   if (path[0] === 'receivers' && path.length === 4) return Object.keys(INTEGRATION_SCHEMAS[path[2] as keyof typeof INTEGRATION_SCHEMAS]?.shape ?? {})
   if (path[0] === 'inhibit_rules') return Object.keys(inhibitRuleSchema.shape)
-  if (path[0] === 'limits') return ['max_active_alerts_per_alertname']
+  if (path[0] === 'limits') return Object.keys(limitsFields.shape)
   if (path[0] === 'receivers' && last === 'rate_limit') return Object.keys(rateLimitSchema.shape)
   return Object.keys(routeNodeSchema.shape)
 }

@@ -194,8 +194,23 @@ test('storm control settings: a receiver rate_limit and the per-alertname limit 
   assert.equal(c.maxActiveAlertsPerAlertname, 500)
   assert.equal(parseNotifierConfig(FILE, 'route: { receiver: r }\nreceivers: [{ name: r }]').maxActiveAlertsPerAlertname, 0)
   assert.deepEqual(problems('route: { receiver: r }\nreceivers: [{ name: r, rate_limit: { every: 1s } }]\nlimits: { max_alerts: 1 }'), [
-    "routing.yml:3:23: limits.max_alerts: unknown field 'max_alerts'; supported here: max_active_alerts_per_alertname",
+    "routing.yml:3:23: limits.max_alerts: unknown field 'max_alerts'; supported here: max_active_alerts_per_alertname, max_alerts_body_bytes, max_alerts_per_request, max_labels_per_alert, max_label_name_bytes, max_label_value_bytes, max_annotation_value_bytes, max_alert_bytes, max_silence_body_bytes, max_silence_matchers, max_silence_comment_bytes",
     'routing.yml:2:36: receivers.0.rate_limit.interval: required',
     "routing.yml:2:45: receivers.0.rate_limit.every: unknown field 'every'; supported here: interval, burst"
+  ])
+})
+
+test('receiver timeout: 10s unless set; Alertmanager\'s 0s (no timeout) is the default too, so no request waits forever', () => {
+  const c = parseNotifierConfig(FILE, [
+    'route: { receiver: r }',
+    'receivers:',
+    '  - name: r',
+    "    webhook_configs: [{ url: 'http://a.test/x' }, { url: 'http://a.test/y', timeout: 2s }, { url: 'http://a.test/z', timeout: 0s }]",
+    "    slack_configs: [{ api_url: 'https://hooks.slack.test/x', timeout: 30s }]",
+    "    alertmanager_configs: [{ url: 'http://am.test:9093' }]"
+  ].join('\n'))
+  assert.deepEqual(c.receivers.get('r')!.integrations.map(i => i.type === 'email' ? undefined : i.timeoutMs), [10_000, 2000, 10_000, 30_000, 10_000])
+  assert.deepEqual(problems("route: { receiver: r }\nreceivers: [{ name: r, webhook_configs: [{ url: 'http://a.test', timeout: soon }] }]"), [
+    "routing.yml:2:75: receivers.0.webhook_configs.0.timeout: 'soon' is not a duration; write it like 30s, 5m, 1h30m or 1d"
   ])
 })

@@ -9,16 +9,21 @@ import { isMap } from 'yaml'
 import type { z } from 'zod'
 import { ConfigError, ConfigSource, type ConfigProblem } from '../functions/config/load.js'
 import { Secret, secretUrl } from '../functions/config/secret.js'
-import { fieldsAt, globalSchema, notifierFileSchema, receiverSchema, routeNodeSchema, unknownFieldMessage, type GlobalFile, type ReceiverFile } from './config-schema.js'
+import { DEFAULT_TIMEOUT_MS } from '../shared/http-delivery.js'
+import { DEFAULT_INPUT_LIMITS, LIMIT_FIELDS, type InputLimits } from './input-limits.js'
+import { fieldsAt, globalSchema, limitsSchema, notifierFileSchema, receiverSchema, routeNodeSchema, unknownFieldMessage, type GlobalFile, type ReceiverFile } from './config-schema.js'
 import type { InhibitRule } from './inhibit.js'
 import { legacyMatchers } from './matchers.js'
 import { buildRouteTree, type Route, type RouteSpec } from './route.js'
 import type { Template } from './template/index.js'
 
+/** The most one HTTP request to a receiver may take, unless its `timeout` says otherwise. */
+export const DEFAULT_RECEIVER_TIMEOUT_MS = DEFAULT_TIMEOUT_MS
+
 export type IntegrationConfig =
-  | { type: 'webhook', index: number, url: Secret, sendResolved: boolean, maxAlerts: number }
+  | { type: 'webhook', index: number, url: Secret, sendResolved: boolean, maxAlerts: number, timeoutMs: number }
   | {
-    type: 'slack', index: number, apiUrl: Secret, sendResolved: boolean, maxAlerts: number, channel?: string, iconEmoji?: string, iconUrl?: string,
+    type: 'slack', index: number, apiUrl: Secret, sendResolved: boolean, maxAlerts: number, timeoutMs: number, channel?: string, iconEmoji?: string, iconUrl?: string,
     username?: Template, color?: Template, title?: Template, titleLink?: Template, pretext?: Template, text?: Template, fallback?: Template, footer?: Template
   }
   | {
@@ -26,7 +31,7 @@ export type IntegrationConfig =
     authUsername?: string, authPassword?: Secret, requireTls: boolean, headers: Record<string, Template>, html?: Template, text?: Template, sendResolved: boolean
   }
   /** Tidewatch's extension: forward alerts to another Alertmanager-compatible API. */
-  | { type: 'alertmanager', index: number, url: Secret, sendResolved: boolean }
+  | { type: 'alertmanager', index: number, url: Secret, sendResolved: boolean, timeoutMs: number }
 
 /**
  * A named receiver: one or more integrations. An integration is identified, as in Alertmanager's
@@ -48,6 +53,8 @@ export interface NotifierConfig {
   inhibitRules: InhibitRule[]
   /** Firing alerts held per alertname; more are counted, not held (0: no limit). */
   maxActiveAlertsPerAlertname: number
+  /** How big posted alerts and silences may be (the `limits:` block; input-limits.ts). */
+  inputLimits: InputLimits
 }
 
 type Path = (string | number)[]
@@ -98,7 +105,7 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
   const missing = (field: string, where: Path, globalName: string): void => {
     problems.push(src.problem([...where, field], `required, here or as global.${globalName}`))
   }
-  r.webhook_configs.forEach((c, index) => integrations.push({ type: 'webhook', index, url: secretUrl(c.url), sendResolved: c.send_resolved, maxAlerts: c.max_alerts }))
+  r.webhook_configs.forEach((c, index) => integrations.push({ type: 'webhook', index, url: secretUrl(c.url), sendResolved: c.send_resolved, maxAlerts: c.max_alerts, timeoutMs: timeoutOf(c.timeout) }))
   r.slack_configs.forEach((c, index) => {
     const apiUrl = c.api_url ?? g.slack_api_url
     if (apiUrl === undefined) return missing('api_url', [...at, 'slack_configs', index], 'slack_api_url')
@@ -108,6 +115,7 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
       apiUrl: secretUrl(apiUrl),
       sendResolved: c.send_resolved,
       maxAlerts: c.max_alerts,
+      timeoutMs: timeoutOf(c.timeout),
       channel: c.channel,
       username: c.username,
       color: c.color,
@@ -147,8 +155,13 @@ function buildReceiver (src: ConfigSource, r: ReceiverFile, at: Path, g: GlobalF
       sendResolved: c.send_resolved
     })
   })
-  r.alertmanager_configs.forEach((c, index) => integrations.push({ type: 'alertmanager', index, url: secretUrl(c.url), sendResolved: c.send_resolved }))
+  r.alertmanager_configs.forEach((c, index) => integrations.push({ type: 'alertmanager', index, url: secretUrl(c.url), sendResolved: c.send_resolved, timeoutMs: timeoutOf(c.timeout) }))
   return { name: r.name, integrations, rateLimit: r.rate_limit === undefined ? undefined : { intervalMs: r.rate_limit.interval, burst: r.rate_limit.burst } }
+}
+
+/** A receiver's `timeout`; unset or Alertmanager's `0s` (no timeout) is the default. */
+function timeoutOf (ms: number | undefined): number {
+  return ms === undefined || ms === 0 ? DEFAULT_RECEIVER_TIMEOUT_MS : ms
 }
 
 /** Validates a routing file's text; throws ConfigError listing every problem. */
@@ -211,8 +224,15 @@ export function parseNotifierConfig (file: string, text: string): NotifierConfig
       targetMatchers: [...legacyMatchers(r.target_match, r.target_match_re), ...r.target_matchers],
       equal: r.equal
     })),
-    maxActiveAlertsPerAlertname: parsed.data.limits.max_active_alerts_per_alertname
+    maxActiveAlertsPerAlertname: parsed.data.limits.max_active_alerts_per_alertname,
+    inputLimits: inputLimitsOf(parsed.data.limits)
   }
+}
+
+function inputLimitsOf (l: z.output<typeof limitsSchema>): InputLimits {
+  const out = { ...DEFAULT_INPUT_LIMITS }
+  for (const key of Object.keys(LIMIT_FIELDS) as (keyof InputLimits)[]) out[key] = l[LIMIT_FIELDS[key] as keyof typeof l]
+  return out
 }
 
 export function loadNotifierConfig (file: string): NotifierConfig {

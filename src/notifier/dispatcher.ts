@@ -13,6 +13,11 @@
  *
  * The timers are the only clock-driven part, on an injectable Clock; when to flush is
  * `flushTiming`'s decision (decide.ts).
+ *
+ * After a restart the notifier re-inserts the alerts it stored with when each was first seen: a
+ * group comes back with its original creation time, so its group_wait is not started over (one
+ * whose group_wait had passed flushes at once, and the notification log decides whether that
+ * is news).
  */
 import type { Clock, TimerHandle } from '../shared/clock.js'
 import type { Logger } from '../shared/logger.js'
@@ -70,8 +75,11 @@ export class Dispatcher {
     this.#scheduleMaintenance()
   }
 
-  /** Puts an alert (already merged with what was held) into every group it routes to. */
-  insert (alert: Alert): void {
+  /**
+   * Puts an alert (already merged with what was held) into every group it routes to. `seenAt`
+   * (default now) is when it was first received: a group it creates counts group_wait from then.
+   */
+  insert (alert: Alert, seenAt?: number): void {
     if (this.#closed) return
     const now = this.#o.clock.now()
     for (const d of routeAlert(this.#o.route, alert.labels)) {
@@ -79,7 +87,7 @@ export class Dispatcher {
       let g = this.#groups.get(id)
       const created = g === undefined
       if (g === undefined) {
-        g = { id, route: d.route, groupKey: d.groupKey, groupLabels: d.groupLabels, alerts: new Map(), createdAt: now, flushing: false }
+        g = { id, route: d.route, groupKey: d.groupKey, groupLabels: d.groupLabels, alerts: new Map(), createdAt: Math.min(seenAt ?? now, now), flushing: false }
         this.#groups.set(id, g)
       }
       g.alerts.set(alert.fingerprint, alert)

@@ -8,4 +8,4 @@
  */
 export { Notifier, type NotifierStartOptions, type AlertStatus } from './notifier.js'
 export { registerNotifierRoutes, notifierPlugin, type NotifierRoutesOptions, MAX_ALERTS_BODY_BYTES } from './api/routes.js'
-export { loadNotifierConfig, parseNotifierConfig, type NotifierConfig } from './config.js'
+export { loadNotifierConfig, parseNotifierConfig, DEFAULT_RECEIVER_TIMEOUT_MS, type NotifierConfig } from './config.js'

@@ -1,8 +1,10 @@
 /**
  * The running notifier: alerts in (`post`), grouped by the dispatcher, flushed through the
- * pipeline into the outbox, delivered by one worker per receiver integration. State that must
- * survive a restart — the notification log, silences and undelivered notifications — lives in
- * `dataDir`; alerts themselves are held in memory, as in Alertmanager (clients re-send them).
+ * pipeline into the outbox, delivered by one worker per receiver integration. Everything it
+ * acknowledged lives in `dataDir` — the alerts (written before `post` returns), the
+ * notification log, silences and undelivered notifications — so a restart, however abrupt,
+ * restores the groups and delivers what is owed, and the notification log keeps it from
+ * re-sending what was delivered.
  */
 import fs from 'node:fs'
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
@@ -16,6 +18,7 @@ import { inhibitionIndex } from './inhibit.js'
 import { buildDeliveryPipeline, buildFlushPipeline, DEFAULT_BACKOFF, RateLimiter, type Backoff, type DeliveryRecord, type FlushContext } from './pipeline/index.js'
 import { buildIntegrations, type Integration } from './receivers/index.js'
 import { matchRoutes, routeAlert } from './route.js'
+import { AlertStore, type StoredAlert } from './store/alerts.js'
 import { NotificationLog } from './store/notification-log.js'
 import { Outbox } from './store/outbox.js'
 import { SilenceStore } from './store/silences.js'
@@ -51,7 +54,7 @@ export class Notifier {
   readonly startedAt: number
   externalURL: string
   readonly deliveries: DeliveryRecord[] = []
-  readonly #alerts = new Map<string, Alert>()
+  readonly #alerts: AlertStore
   readonly #limits: AlertnameLimits
   readonly #warnedLimit = new Set<string>()
   readonly #clock: Clock
@@ -77,17 +80,19 @@ export class Notifier {
     const nf = NotificationLog.open(o.dataDir)
     const ob = Outbox.open(o.dataDir)
     const si = SilenceStore.open(o.dataDir)
-    for (const [what, bad] of [['nflog', nf.badLines], ['outbox', ob.badLines], ['silences', si.badLines]] as const) {
+    const al = AlertStore.open(o.dataDir)
+    for (const [what, bad] of [['nflog', nf.badLines], ['outbox', ob.badLines], ['silences', si.badLines], ['alerts', al.badLines]] as const) {
       if (bad.length > 0) this.#logger.warn({ file: what, lines: bad }, 'skipped unreadable lines (a torn last line is normal after a crash)')
     }
     this.#nflog = nf.log
     this.#outbox = ob.outbox
     this.silences = si.store
+    this.#alerts = al.store
 
     const integrations = buildIntegrations(config.receivers, this.#logger)
     const flush = buildFlushPipeline({
       inhibitRules: config.inhibitRules,
-      allAlerts: () => this.#alerts.values(),
+      allAlerts: () => this.#alerts.held(),
       silencer: this.silences,
       integrationsOf: receiver => integrations.get(receiver) ?? [],
       nflog: this.#nflog,
@@ -125,6 +130,7 @@ export class Notifier {
       }
     }
     if (this.#outbox.size > 0) this.#logger.info({ pending: this.#outbox.size }, 'resuming undelivered notifications')
+    this.#restore()
     this.#scheduleMaintenance()
   }
 
@@ -141,14 +147,17 @@ export class Notifier {
   post (body: unknown): { accepted: number, limited: number, problems: AlertProblem[] } {
     if (this.#closed !== undefined) throw new Error('the notifier is closed')
     const now = this.#clock.now()
-    const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs)
+    const { alerts, problems } = normalizeAlerts(body, now, this.config.resolveTimeoutMs, this.config.inputLimits)
     let limited = 0
+    const held: StoredAlert[] = []
     for (const incoming of alerts) {
-      const held = this.#alerts.get(incoming.fingerprint)
-      const d = this.#limits.decide(incoming, held !== undefined, now)
+      const stored = this.#alerts.get(incoming.fingerprint)
+      const previous = stored?.limited === false ? stored.alert : undefined
+      const d = this.#limits.decide(incoming, previous !== undefined, now)
       if (!d.hold) {
         limited++
-        this.#limits.count(incoming, routeAlert(this.config.route, incoming.labels).map(dest => groupId(dest.route.path, dest.groupKey)))
+        this.#count(incoming)
+        this.#alerts.put({ alert: incoming, seenAt: now, limited: true })
         const name = incoming.labels.alertname ?? ''
         if (!this.#warnedLimit.has(name)) {
           this.#warnedLimit.add(name)
@@ -156,10 +165,21 @@ export class Notifier {
         }
         continue
       }
-      const merged = held === undefined ? incoming : mergeAlert(held, incoming, now)
-      this.#alerts.set(merged.fingerprint, merged)
+      const merged = previous === undefined ? incoming : mergeAlert(previous, incoming, now)
+      // mergeAlert hands back the incoming alert itself when it starts a new episode.
+      const s: StoredAlert = { alert: merged, seenAt: previous !== undefined && merged !== incoming ? stored!.seenAt : now, limited: false }
+      this.#alerts.put(s)
       this.#limits.hold(merged)
-      this.#dispatcher.insert(merged)
+      held.push(s)
+    }
+    // On disk before the caller answers 200. If the disk refuses, the groups still get the
+    // alerts (best effort), but the caller is told nothing was acknowledged, so it retries.
+    try {
+      this.#alerts.commit()
+    } catch (err) {
+      throw new Error(`cannot write the alert store in the data dir (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was acknowledged, retry`)
+    } finally {
+      for (const s of held) this.#dispatcher.insert(s.alert, s.seenAt)
     }
     return { accepted: alerts.length, limited, problems }
   }
@@ -170,7 +190,7 @@ export class Notifier {
   /** Every alert held and not yet resolved, with its mute status, as GET /api/v2/alerts lists them. */
   alerts (): AlertStatus[] {
     const now = this.#clock.now()
-    const live = [...this.#alerts.values()].filter(a => !isResolved(a, now))
+    const live = [...this.#alerts.held()].filter(a => !isResolved(a, now))
     const inhibited = inhibitionIndex(this.config.inhibitRules, live, now)
     return live.map(alert => {
       const inh = inhibited(alert.labels)
@@ -200,8 +220,25 @@ export class Notifier {
       this.#nflog.close()
       this.#outbox.close()
       this.silences.close()
+      this.#alerts.close()
     })()
     await this.#closed
+  }
+
+  /** Puts the alerts of the last run back into their groups, earliest first. */
+  #restore (): void {
+    const stored = this.#alerts.list()
+    for (const s of stored) {
+      if (s.limited) { this.#count(s.alert); continue }
+      this.#limits.hold(s.alert)
+      this.#dispatcher.insert(s.alert, s.seenAt)
+    }
+    if (stored.length > 0) this.#logger.info({ alerts: stored.length, groups: this.#dispatcher.groups().length }, 'restored the alerts of the last run')
+  }
+
+  /** Counts an alert over the per-alertname limit in the groups it belongs to. */
+  #count (alert: Alert): void {
+    this.#limits.count(alert, routeAlert(this.config.route, alert.labels).map(dest => groupId(dest.route.path, dest.groupKey)))
   }
 
   #scheduleMaintenance (): void {
@@ -209,9 +246,11 @@ export class Notifier {
       const now = this.#clock.now()
       const grouped = new Set<string>()
       for (const g of this.#dispatcher.groups()) for (const a of g.alerts) grouped.add(a.fingerprint)
-      // Resolved alerts no group still holds are done with (Alertmanager's alert GC).
-      for (const [fp, a] of this.#alerts) if (isResolved(a, now) && !grouped.has(fp)) this.#alerts.delete(fp)
-      this.#limits.gc(now, fp => this.#alerts.has(fp))
+      // Resolved alerts no group still holds are done with (Alertmanager's alert GC); so are
+      // resolved ones over the limit (they only counted while firing).
+      const done = this.#alerts.list().filter(s => isResolved(s.alert, now) && (s.limited || !grouped.has(s.alert.fingerprint))).map(s => s.alert.fingerprint)
+      try { this.#alerts.drop(done) } catch (err) { this.#logger.warn({ err: (err as Error).message }, 'cannot write the alert store; resolved alerts are dropped at the next pass') }
+      this.#limits.gc(now, fp => this.#alerts.get(fp)?.limited === false)
       this.#nflog.gc(now)
       this.silences.gc(now)
       this.#scheduleMaintenance()

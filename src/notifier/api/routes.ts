@@ -8,16 +8,16 @@
  * Mount it on any Fastify app: `await registerNotifierRoutes(app, notifier)`. Authentication is
  * the app's business (a hook on the app, as the API server's token check).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Notifier } from '../notifier.js'
 import { SilenceError } from '../store/silences.js'
-import { alertFilter, alertPasses, compareSilences, filterMatchers, filterMatches, gettableAlert, gettableSilence, redactedConfig, silenceFilterLabels, type AlertFilter } from './shapes.js'
+import { renderStatusConfig } from './status-config.js'
+import { DEFAULT_INPUT_LIMITS, overLimit, problemsText, silenceSizeProblems, type InputLimits } from '../input-limits.js'
+import { alertFilter, alertPasses, compareSilences, filterMatchers, filterMatches, gettableAlert, gettableSilence, silenceFilterLabels, type AlertFilter } from './shapes.js'
 
-/** Largest `POST /api/v2/alerts` body accepted (413 beyond); a storm is better sent as several posts. */
-export const MAX_ALERTS_BODY_BYTES = 4 * 1024 * 1024
-/** Largest `POST /api/v2/silences` body accepted. */
-export const MAX_SILENCE_BODY_BYTES = 64 * 1024
+/** Largest `POST /api/v2/alerts` body accepted by default (413 beyond; `limits.max_alerts_body_bytes`). */
+export const MAX_ALERTS_BODY_BYTES = DEFAULT_INPUT_LIMITS.maxAlertsBodyBytes
 
 const VERSION = '0.1.0-tidewatch'
 
@@ -40,6 +40,19 @@ function badRequest (reply: FastifyReply, message: string, code = 400): FastifyR
   return reply.code(code).type('application/json').send(JSON.stringify(message))
 }
 
+/**
+ * A body that cannot be read — over the size limit, not JSON, nested too deep for the parser —
+ * is answered 413/400 in the API's own form, naming the limit to raise; anything else is a bug
+ * (500, logged by the app).
+ */
+function bodyErrors (limits: InputLimits, which: 'maxAlertsBodyBytes' | 'maxSilenceBodyBytes') {
+  return async (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return await badRequest(reply, `body: over the size limit; ${overLimit(limits, which)}`, 413)
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return await badRequest(reply, `body: ${err.message}`, err.statusCode)
+    throw err
+  }
+}
+
 export interface NotifierRoutesOptions {
   /** Also serve `/-/healthy` and `/-/ready` (default true; leave them out where the app has its own). */
   managementRoutes?: boolean
@@ -51,9 +64,10 @@ export async function registerNotifierRoutes (app: FastifyInstance, notifier: No
     app.get('/-/ready', async () => 'OK')
   }
 
-  app.post('/api/v2/alerts', { bodyLimit: MAX_ALERTS_BODY_BYTES }, async (req, reply) => {
+  const limits = notifier.config.inputLimits
+  app.post('/api/v2/alerts', { bodyLimit: limits.maxAlertsBodyBytes, errorHandler: bodyErrors(limits, 'maxAlertsBodyBytes') }, async (req, reply) => {
     const { problems } = notifier.post(req.body)
-    if (problems.length > 0) return await badRequest(reply, problems.map(p => `${p.field}: ${p.message}`).join('; '))
+    if (problems.length > 0) return await badRequest(reply, problemsText(problems))
     return await reply.code(200).send()
   })
 
@@ -82,17 +96,21 @@ export async function registerNotifierRoutes (app: FastifyInstance, notifier: No
 
   app.get('/api/v2/receivers', async () => [...notifier.config.receivers.keys()].map(name => ({ name })))
 
+  // Rendered once: the config does not change while the notifier runs.
+  const original = renderStatusConfig(notifier.config)
   app.get('/api/v2/status', async () => ({
     cluster: { status: 'disabled', peers: [] },
     versionInfo: { version: VERSION, branch: '', buildDate: '', buildUser: '', goVersion: '', revision: '' },
-    config: { original: redactedConfig(notifier.config.file) },
+    config: { original },
     uptime: new Date(notifier.startedAt).toISOString()
   }))
 
-  app.post('/api/v2/silences', { bodyLimit: MAX_SILENCE_BODY_BYTES }, async (req, reply) => {
+  app.post('/api/v2/silences', { bodyLimit: limits.maxSilenceBodyBytes, errorHandler: bodyErrors(limits, 'maxSilenceBodyBytes') }, async (req, reply) => {
     const parsed = postableSilence.safeParse(req.body)
-    if (!parsed.success) return await badRequest(reply, parsed.error.issues.map(i => `${i.path.join('.') || 'silence'}: ${i.message}`).join('; '))
+    if (!parsed.success) return await badRequest(reply, parsed.error.issues.slice(0, 10).map(i => `${i.path.join('.') || 'silence'}: ${i.message}`).join('; '))
     const s = parsed.data
+    const oversize = silenceSizeProblems(s, limits)
+    if (oversize.length > 0) return await badRequest(reply, oversize.join('; '))
     try {
       const silenceID = notifier.silences.upsert({ ...s, startsAt: Date.parse(s.startsAt), endsAt: Date.parse(s.endsAt) }, notifier.now())
       return { silenceID }

@@ -1,12 +1,8 @@
 /**
  * What Alertmanager's v2 API sends and how it filters, as pure functions: the query filters of
  * `GET /api/v2/alerts` and `/alerts/groups`, the `gettableAlert` and `gettableSilence` shapes,
- * the order silences are listed in, and the routing file as `GET /api/v2/status` shows it (with
- * every secret replaced).
+ * and the order silences are listed in. (The status API's config: status-config.ts.)
  */
-import fs from 'node:fs'
-import { isMap, isScalar, parseDocument, visit } from 'yaml'
-import { secretUrl } from '../../functions/config/secret.js'
 import type { LabelSet } from '../labels.js'
 import { matchesValue, parseMatchers, type Matcher } from '../matchers.js'
 import type { AlertStatus } from '../notifier.js'
@@ -110,26 +106,4 @@ export function compareSilences (a: StoredSilence, b: StoredSilence, now: number
   if (sa === 'active') return a.endsAt - b.endsAt
   if (sa === 'pending') return a.startsAt - b.startsAt
   return b.endsAt - a.endsAt
-}
-
-const SECRET_KEY = /(password|token|secret)$/i
-
-/**
- * The routing file as text for GET /api/v2/status: URLs keep only their scheme and host (a
- * Slack webhook's path is its credential), passwords and header values become `<secret>`.
- * amtool (`config show`, `config routes`) reads the result.
- */
-export function redactedConfig (file: string): string {
-  let text: string
-  try { text = fs.readFileSync(file, 'utf8') } catch { return '' }
-  const doc = parseDocument(text)
-  visit(doc, {
-    Pair (_, pair) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : ''
-      if (isScalar(pair.value) && /url$/i.test(key)) pair.value.value = secretUrl(String(pair.value.value)).hint
-      else if (isScalar(pair.value) && SECRET_KEY.test(key)) pair.value.value = '<secret>'
-      else if (key === 'headers' && isMap(pair.value)) for (const p of pair.value.items) if (isScalar(p.value)) p.value.value = '<secret>'
-    }
-  })
-  return doc.toString()
 }

@@ -6,6 +6,7 @@
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import { postJson } from '../../shared/http-delivery.js'
+import { sendRedacted } from './redact.js'
 import { integrationKey, type Integration } from './integration.js'
 
 type AlertmanagerConfig = Extract<IntegrationConfig, { type: 'alertmanager' }>
@@ -35,7 +36,7 @@ export function alertmanagerIntegration (receiver: string, c: AlertmanagerConfig
     sendResolved: c.sendResolved,
     describe,
     async send (n, ctx) {
-      await postJson(url, forwardedAlerts(n), { describe, signal: ctx.signal })
+      await sendRedacted(url, describe, async () => await postJson(url, forwardedAlerts(n), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs }))
     }
   }
 }

@@ -6,7 +6,7 @@
 import type { QueuedNotification } from '../store/outbox.js'
 
 export interface RateLimit {
-  /** Integrations with the same key share one limit (it is the destination URL: never log it). */
+  /** Integrations with the same key share one limit (for Slack, a hash of the webhook URL). */
   readonly key: string
   /** At most one message per this many ms on average… */
   readonly intervalMs: number

@@ -9,11 +9,13 @@
  * Slack allows about one message per second per webhook: the integration declares that rate
  * limit (burst 1: never faster), and 429 answers are retried after their Retry-After.
  */
+import { createHash } from 'node:crypto'
 import type { Logger } from '../../shared/logger.js'
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import { renderField, templateData } from '../template/index.js'
 import { postJson } from '../../shared/http-delivery.js'
+import { sendRedacted } from './redact.js'
 import { integrationKey, type Integration, type RateLimit } from './integration.js'
 
 type SlackConfig = Extract<IntegrationConfig, { type: 'slack' }>
@@ -51,7 +53,9 @@ export function slackMessage (n: QueuedNotification, c: SlackConfig, externalURL
 
 export function slackIntegration (receiver: string, c: SlackConfig, logger?: Logger, receiverLimit?: RateLimit): Integration {
   const describe = `${receiver}/slack/${c.index} (${c.apiUrl.hint})`
-  const slackLimit: RateLimit = { key: `slack ${c.apiUrl.reveal()}`, intervalMs: SLACK_INTERVAL_MS, burst: 1 }
+  // Keyed by a hash of the URL: integrations posting to one webhook share its limit, and the key
+  // itself holds nothing worth stealing.
+  const slackLimit: RateLimit = { key: `slack ${createHash('sha256').update(c.apiUrl.reveal()).digest('hex')}`, intervalMs: SLACK_INTERVAL_MS, burst: 1 }
   return {
     key: integrationKey(receiver, 'slack', c.index),
     receiver,
@@ -60,7 +64,8 @@ export function slackIntegration (receiver: string, c: SlackConfig, logger?: Log
     rateLimits: receiverLimit === undefined ? [slackLimit] : [slackLimit, receiverLimit],
     describe,
     async send (n, ctx) {
-      await postJson(c.apiUrl.reveal(), slackMessage(n, c, ctx.externalURL, logger), { describe, signal: ctx.signal })
+      const url = c.apiUrl.reveal()
+      await sendRedacted(url, describe, async () => await postJson(url, slackMessage(n, c, ctx.externalURL, logger), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs }))
     }
   }
 }

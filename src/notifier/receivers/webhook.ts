@@ -6,6 +6,7 @@
 import type { IntegrationConfig } from '../config.js'
 import type { QueuedNotification } from '../store/outbox.js'
 import { postJson } from '../../shared/http-delivery.js'
+import { sendRedacted } from './redact.js'
 import { integrationKey, type Integration } from './integration.js'
 import { messageData, type MessageAlert } from './message.js'
 
@@ -51,7 +52,8 @@ export function webhookIntegration (receiver: string, c: WebhookConfig): Integra
     sendResolved: c.sendResolved,
     describe,
     async send (n, ctx) {
-      await postJson(c.url.reveal(), webhookPayload(n, ctx.externalURL, c.maxAlerts), { describe, signal: ctx.signal })
+      const url = c.url.reveal()
+      await sendRedacted(url, describe, async () => await postJson(url, webhookPayload(n, ctx.externalURL, c.maxAlerts), { describe, signal: ctx.signal, timeoutMs: c.timeoutMs }))
     }
   }
 }

@@ -5,8 +5,10 @@
  *
  * Durability is the broker's: a record is written to the file (the operating system's page
  * cache) before `append` returns, so it survives the process dying in any way, not the machine
- * losing power within the OS's flush interval. A last line cut short by a crash mid-write is
- * ignored on replay; a bad line elsewhere is skipped and reported, never fatal.
+ * losing power before the data reaches the disk — the OS's writeback interval, or `sync()`
+ * (fdatasync off the event loop), which the alert store calls every second. A last line cut
+ * short by a crash mid-write is ignored on replay; a bad line elsewhere is skipped and
+ * reported, never fatal.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -22,11 +24,16 @@ export class JsonlFile<T> {
   readonly file: string
   #fd: number
   #lines: number
+  /** Bytes in the file: where a failed write is cut back to. */
+  #size: number
+  /** Written since the last sync() began. */
+  #unsynced = false
 
-  private constructor (file: string, fd: number, lines: number) {
+  private constructor (file: string, fd: number, lines: number, size: number) {
     this.file = file
     this.#fd = fd
     this.#lines = lines
+    this.#size = size
   }
 
   /** Opens (creating if needed) and replays every record through `onRecord`. */
@@ -60,21 +67,35 @@ export class JsonlFile<T> {
       fs.truncateSync(file, Buffer.byteLength(text) - Buffer.byteLength(complete))
     }
     const fd = fs.openSync(file, 'a')
-    return { log: new JsonlFile<T>(file, fd, report.records), report }
+    return { log: new JsonlFile<T>(file, fd, report.records, Buffer.byteLength(text) - Buffer.byteLength(complete)), report }
   }
 
   /** Lines appended since the last compaction (live and dead). */
   get lines (): number { return this.#lines }
 
   append (record: T): void {
-    fs.writeSync(this.#fd, JSON.stringify(record) + '\n')
+    this.#write(JSON.stringify(record) + '\n')
     this.#lines++
   }
 
   appendMany (records: readonly T[]): void {
     if (records.length === 0) return
-    fs.writeSync(this.#fd, records.map(r => JSON.stringify(r) + '\n').join(''))
+    this.#write(records.map(r => JSON.stringify(r) + '\n').join(''))
     this.#lines += records.length
+  }
+
+  /**
+   * Flushes what was appended to the disk (fdatasync on the libuv pool, so the event loop keeps
+   * running); resolves at once when nothing was written since the last call.
+   */
+  async sync (): Promise<void> {
+    if (!this.#unsynced) return
+    this.#unsynced = false
+    await new Promise<void>(resolve => fs.fdatasync(this.#fd, err => {
+      // A compaction or close swapped the descriptor meanwhile: the new file was fsynced whole.
+      if (err !== null && err.code !== 'EBADF') this.#unsynced = true
+      resolve()
+    }))
   }
 
   /**
@@ -84,8 +105,10 @@ export class JsonlFile<T> {
   compact (live: readonly T[]): void {
     const tmp = `${this.file}.compact`
     const fd = fs.openSync(tmp, 'w')
+    const buf = Buffer.from(live.map(r => JSON.stringify(r) + '\n').join(''))
     try {
-      fs.writeSync(fd, live.map(r => JSON.stringify(r) + '\n').join(''))
+      let off = 0
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
       fs.fsyncSync(fd)
     } finally {
       fs.closeSync(fd)
@@ -94,6 +117,8 @@ export class JsonlFile<T> {
     fs.closeSync(this.#fd)
     this.#fd = fs.openSync(this.file, 'a')
     this.#lines = live.length
+    this.#size = buf.length
+    this.#unsynced = false
   }
 
   /** Compacts when dead lines outnumber live ones (and there are enough to bother). */
@@ -104,6 +129,25 @@ export class JsonlFile<T> {
   }
 
   close (): void {
+    if (this.#unsynced) fs.fdatasyncSync(this.#fd)
     fs.closeSync(this.#fd)
+  }
+
+  /**
+   * The whole text, however many calls the OS needs (a large write may be partial). A write that
+   * fails (disk full) is cut back off and thrown, so the file never ends in half a record that
+   * the next append would run into.
+   */
+  #write (text: string): void {
+    const buf = Buffer.from(text)
+    let off = 0
+    try {
+      while (off < buf.length) off += fs.writeSync(this.#fd, buf, off, buf.length - off)
+    } catch (err) {
+      if (off > 0) try { fs.ftruncateSync(this.#fd, this.#size) } catch {}
+      throw err
+    }
+    this.#size += buf.length
+    this.#unsynced = true
   }
 }

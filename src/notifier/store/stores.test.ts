@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { Alert } from '../alert.js'
+import { AlertStore } from './alerts.js'
 import { JsonlFile } from './jsonl-file.js'
 import { NotificationLog } from './notification-log.js'
 import { Outbox, type QueuedNotification } from './outbox.js'
@@ -88,4 +90,28 @@ test('silences: created, updated in place or replaced, expired, and kept across 
   assert.deepEqual(again.list().map(s => [s.comment, s.endsAt]).sort(), [['longer', 30], ['other', 50]])
   assert.throws(() => again.expire(replaced, 60), /already expired/)
   again.close()
+})
+
+const alert = (fingerprint: string, endsAt: number): Alert => ({ fingerprint, labels: { alertname: fingerprint }, annotations: {}, startsAt: 0, endsAt, generatorURL: '', updatedAt: 0, timeout: false })
+
+test('alert store: committed alerts are read back by a second open without a close (as after kill -9); drops stick; bad records are skipped', () => {
+  const dir = tmp()
+  const { store } = AlertStore.open(dir)
+  store.put({ alert: alert('a', 100), seenAt: 5, limited: false })
+  store.put({ alert: alert('b', 100), seenAt: 1, limited: true })
+  store.put({ alert: alert('a', 200), seenAt: 5, limited: false })
+  assert.equal(store.get('a')?.alert.endsAt, 200, 'a staged change is visible at once')
+  store.commit()
+  store.put({ alert: alert('c', 100), seenAt: 9, limited: false })
+  // Not committed: the request was not answered, so nothing is owed.
+  fs.appendFileSync(path.join(dir, 'alerts.jsonl'), '{"op":"put"}\n')
+  const seen = AlertStore.open(dir).store
+  assert.deepEqual(seen.list().map(s => [s.alert.fingerprint, s.alert.endsAt, s.seenAt, s.limited]), [['b', 100, 1, true], ['a', 200, 5, false]])
+  assert.deepEqual([...seen.held()].map(a => a.fingerprint), ['a'])
+  seen.drop(['a'])
+  seen.close()
+  store.close()
+  const third = AlertStore.open(dir).store
+  assert.deepEqual(third.list().map(s => s.alert.fingerprint), ['b'])
+  third.close()
 })
