@@ -23,6 +23,7 @@ import { DEMO_ENRICH_LATENCY_MS, startDemoEnrichment } from '../demo/enrichment.
 import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
+import { Shutdown } from './shutdown.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
@@ -90,15 +91,15 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const token = resolveApiToken(v)
 
   const broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: project.broker.partitions, logger: createLogger('broker') })
-  const closers: (() => Promise<void>)[] = [async () => await broker.close()]
-  const closeAll = async (): Promise<void> => { for (const close of closers.reverse()) await close().catch(err => logger.error({ err: (err as Error).message }, 'while stopping')) }
+  const shutdown = new Shutdown(logger)
+  shutdown.add('broker', async () => await broker.close())
   try {
     const notifier = await Notifier.start({ config: notifierConfig, dataDir: path.join(dataDir, 'notifier'), logger: createLogger('notifier') })
-    closers.push(async () => await notifier.close())
+    shutdown.add('notifier', async () => await notifier.close())
     if (v.demo === true) {
       // Replicas started from now on call it for every 404 they match (examples/logs-handler).
       const enrichment = await startDemoEnrichment()
-      closers.push(enrichment.close)
+      shutdown.add('demo inventory service', enrichment.close)
       process.env.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
@@ -121,31 +122,31 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} is in use: pick another with --port (0 picks a free one)`)
       throw err
     })
-    closers.push(async () => await api.close())
+    shutdown.add('API server', async () => await api.close())
     notifier.externalURL = api.url
     // Replicas inherit these: the functions' alertmanager output reaches this notifier (unless the
     // user points it elsewhere), and alerts link to the record in this console. Behind a token,
     // replicas post alerts to a loopback-only listener with a credential of its own, made for this
     // run and handed to them in the URL (sent as an Authorization header, never printed), so the
     // API token does not go into their environment and no local process gets in without either.
-    const alertsUrl = token === null ? api.url : await startLoopbackAlerts(notifier, logger, closers)
+    const alertsUrl = token === null ? api.url : await startLoopbackAlerts(notifier, logger, shutdown)
     process.env.ALERTMANAGER_URL ??= alertsUrl
     process.env.TIDEWATCH_PUBLIC_URL ??= api.url
 
     const stopped = untilStopSignal()
-    closers.push(async () => await supervisor.stop())
+    shutdown.add('replicas', async () => await supervisor.stop())
     await Promise.race([supervisor.start(), stopped])
 
     let demo: DemoTraffic | null = null
     if (v.demo === true) {
       const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'tidewatch-demo' })
       demo = new DemoTraffic({ topic: project.demo.topic, logger: createLogger('demo'), produce: async (topic, values) => await client.produce(values.map(value => ({ topic, value }))) })
-      closers.push(async () => { demo?.stop(); await client.close() })
+      shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()
     }
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
     const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
-    closers.push(async () => { stopPrinting(); stopEvents() })
+    shutdown.add('printing', () => { stopPrinting(); stopEvents() })
 
     const shown = path.relative(process.cwd(), project.file)
     console.log(`tidewatch up: ${shown.startsWith('..') ? project.file : shown}
@@ -157,7 +158,7 @@ Ctrl-C to stop.`)
     await stopped
     console.log('tidewatch up: stopping (replicas finish their batch and commit)')
   } finally {
-    await closeAll()
+    await shutdown.run()
   }
   return 0
 }
@@ -167,13 +168,13 @@ Ctrl-C to stop.`)
  * token. Every request must carry this run's credential (Basic, user `replica`); the returned
  * URL carries it, so an output pointed at it authenticates without any configuration.
  */
-async function startLoopbackAlerts (notifier: Notifier, logger: Logger, closers: (() => Promise<void>)[]): Promise<string> {
+async function startLoopbackAlerts (notifier: Notifier, logger: Logger, shutdown: Shutdown): Promise<string> {
   const secret = randomBytes(24).toString('base64url')
   const expected = `Basic ${Buffer.from(`replica:${secret}`).toString('base64')}`
   const app = createHttpApp({ logger: logger.child({ part: 'replica-alerts' }), authorize: h => headerEquals(h, expected) })
   await registerNotifierRoutes(app, notifier, { managementRoutes: false })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  closers.push(async () => await app.close())
+  shutdown.add('replicas\' alert listener', async () => await app.close())
   const address = app.server.address()
   return `http://replica:${secret}@127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
 }

@@ -54,9 +54,23 @@ export class LineProcess {
     this.exited = new Promise(resolve => this.child.on('close', code => resolve(code)))
   }
 
-  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /**
+   * Sends `signal` and waits for the exit. A process that has not exited after `graceMs` is
+   * killed (so a stuck shutdown fails its test instead of hanging the suite) and the stop
+   * rejects, saying so.
+   */
+  async stop (signal: NodeJS.Signals = 'SIGTERM', graceMs = 90_000): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
-    return await this.exited
+    let timer: NodeJS.Timeout | undefined
+    const stuck = new Promise<'stuck'>(resolve => { timer = setTimeout(() => resolve('stuck'), graceMs) })
+    const result = await Promise.race([this.exited, stuck])
+    clearTimeout(timer)
+    if (result === 'stuck') {
+      this.child.kill('SIGKILL')
+      await this.exited
+      throw new Error(`${this.child.spawnargs.slice(1, 4).join(' ')} did not exit within ${graceMs} ms of ${signal}; killed. Its stderr ends: ${this.stderr.slice(-3000)}`)
+    }
+    return result
   }
 }
 
