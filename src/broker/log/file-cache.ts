@@ -119,8 +119,7 @@ export class FileCache {
   }
 
   close (): void {
-    for (const e of this.#open.values()) closeQuietly(e.fd)
-    this.#open.clear()
+    for (const file of [...this.#open.keys()]) this.forget(file)
   }
 
   #slot (): Promise<void> {

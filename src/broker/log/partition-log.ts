@@ -52,6 +52,7 @@ export class PartitionLog {
   #producers = new ProducerState()
   #unflushed = 0
   #flushTimer: TimerHandle | null = null
+  #closed = false
   #lastStorageErrorLog = -Infinity
   #suppressedStorageErrors = 0
   /** Called after every successful append (Fetch long polls wake on it). */
@@ -163,6 +164,7 @@ export class PartitionLog {
       if (pending === 0) return
       this.#unflushed = 0
       this.#active.flushAsync().catch(err => {
+        if (this.#closed) return // close() fsynced (and reported) what was left
         // Not swallowed: the records stay counted as unflushed and the next interval retries.
         this.#log.error({ err: (err as Error).message, code: (err as NodeJS.ErrnoException).code, dir: this.dir, records: pending }, 'fsync failed: acknowledged records are in the page cache but not yet on disk; retrying')
         this.#unflushed += pending
@@ -282,6 +284,7 @@ export class PartitionLog {
   }
 
   close (): void {
+    this.#closed = true
     try {
       this.flush()
     } catch (err) {
@@ -292,7 +295,8 @@ export class PartitionLog {
 
   /** Closes and removes every file of this partition. */
   destroy (): void {
-    if (this.#flushTimer !== null) this.#clock.clearTimeout(this.#flushTimer)
+    this.#closed = true
+    this.#cancelFlush()
     for (const s of this.#segments) s.close()
     fs.rmSync(this.dir, { recursive: true, force: true })
   }
