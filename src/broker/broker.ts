@@ -1,6 +1,6 @@
 import { createLogger } from '../shared/logger.js'
 import { systemClock } from '../shared/clock.js'
-import { resolveBrokerOptions, type BrokerOptions } from './config.js'
+import { resolveBrokerOptions, brokerOptionsProblem, type BrokerOptions } from './config.js'
 import { BrokerCore } from './core.js'
 import { BrokerServer } from './server.js'
 import './apis/index.js'
@@ -23,6 +23,8 @@ export interface RunningBroker {
  */
 export async function startBroker (options: BrokerOptions): Promise<RunningBroker> {
   const resolved = resolveBrokerOptions(options)
+  const problem = brokerOptionsProblem(resolved)
+  if (problem !== null) throw new Error(problem)
   const logger = options.logger ?? createLogger('broker')
   const clock = options.clock ?? systemClock
   const core = new BrokerCore(resolved, logger, clock)

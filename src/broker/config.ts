@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger.js'
 import type { Clock } from '../shared/clock.js'
+import { MIN_OPEN_FILES } from './log/file-cache.js'
 
 /**
  * Everything the embedded broker can be told. Defaults are chosen for one machine: listen on
@@ -43,6 +44,31 @@ export interface BrokerOptions {
   initialRebalanceDelayMs?: number
   /** When set, clients must authenticate with SASL/PLAIN as one of these users. */
   saslPlainUsers?: Record<string, string>
+  /**
+   * Largest frame a connection may send before it has authenticated (with SASL on); larger ones
+   * close it. Default 524288 (Kafka's sasl.server.max.receive.size).
+   */
+  saslMaxReceiveBytes?: number
+  /**
+   * Bytes of requests received but not yet answered, across all connections (Kafka's
+   * queued.max.request.bytes). A connection whose next request does not fit waits, unread,
+   * until others are answered. Default 256 MiB; must be at least requestMaxBytes.
+   */
+  queuedMaxRequestBytes?: number
+  /**
+   * While connections wait for that budget, a connection whose request has been arriving for
+   * longer than this is closed, so slow senders cannot hold it forever. Default 30000 (a
+   * client's own request timeout is 30 s: it has given up on that request by then).
+   */
+  requestReceiveTimeoutMs?: number
+  /** Segment file descriptors kept open at once; others are reopened on use. Default 1000. */
+  maxOpenFiles?: number
+  /** Partitions one topic may have. Default 10000 (INVALID_PARTITIONS above). */
+  maxPartitionsPerTopic?: number
+  /** Partitions one CreateTopics request may create in all. Default 10000 (POLICY_VIOLATION above). */
+  maxPartitionsPerRequest?: number
+  /** Partitions of all topics on this broker. Default 20000 (POLICY_VIOLATION above). */
+  maxPartitions?: number
   logger?: Logger
   clock?: Clock
 }
@@ -70,6 +96,46 @@ export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
     flushMs: o.flushMs ?? 1000,
     retentionCheckIntervalMs: o.retentionCheckIntervalMs ?? 60_000,
     initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 0,
-    saslPlainUsers: o.saslPlainUsers ?? null
+    saslPlainUsers: o.saslPlainUsers ?? null,
+    saslMaxReceiveBytes: o.saslMaxReceiveBytes ?? 524_288,
+    queuedMaxRequestBytes: o.queuedMaxRequestBytes ?? 256 * 1024 * 1024,
+    requestReceiveTimeoutMs: o.requestReceiveTimeoutMs ?? 30_000,
+    maxOpenFiles: o.maxOpenFiles ?? 1000,
+    maxPartitionsPerTopic: o.maxPartitionsPerTopic ?? 10_000,
+    maxPartitionsPerRequest: o.maxPartitionsPerRequest ?? 10_000,
+    maxPartitions: o.maxPartitions ?? 20_000
   }
+}
+
+/** Why these options cannot work together, naming the flags, or null. */
+export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
+  if (o.requestMaxBytes > o.queuedMaxRequestBytes) {
+    return `--request-max-bytes (${o.requestMaxBytes}) must not exceed --queued-max-request-bytes (${o.queuedMaxRequestBytes}): a request that large could never be received`
+  }
+  if (o.maxOpenFiles < MIN_OPEN_FILES) return `--max-open-files must be at least ${MIN_OPEN_FILES}, got ${o.maxOpenFiles}`
+  if (o.defaultPartitions > o.maxPartitionsPerTopic) {
+    return `--partitions (${o.defaultPartitions}) must not exceed --max-partitions-per-topic (${o.maxPartitionsPerTopic})`
+  }
+  return null
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/**
+ * Listening beyond loopback without SASL hands every log line to anyone who can reach the port
+ * (and lets them write and delete topics): refused unless explicitly allowed. Returns why, or null.
+ */
+export function exposureProblem (host: string, saslUsers: Record<string, string> | null | undefined, allowUnauthenticated: boolean): string | null {
+  if (isLoopbackHost(host) || (saslUsers !== null && saslUsers !== undefined) || allowUnauthenticated) return null
+  return `refusing to listen on ${host} without authentication: anyone who can reach it could read and delete every log. ` +
+    'Require SASL/PLAIN with --sasl-users-file FILE, or pass --allow-unauthenticated if this network is trusted'
+}
+
+/** Throws exposureProblem's reason, if any. */
+export function assertSafeExposure (host: string, saslUsers: Record<string, string> | null | undefined, allowUnauthenticated: boolean): void {
+  const problem = exposureProblem(host, saslUsers, allowUnauthenticated)
+  if (problem !== null) throw new Error(problem)
 }

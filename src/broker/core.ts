@@ -42,7 +42,11 @@ export class BrokerCore {
       maxMessageBytes: options.maxMessageBytes,
       flushMessages: options.flushMessages,
       flushMs: options.flushMs
-    }, logger.child({ part: 'log' }), clock)
+    }, logger.child({ part: 'log' }), clock, {
+      maxOpenFiles: options.maxOpenFiles,
+      maxPartitionsPerTopic: options.maxPartitionsPerTopic,
+      maxPartitions: options.maxPartitions
+    })
     this.logs.onAppend = topic => {
       this.#wakeFetchers()
       for (const w of this.#appendWatchers) w(topic)

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startBroker } from '../broker/broker.js'
+import { resolveBrokerOptions, brokerOptionsProblem, exposureProblem, type BrokerOptions } from '../broker/config.js'
 import { createLogger } from '../shared/logger.js'
 import { CliError, parseIntOption, untilStopSignal } from './args.js'
 
@@ -12,7 +13,8 @@ confluent-kafka, kafkajs, @platformatic/kafka. Logs go to stderr (TIDEWATCH_LOG_
 
 Options:
   --port N                 TCP port (default 9092; 0 picks a free port)
-  --host ADDR              interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
+  --host ADDR              interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network,
+                           which needs --sasl-users-file or --allow-unauthenticated)
   --advertised-host NAME   host name clients are told to connect to (default: --host)
   --data-dir DIR           where topics, offsets and configs are kept (default .tidewatch/broker,
                            or $TIDEWATCH_DATA_DIR)
@@ -27,8 +29,24 @@ Options:
   --flush-ms N             fsync at least every N ms (default 1000)
   --max-message-bytes N    largest record batch accepted (default 1048588)
   --request-max-bytes N    largest request accepted; larger ones close the connection (default 104857600)
+  --queued-max-request-bytes N
+                           request bytes received but not yet answered, all connections together;
+                           beyond it sockets are not read until requests are answered (default 268435456)
+  --request-receive-timeout-ms N
+                           while others wait for that budget, close a connection whose request has
+                           been arriving for longer than this (default 30000)
+  --max-open-files N       segment files kept open at once; others are reopened on use (default 1000)
+  --max-partitions-per-topic N
+                           partitions one topic may have (default 10000)
+  --max-partitions-per-request N
+                           partitions one CreateTopics request may create in all (default 10000)
+  --max-partitions N       partitions of all topics on this broker (default 20000)
   --rebalance-delay-ms N   wait before the first rebalance of an empty group (default 0)
   --sasl-users-file FILE   require SASL/PLAIN; FILE has one 'user:password' per line
+  --sasl-max-receive-bytes N
+                           largest request before authentication; larger ones close the connection
+                           (default 524288)
+  --allow-unauthenticated  listen on a non-loopback --host without --sasl-users-file (trusted networks only)
   -h, --help               show this help`
 
 function readUsers (file: string): Record<string, string> {
@@ -71,6 +89,14 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
         'request-max-bytes': { type: 'string' },
         'rebalance-delay-ms': { type: 'string' },
         'sasl-users-file': { type: 'string' },
+        'sasl-max-receive-bytes': { type: 'string' },
+        'allow-unauthenticated': { type: 'boolean' },
+        'queued-max-request-bytes': { type: 'string' },
+        'request-receive-timeout-ms': { type: 'string' },
+        'max-open-files': { type: 'string' },
+        'max-partitions-per-topic': { type: 'string' },
+        'max-partitions-per-request': { type: 'string' },
+        'max-partitions': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true
@@ -83,10 +109,8 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     return 0
   }
   const dataDir = path.resolve(values['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch/broker')
-  const logger = createLogger('broker')
-  const broker = await startBroker({
+  const options: BrokerOptions = {
     dataDir,
-    logger,
     host: values.host,
     advertisedHost: values['advertised-host'],
     port: parseIntOption('--port', values.port, { min: 0, max: 65535 }),
@@ -99,9 +123,21 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     flushMs: parseIntOption('--flush-ms', values['flush-ms'], { min: 1 }),
     maxMessageBytes: parseIntOption('--max-message-bytes', values['max-message-bytes'], { min: 1024 }),
     requestMaxBytes: parseIntOption('--request-max-bytes', values['request-max-bytes'], { min: 1024 }),
+    queuedMaxRequestBytes: parseIntOption('--queued-max-request-bytes', values['queued-max-request-bytes'], { min: 1024 }),
+    requestReceiveTimeoutMs: parseIntOption('--request-receive-timeout-ms', values['request-receive-timeout-ms'], { min: 1 }),
+    maxOpenFiles: parseIntOption('--max-open-files', values['max-open-files'], { min: 1 }),
+    maxPartitionsPerTopic: parseIntOption('--max-partitions-per-topic', values['max-partitions-per-topic'], { min: 1 }),
+    maxPartitionsPerRequest: parseIntOption('--max-partitions-per-request', values['max-partitions-per-request'], { min: 1 }),
+    maxPartitions: parseIntOption('--max-partitions', values['max-partitions'], { min: 1 }),
     initialRebalanceDelayMs: parseIntOption('--rebalance-delay-ms', values['rebalance-delay-ms'], { min: 0 }),
-    saslPlainUsers: values['sasl-users-file'] !== undefined ? readUsers(values['sasl-users-file']) : undefined
-  })
+    saslPlainUsers: values['sasl-users-file'] !== undefined ? readUsers(values['sasl-users-file']) : undefined,
+    saslMaxReceiveBytes: parseIntOption('--sasl-max-receive-bytes', values['sasl-max-receive-bytes'], { min: 1024 })
+  }
+  const resolved = resolveBrokerOptions(options)
+  const problem = exposureProblem(resolved.host, resolved.saslPlainUsers, values['allow-unauthenticated'] === true) ?? brokerOptionsProblem(resolved)
+  if (problem !== null) throw new CliError(problem)
+  const logger = createLogger('broker')
+  const broker = await startBroker({ ...options, logger })
   console.log(`tidewatch broker listening on ${broker.bootstrap}`)
   logger.info({ signal: await untilStopSignal() }, 'shutting down')
   await broker.close()

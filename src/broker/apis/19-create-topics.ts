@@ -4,11 +4,14 @@
 // Behaviour: numPartitions -1 means the broker default; replication factor must be 1 or -1
 // (there is one node); manual assignments are accepted when they only name this node, and
 // their count is the partition count. Config names are Kafka's (retention.ms, segment.bytes…).
+// Limits: partitions per topic (INVALID_PARTITIONS), per request and per broker
+// (POLICY_VIOLATION), each message naming its flag; topics of one request are taken in order,
+// so the ones before the request's limit is reached are created. A storage failure part-way
+// (ENOSPC, EMFILE) answers KAFKA_STORAGE_ERROR and leaves nothing of that topic behind.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
 import type { BrokerCore } from '../core.js'
-import { isValidTopicName } from '../log/log-manager.js'
 import { decodeCreateTopicsRequest, type CreatableTopic } from '../../protocol/generated/create-topics-request.js'
 import { encodeCreateTopicsResponse, type CreatableTopicResultInput } from '../../protocol/generated/create-topics-response.js'
 
@@ -16,7 +19,7 @@ function result (name: string, errorCode: number, errorMessage: string | null): 
   return { name, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null }
 }
 
-function create (core: BrokerCore, t: CreatableTopic, validateOnly: boolean): CreatableTopicResultInput {
+function create (core: BrokerCore, t: CreatableTopic, validateOnly: boolean, earlier: { partitions: number }): CreatableTopicResultInput {
   if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
     return result(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor}: this broker has one node, use 1 or -1`)
   }
@@ -26,12 +29,15 @@ function create (core: BrokerCore, t: CreatableTopic, validateOnly: boolean): Cr
   const partitions = t.assignments.length > 0 ? t.assignments.length : (t.numPartitions === -1 ? core.options.defaultPartitions : t.numPartitions)
   const configs: Record<string, string> = {}
   for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value
-  if (validateOnly) {
-    if (!isValidTopicName(t.name)) return result(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, `invalid topic name '${t.name}'`)
-    if (core.logs.getTopic(t.name) !== undefined) return result(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${t.name}' already exists`)
-    if (partitions < 1) return result(t.name, ErrorCode.INVALID_PARTITIONS, 'number of partitions must be at least 1')
-    return { ...result(t.name, ErrorCode.NONE, null), numPartitions: partitions, replicationFactor: 1 }
+  // Topics created earlier in this request already count on the broker; validateOnly ones do not.
+  const problem = core.logs.creationProblem(t.name, partitions, configs, validateOnly ? earlier.partitions : 0)
+  if (problem !== null) return result(t.name, problem.errorCode, problem.errorMessage)
+  const perRequest = core.options.maxPartitionsPerRequest
+  if (earlier.partitions + partitions > perRequest) {
+    return result(t.name, ErrorCode.POLICY_VIOLATION, `this request asks for ${earlier.partitions + partitions} partitions in all, over the limit of ${perRequest} per CreateTopics request (raise it with --max-partitions-per-request)`)
   }
+  earlier.partitions += partitions
+  if (validateOnly) return { ...result(t.name, ErrorCode.NONE, null), numPartitions: partitions, replicationFactor: 1 }
   const created = core.logs.createTopic(t.name, partitions, configs)
   if (created.errorCode !== ErrorCode.NONE) return result(t.name, created.errorCode, created.errorMessage ?? null)
   const topic = core.logs.getTopic(t.name)!
@@ -57,6 +63,7 @@ registerApi({
   decodeRequest: decodeCreateTopicsRequest,
   encodeResponse: encodeCreateTopicsResponse,
   handle (ctx, req) {
-    return { throttleTimeMs: 0, topics: req.topics.map(t => create(ctx.core, t, req.validateOnly)) }
+    const earlier = { partitions: 0 }
+    return { throttleTimeMs: 0, topics: req.topics.map(t => create(ctx.core, t, req.validateOnly, earlier)) }
   }
 })

@@ -9,6 +9,13 @@
 // means "fsync before every acknowledgement". The default (time only, 1 s) matches Kafka's
 // choice of not fsyncing per write.
 //
+// A full disk (ENOSPC) or a failing device (EIO) never leaves half a batch behind: the segment
+// cuts its files back to where they were, the producer state is not told about the batch, the
+// offsets are not used, and Produce answers KAFKA_STORAGE_ERROR (retriable, so clients retry
+// and succeed once space returns). With flush.messages the fsync is part of the append: when it
+// fails, the batch is cut away and refused the same way. A failed periodic fsync is logged and
+// retried at the next interval.
+//
 // Recovery. open() checks the last segment batch by batch (length, magic, CRC-32C) and cuts it
 // at the first invalid batch — the torn tail of a write interrupted by a crash — so nothing
 // after it is ever served. Earlier segments were sealed when they rolled and are trusted.
@@ -18,6 +25,7 @@ import type { Logger } from '../../shared/logger.js'
 import { systemClock, type Clock, type TimerHandle } from '../../shared/clock.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { Segment } from './segment.js'
+import { FileCache } from './file-cache.js'
 import { ProducerState } from './producer-state.js'
 import { validateProducedBatches, firstRecordAtOrAfter } from './record-batch.js'
 import { writeBaseOffset, readBatchInfo } from '../../protocol/record-batch/index.js'
@@ -26,6 +34,11 @@ import type { LogConfig } from './log-config.js'
 const START_OFFSET_FILE = 'log-start-offset'
 
 export interface AppendResult { errorCode: number, baseOffset: number, logAppendTime: number, recordCount: number }
+/** An error from the file system (it has a syscall), as opposed to a bug. */
+export function isStorageError (err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string'
+}
+
 export interface ReadResult { errorCode: number, records: Buffer | null, highWatermark: number, logStartOffset: number }
 
 export class PartitionLog {
@@ -33,16 +46,21 @@ export class PartitionLog {
   #config: LogConfig
   #log: Logger
   #clock: Clock
+  #files: FileCache
   #segments: Segment[]
   #logStartOffset: number
   #producers = new ProducerState()
   #unflushed = 0
   #flushTimer: TimerHandle | null = null
+  #closed = false
+  #lastStorageErrorLog = -Infinity
+  #suppressedStorageErrors = 0
   /** Called after every successful append (Fetch long polls wake on it). */
   onAppend: (() => void) | null = null
 
-  private constructor (dir: string, config: LogConfig, logger: Logger, clock: Clock, segments: Segment[], logStartOffset: number) {
+  private constructor (dir: string, config: LogConfig, logger: Logger, clock: Clock, files: FileCache, segments: Segment[], logStartOffset: number) {
     this.dir = dir
+    this.#files = files
     this.#config = config
     this.#log = logger
     this.#clock = clock
@@ -50,7 +68,8 @@ export class PartitionLog {
     this.#logStartOffset = logStartOffset
   }
 
-  static open (dir: string, config: LogConfig, logger: Logger, clock: Clock = systemClock): PartitionLog {
+  /** `files` is the broker's shared descriptor cache (a private one when omitted, for tests). */
+  static open (dir: string, config: LogConfig, logger: Logger, clock: Clock = systemClock, files: FileCache = new FileCache(64)): PartitionLog {
     fs.mkdirSync(dir, { recursive: true })
     const bases = fs.readdirSync(dir)
       .filter(f => /^\d{20}\.log$/.test(f))
@@ -60,7 +79,7 @@ export class PartitionLog {
     const segments: Segment[] = []
     for (let i = 0; i < bases.length; i++) {
       const last = i === bases.length - 1
-      const { segment, truncatedBytes } = Segment.open(dir, bases[i], config.indexIntervalBytes, {
+      const { segment, truncatedBytes } = Segment.open(dir, bases[i], config.indexIntervalBytes, files, {
         scan: last,
         knownNextOffset: last ? undefined : bases[i + 1],
         onBatch: last ? b => producers.record(b, b.baseOffset) : undefined
@@ -68,12 +87,12 @@ export class PartitionLog {
       if (truncatedBytes > 0) logger.warn({ dir, segment: bases[i], truncatedBytes }, 'recovered partition: dropped a torn tail after the last valid batch')
       segments.push(segment)
     }
-    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes))
+    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files))
     let start = segments[0].baseOffset
     try {
       start = Math.max(start, Number.parseInt(fs.readFileSync(path.join(dir, START_OFFSET_FILE), 'utf8'), 10) || 0)
     } catch {}
-    const log = new PartitionLog(dir, config, logger, clock, segments, Math.min(start, segments[segments.length - 1].nextOffset))
+    const log = new PartitionLog(dir, config, logger, clock, files, segments, Math.min(start, segments[segments.length - 1].nextOffset))
     log.#producers = producers
     return log
   }
@@ -92,7 +111,6 @@ export class PartitionLog {
     const check = this.#producers.check(batches[0])
     if (check.kind === 'error') return { errorCode: check.errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
     if (check.kind === 'duplicate') return { errorCode: ErrorCode.NONE, baseOffset: check.baseOffset, logAppendTime: -1, recordCount: 0 }
-    if (this.#active.size > 0 && this.#active.size + records.length > this.#config.segmentBytes) this.#roll()
     const baseOffset = this.logEndOffset
     let next = baseOffset
     let count = 0
@@ -102,38 +120,68 @@ export class PartitionLog {
       next += b.lastOffsetDelta + 1
       count += b.recordsCount
     }
-    this.#active.append(records, batches)
+    const sync = this.#unflushed + count >= this.#config.flushMessages
+    try {
+      if (this.#active.size > 0 && this.#active.size + records.length > this.#config.segmentBytes) this.#roll()
+      this.#active.append(records, batches, sync)
+    } catch (err) {
+      if (!isStorageError(err)) throw err
+      this.#reportStorageError(err)
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
+    }
     for (const b of batches) this.#producers.record(b, b.baseOffset)
-    this.#unflushed += count
-    if (this.#unflushed >= this.#config.flushMessages) this.flush()
-    else this.#scheduleFlush()
+    if (sync) {
+      this.#unflushed = 0
+      this.#cancelFlush()
+    } else {
+      this.#unflushed += count
+      this.#scheduleFlush()
+    }
     this.onAppend?.()
     return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: now, recordCount: count }
   }
 
+  /** Logs a failed append, at most every 10 s per partition while the failures go on (a full disk fails every retry). */
+  #reportStorageError (err: NodeJS.ErrnoException): void {
+    const now = this.#clock.now()
+    if (now - this.#lastStorageErrorLog < 10_000) { this.#suppressedStorageErrors++; return }
+    this.#log.error({ err: err.message, code: err.code, dir: this.dir, alsoFailedSinceLastReport: this.#suppressedStorageErrors }, 'append failed; the partial write was cut away and the produce refused with KAFKA_STORAGE_ERROR')
+    this.#lastStorageErrorLog = now
+    this.#suppressedStorageErrors = 0
+  }
+
+  /** Seals the active segment (fsyncing it) and starts a new one; throws, changing nothing, on failure. */
   #roll (): void {
     this.#active.seal()
-    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes))
+    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files))
   }
 
   #scheduleFlush (): void {
     if (this.#flushTimer !== null) return
     this.#flushTimer = this.#clock.setTimeout(() => {
       this.#flushTimer = null
-      if (this.#unflushed === 0) return
+      const pending = this.#unflushed
+      if (pending === 0) return
       this.#unflushed = 0
       this.#active.flushAsync().catch(err => {
-        // EBADF: the segment was closed or deleted meanwhile; its data was flushed on close.
-        if ((err as NodeJS.ErrnoException).code !== 'EBADF') this.#log.error({ err, dir: this.dir }, 'fsync failed')
+        if (this.#closed) return // close() fsynced (and reported) what was left
+        // Not swallowed: the records stay counted as unflushed and the next interval retries.
+        this.#log.error({ err: (err as Error).message, code: (err as NodeJS.ErrnoException).code, dir: this.dir, records: pending }, 'fsync failed: acknowledged records are in the page cache but not yet on disk; retrying')
+        this.#unflushed += pending
+        this.#scheduleFlush()
       })
     }, this.#config.flushMs)
   }
 
+  #cancelFlush (): void {
+    if (this.#flushTimer === null) return
+    this.#clock.clearTimeout(this.#flushTimer)
+    this.#flushTimer = null
+  }
+
+  /** fsync now; throws the fsync's error (the records then stay counted as unflushed). */
   flush (): void {
-    if (this.#flushTimer !== null) {
-      this.#clock.clearTimeout(this.#flushTimer)
-      this.#flushTimer = null
-    }
+    this.#cancelFlush()
     if (this.#unflushed === 0) return
     this.#active.flush()
     this.#unflushed = 0
@@ -222,7 +270,7 @@ export class PartitionLog {
       this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[0].baseOffset)
     }
     if (retentionMs >= 0) {
-      while (this.#segments.length > 1 && this.#segments[0].maxTimestamp < now - retentionMs) drop()
+      while (this.#segments.length > 1 && this.#segments[0].retentionTimestamp() < now - retentionMs) drop()
     }
     if (retentionBytes >= 0) {
       let excess = this.sizeBytes - retentionBytes
@@ -236,13 +284,19 @@ export class PartitionLog {
   }
 
   close (): void {
-    try { this.flush() } catch {}
+    this.#closed = true
+    try {
+      this.flush()
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message, dir: this.dir }, 'fsync at close failed: the last records are in the page cache but may not be on disk')
+    }
     for (const s of this.#segments) s.close()
   }
 
   /** Closes and removes every file of this partition. */
   destroy (): void {
-    if (this.#flushTimer !== null) this.#clock.clearTimeout(this.#flushTimer)
+    this.#closed = true
+    this.#cancelFlush()
     for (const s of this.#segments) s.close()
     fs.rmSync(this.dir, { recursive: true, force: true })
   }

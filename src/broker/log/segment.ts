@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { checkBatch, type BatchInfo } from './record-batch.js'
+import type { FileCache } from './file-cache.js'
 import { readBatchInfo, HEADER_SIZE, LOG_OVERHEAD, BATCH_LENGTH } from '../../protocol/record-batch/index.js'
 
 const INDEX_ENTRY = 8 // relative offset int32, position int32
@@ -11,18 +12,32 @@ export function segmentName (baseOffset: number): string {
   return String(baseOffset).padStart(20, '0')
 }
 
+function truncateIfExists (file: string): void {
+  try {
+    fs.truncateSync(file, 0)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
+/** What an append may have to undo: every size and in-memory value it changes. */
+interface Mark { size: number, nextOffset: number, maxTimestamp: number, maxTimestampOffset: number, bytesSinceIndex: number, indexEntries: number, timeEntries: number }
+
 /**
  * One segment: `<base>.log` holding batches back to back, plus a sparse offset index
  * (`.index`: one entry per `indexIntervalBytes` of log) and a time index (`.timeindex`: an
- * entry whenever the segment's max timestamp grows). Both indexes are also kept in memory.
- * Appends are synchronous writes, so they reach the OS in order before the caller acknowledges.
+ * entry whenever the segment's max timestamp grows). Both indexes are also kept in memory, and
+ * the files are exactly as long as the memory says: every write goes to an explicit position
+ * (never O_APPEND), and an append that fails part-way (ENOSPC, EIO) truncates all three files
+ * back before it reports the error, so nothing half-written is ever read, indexed or built on.
+ * Descriptors come from the broker's FileCache just before each system call.
  */
 export class Segment {
   readonly baseOffset: number
-  readonly #file: string
-  #fd: number
-  #indexFd: number
-  #timeFd: number
+  readonly #files: FileCache
+  readonly #log: string
+  readonly #index: string
+  readonly #time: string
   size = 0
   /** Offset after the last batch in this segment. */
   nextOffset: number
@@ -34,19 +49,25 @@ export class Segment {
   #timeOffsets: number[] = []
   #bytesSinceIndex = 0
   readonly #indexInterval: number
+  /** A failed append could not cut the files back: retried before anything else is written. */
+  #needsTruncate = false
 
-  private constructor (dir: string, baseOffset: number, indexInterval: number) {
+  private constructor (dir: string, baseOffset: number, indexInterval: number, files: FileCache) {
     this.baseOffset = baseOffset
     this.nextOffset = baseOffset
     this.#indexInterval = indexInterval
-    this.#file = path.join(dir, segmentName(baseOffset))
-    this.#fd = fs.openSync(this.#file + '.log', 'a+')
-    this.#indexFd = fs.openSync(this.#file + '.index', 'a+')
-    this.#timeFd = fs.openSync(this.#file + '.timeindex', 'a+')
+    this.#files = files
+    const base = path.join(dir, segmentName(baseOffset))
+    this.#log = base + '.log'
+    this.#index = base + '.index'
+    this.#time = base + '.timeindex'
   }
 
-  static create (dir: string, baseOffset: number, indexInterval: number): Segment {
-    return new Segment(dir, baseOffset, indexInterval)
+  /** A new, empty segment. Its .log file is created now, so the base offset is on disk. */
+  static create (dir: string, baseOffset: number, indexInterval: number, files: FileCache): Segment {
+    const s = new Segment(dir, baseOffset, indexInterval, files)
+    files.fd(s.#log, true)
+    return s
   }
 
   /**
@@ -55,9 +76,9 @@ export class Segment {
    * `onBatch` sees each valid batch. Without it, the indexes on disk are trusted and
    * `nextOffset` is taken from `knownNextOffset`.
    */
-  static open (dir: string, baseOffset: number, indexInterval: number, opts: { scan: boolean, knownNextOffset?: number, onBatch?: (b: BatchInfo) => void }): { segment: Segment, truncatedBytes: number } {
-    const s = new Segment(dir, baseOffset, indexInterval)
-    s.size = fs.fstatSync(s.#fd).size
+  static open (dir: string, baseOffset: number, indexInterval: number, files: FileCache, opts: { scan: boolean, knownNextOffset?: number, onBatch?: (b: BatchInfo) => void }): { segment: Segment, truncatedBytes: number } {
+    const s = new Segment(dir, baseOffset, indexInterval, files)
+    s.size = fs.statSync(s.#log).size
     if (!opts.scan && s.#loadIndexes() && opts.knownNextOffset !== undefined) {
       s.nextOffset = opts.knownNextOffset
       return { segment: s, truncatedBytes: 0 }
@@ -66,8 +87,14 @@ export class Segment {
   }
 
   #loadIndexes (): boolean {
-    const idx = fs.readFileSync(this.#file + '.index')
-    const time = fs.readFileSync(this.#file + '.timeindex')
+    let idx: Buffer, time: Buffer
+    try {
+      idx = fs.readFileSync(this.#index)
+      time = fs.readFileSync(this.#time)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw err
+    }
     if (idx.length % INDEX_ENTRY !== 0 || time.length % TIME_ENTRY !== 0) return false
     if (this.size > 0 && idx.length === 0) return false
     for (let i = 0; i < idx.length; i += INDEX_ENTRY) {
@@ -95,15 +122,15 @@ export class Segment {
     this.maxTimestamp = -1
     this.#maxTimestampOffset = -1
     this.#bytesSinceIndex = 0
-    fs.ftruncateSync(this.#indexFd, 0)
-    fs.ftruncateSync(this.#timeFd, 0)
+    truncateIfExists(this.#index)
+    truncateIfExists(this.#time)
     const fileSize = this.size
-    let chunk = Buffer.allocUnsafe(SCAN_CHUNK)
+    let chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(fileSize, HEADER_SIZE)))
     let chunkStart = 0
     let chunkLen = 0
     const refill = (at: number): void => {
       chunkStart = at
-      chunkLen = fs.readSync(this.#fd, chunk, 0, Math.min(chunk.length, fileSize - at), at)
+      chunkLen = fs.readSync(this.#files.fd(this.#log), chunk, 0, Math.min(chunk.length, fileSize - at), at)
     }
     let position = 0
     while (position + HEADER_SIZE <= fileSize) {
@@ -121,57 +148,112 @@ export class Segment {
       position += size
     }
     const dropped = fileSize - position
-    if (dropped > 0) fs.ftruncateSync(this.#fd, position)
+    if (dropped > 0) fs.ftruncateSync(this.#files.fd(this.#log), position)
     this.size = position
     return dropped
+  }
+
+  /** Writes all of `buf` at `position` (a short write on a filling disk is continued, then fails). */
+  #write (file: string, buf: Buffer, position: number): void {
+    let written = 0
+    while (written < buf.length) written += fs.writeSync(this.#files.fd(file, true), buf, written, buf.length - written, position + written)
   }
 
   #indexBatch (b: BatchInfo, position: number): void {
     const due = this.#indexOffsets.length === 0 || this.#bytesSinceIndex >= this.#indexInterval
     if (due) {
-      this.#indexOffsets.push(b.baseOffset)
-      this.#indexPositions.push(position)
       const e = Buffer.allocUnsafe(INDEX_ENTRY)
       e.writeInt32BE(b.baseOffset - this.baseOffset, 0)
       e.writeInt32BE(position, 4)
-      fs.writeSync(this.#indexFd, e)
+      this.#write(this.#index, e, this.#indexOffsets.length * INDEX_ENTRY)
+      this.#indexOffsets.push(b.baseOffset)
+      this.#indexPositions.push(position)
       this.#bytesSinceIndex = 0
     }
     this.#bytesSinceIndex += b.size
     if (b.maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = b.maxTimestamp
-      this.#maxTimestampOffset = b.baseOffset
       // Sparse like the offset index; seal() adds the final maximum when the segment rolls.
       if (due) this.#appendTimeEntry(b.maxTimestamp, b.baseOffset)
+      this.maxTimestamp = b.maxTimestamp
+      this.#maxTimestampOffset = b.baseOffset
     }
     this.nextOffset = b.baseOffset + b.lastOffsetDelta + 1
   }
 
   #appendTimeEntry (timestamp: number, offset: number): void {
-    this.#timeStamps.push(timestamp)
-    this.#timeOffsets.push(offset)
     const e = Buffer.allocUnsafe(TIME_ENTRY)
     const hi = Math.floor(timestamp / 4294967296)
     e.writeInt32BE(hi, 0)
     e.writeUInt32BE(timestamp - hi * 4294967296, 4)
     e.writeInt32BE(offset - this.baseOffset, 8)
-    fs.writeSync(this.#timeFd, e)
+    this.#write(this.#time, e, this.#timeStamps.length * TIME_ENTRY)
+    this.#timeStamps.push(timestamp)
+    this.#timeOffsets.push(offset)
+  }
+
+  #mark (): Mark {
+    return { size: this.size, nextOffset: this.nextOffset, maxTimestamp: this.maxTimestamp, maxTimestampOffset: this.#maxTimestampOffset, bytesSinceIndex: this.#bytesSinceIndex, indexEntries: this.#indexOffsets.length, timeEntries: this.#timeStamps.length }
+  }
+
+  /** Puts memory and files back to `m`. Truncating frees space, so it works on a full disk. */
+  #rollback (m: Mark): void {
+    this.size = m.size
+    this.nextOffset = m.nextOffset
+    this.maxTimestamp = m.maxTimestamp
+    this.#maxTimestampOffset = m.maxTimestampOffset
+    this.#bytesSinceIndex = m.bytesSinceIndex
+    this.#indexOffsets.length = this.#indexPositions.length = m.indexEntries
+    this.#timeStamps.length = this.#timeOffsets.length = m.timeEntries
+    this.#truncateFiles()
+  }
+
+  #truncateFiles (): void {
+    try {
+      fs.ftruncateSync(this.#files.fd(this.#log, true), this.size)
+      fs.ftruncateSync(this.#files.fd(this.#index, true), this.#indexOffsets.length * INDEX_ENTRY)
+      fs.ftruncateSync(this.#files.fd(this.#time, true), this.#timeStamps.length * TIME_ENTRY)
+      this.#needsTruncate = false
+    } catch {
+      // Reads stop at `size` and writes go to explicit positions, so leftovers are never seen;
+      // the next append cuts them off first (or fails with the same error).
+      this.#needsTruncate = true
+    }
   }
 
   /** Called when the segment stops being the active one: records its final max timestamp. */
   seal (): void {
     const last = this.#timeStamps.length > 0 ? this.#timeStamps[this.#timeStamps.length - 1] : -1
-    if (this.maxTimestamp > last) this.#appendTimeEntry(this.maxTimestamp, this.#maxTimestampOffset)
+    if (this.maxTimestamp > last) {
+      const m = this.#mark()
+      try {
+        this.#appendTimeEntry(this.maxTimestamp, this.#maxTimestampOffset)
+      } catch (err) {
+        this.#rollback(m)
+        throw err
+      }
+    }
     this.flush()
   }
 
-  /** Appends batches whose base offsets are already assigned (`batches` describe `buf`). */
-  append (buf: Buffer, batches: BatchInfo[]): void {
-    const position = this.size
-    let written = 0
-    while (written < buf.length) written += fs.writeSync(this.#fd, buf, written, buf.length - written)
-    for (const b of batches) this.#indexBatch(b, position + b.position)
-    this.size += buf.length
+  /**
+   * Appends batches whose base offsets are already assigned (`batches` describe `buf`), then
+   * fsyncs when `sync`. All or nothing: on any error the segment is as it was, and it throws.
+   */
+  append (buf: Buffer, batches: BatchInfo[], sync = false): void {
+    if (this.#needsTruncate) {
+      this.#truncateFiles()
+      if (this.#needsTruncate) fs.ftruncateSync(this.#files.fd(this.#log, true), this.size) // throws its error
+    }
+    const m = this.#mark()
+    try {
+      this.#write(this.#log, buf, m.size)
+      for (const b of batches) this.#indexBatch(b, m.size + b.position)
+      this.size += buf.length
+      if (sync) this.flush()
+    } catch (err) {
+      this.#rollback(m)
+      throw err
+    }
   }
 
   /** File position of the batch containing `offset` (which must be in this segment), or -1. */
@@ -185,7 +267,7 @@ export class Segment {
     }
     const header = Buffer.allocUnsafe(HEADER_SIZE)
     while (position + HEADER_SIZE <= this.size) {
-      fs.readSync(this.#fd, header, 0, HEADER_SIZE, position)
+      fs.readSync(this.#files.fd(this.#log), header, 0, HEADER_SIZE, position)
       const b = readBatchInfo(header, 0)
       if (b.baseOffset + b.lastOffsetDelta >= offset) return position
       position += b.size
@@ -196,11 +278,11 @@ export class Segment {
   /** Whole batches from `position`: up to `maxBytes`, but always the first batch complete. */
   read (position: number, maxBytes: number): Buffer {
     const header = Buffer.allocUnsafe(HEADER_SIZE)
-    fs.readSync(this.#fd, header, 0, HEADER_SIZE, position)
+    fs.readSync(this.#files.fd(this.#log), header, 0, HEADER_SIZE, position)
     const first = header.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD
     const length = Math.min(Math.max(first, maxBytes), this.size - position)
     const buf = Buffer.allocUnsafe(length)
-    fs.readSync(this.#fd, buf, 0, length, position)
+    fs.readSync(this.#files.fd(this.#log), buf, 0, length, position)
     let end = 0
     while (end + LOG_OVERHEAD <= length) {
       const size = buf.readInt32BE(end + BATCH_LENGTH) + LOG_OVERHEAD
@@ -220,26 +302,30 @@ export class Segment {
   /** Base offset of the batch holding the segment's largest timestamp. */
   get maxTimestampBatchOffset (): number { return this.#maxTimestampOffset }
 
+  /**
+   * What retention compares with its cut-off: the largest record timestamp, or (as Kafka does)
+   * the file's modification time when no record carries a timestamp.
+   */
+  retentionTimestamp (): number {
+    if (this.maxTimestamp >= 0) return this.maxTimestamp
+    try { return fs.statSync(this.#log).mtimeMs } catch { return -1 }
+  }
+
   flush (): void {
-    fs.fdatasyncSync(this.#fd)
-    fs.fdatasyncSync(this.#indexFd)
-    fs.fdatasyncSync(this.#timeFd)
+    this.#files.syncNow([this.#log, this.#index, this.#time])
   }
 
   /** fsync off the event loop (the periodic flush): a large flush must not stall requests. */
   flushAsync (): Promise<void> {
-    const one = (fd: number): Promise<void> => new Promise((resolve, reject) => fs.fdatasync(fd, err => err ? reject(err) : resolve()))
-    return Promise.all([one(this.#fd), one(this.#indexFd), one(this.#timeFd)]).then(() => {})
+    return this.#files.syncAsync([this.#log, this.#index, this.#time])
   }
 
   close (): void {
-    for (const fd of [this.#fd, this.#indexFd, this.#timeFd]) {
-      try { fs.closeSync(fd) } catch {}
-    }
+    for (const f of [this.#log, this.#index, this.#time]) this.#files.forget(f)
   }
 
   delete (): void {
     this.close()
-    for (const ext of ['.log', '.index', '.timeindex']) fs.rmSync(this.#file + ext, { force: true })
+    for (const f of [this.#log, this.#index, this.#time]) fs.rmSync(f, { force: true })
   }
 }
