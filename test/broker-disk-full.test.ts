@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { Kafka, logLevel } from 'kafkajs'
 import { BrokerProcess, run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
+import { RawClient } from '../src/broker/testing/raw-client.js'
 
 const TOPIC = 'full'
 const VALUE_PAD = 'x'.repeat(1000)
@@ -92,8 +93,26 @@ test('a full disk refuses produces with KAFKA_STORAGE_ERROR and loses nothing ac
     for (let i = 0; i < 5; i++) assert.equal(await send(), false, 'the disk is still full')
     assert.deepEqual([...new Set(failures)], ['KAFKA_STORAGE_ERROR'], 'a full disk is a storage error, not a closed connection')
 
-    // Space returns: the next 2,000 records are all acknowledged.
+    // An offset commit on the full disk (the last bytes taken too) is refused with
+    // KAFKA_STORAGE_ERROR on an open connection, and nothing half-written is left behind.
+    const last = path.join(mnt, 'last-bytes')
+    const fd = fs.openSync(last, 'w')
+    try { for (;;) fs.writeSync(fd, Buffer.alloc(4096, 2)) } catch {}
+    fs.closeSync(fd)
+    const raw = await RawClient.connect(broker.port)
+    const commit = async (offset: number): Promise<number[]> => {
+      const res = await raw.request(8, 8, { groupId: 'full-disk-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }] })
+      return res.topics.flatMap((t: { partitions: { errorCode: number }[] }) => t.partitions.map(p => p.errorCode))
+    }
+    assert.deepEqual(await commit(7), [56], 'a commit on a full disk is KAFKA_STORAGE_ERROR')
+    fs.rmSync(last)
+
+    // Space returns: the next 2,000 records are all acknowledged, and commits work again.
     fs.rmSync(filler)
+    assert.deepEqual(await commit(9), [0])
+    const fetched = await raw.request(9, 8, { groups: [{ groupId: 'full-disk-group', topics: null }] })
+    assert.equal(fetched.groups[0].topics[0].partitions[0].committedOffset, 9)
+    raw.close()
     const before = acked.length
     for (let i = 0; i < 20; i++) assert.equal(await send(), true, `send ${i} after space returned: ${failures.at(-1)}`)
     assert.equal(acked.length - before, 2000)

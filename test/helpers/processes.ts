@@ -30,6 +30,9 @@ export function run (cmd: string, args: string[], opts: { input?: string | Buffe
       clearTimeout(timer)
       resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() })
     })
+    // A command that exits before reading all its input (kcat on an unknown topic) must not
+    // turn the write into an unhandled EPIPE.
+    child.stdin.on('error', () => {})
     child.stdin.end(opts.input ?? '')
   })
 }

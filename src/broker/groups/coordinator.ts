@@ -2,7 +2,7 @@ import type { Logger } from '../../shared/logger.js'
 import { systemClock, type Clock } from '../../shared/clock.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { Group } from './group.js'
-import { OffsetStore } from './offset-store.js'
+import { OffsetStore, StorageError } from './offset-store.js'
 import type { GroupState, JoinRequest, JoinResult, MemberRef, SyncRequest, SyncResult } from './types.js'
 
 export type { JoinRequest, JoinResult, SyncRequest, SyncResult } from './types.js'
@@ -91,7 +91,13 @@ export class GroupCoordinator {
     if (check !== ErrorCode.NONE) return respond(check)
     const now = this.#clock.now()
     const accepted = req.offsets.filter(o => Buffer.byteLength(o.metadata ?? '') <= this.#o.offsetMetadataMaxBytes)
-    this.#offsets.commit(req.groupId, accepted.map(o => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestamp: now } })))
+    try {
+      this.#offsets.commit(req.groupId, accepted.map(o => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestamp: now } })))
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err
+      this.#log.error({ group: req.groupId, err: err.message }, 'offset commit refused: storage error')
+      return respond(ErrorCode.KAFKA_STORAGE_ERROR)
+    }
     return req.offsets.map(o => ({
       topic: o.topic,
       partition: o.partition,

@@ -76,9 +76,22 @@ export class OffsetStore {
     return fs.openSync(this.#file, 'a')
   }
 
+  /**
+   * Appends whole lines or nothing: a write that fails (a full disk) is cut back off the file,
+   * so the next start does not replay half a line, and the commit is refused (StorageError)
+   * instead of acknowledged.
+   */
   #append (lines: Line[]): void {
     if (lines.length === 0) return
-    fs.writeSync(this.#fd, lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+    const text = Buffer.from(lines.map(l => JSON.stringify(l)).join('\n') + '\n')
+    const before = fs.fstatSync(this.#fd).size
+    try {
+      let written = 0
+      while (written < text.length) written += fs.writeSync(this.#fd, text, written)
+    } catch (err) {
+      try { fs.ftruncateSync(this.#fd, before) } catch {}
+      throw new StorageError(`cannot write committed offsets: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    }
     this.#lines += lines.length
     if (this.#lines > COMPACT_MIN_LINES && this.#lines > 10 * this.#liveCount()) {
       fs.closeSync(this.#fd)
@@ -92,6 +105,7 @@ export class OffsetStore {
     return n
   }
 
+  /** Throws StorageError, remembering nothing, when the commit cannot be written. */
   commit (group: string, offsets: { topic: string, partition: number, value: CommittedOffset }[]): void {
     this.#append(offsets.map(o => ({ g: group, t: o.topic, p: o.partition, o: o.value.offset, e: o.value.leaderEpoch, m: o.value.metadata, ts: o.value.commitTimestamp })))
     for (const o of offsets) this.#set(group, o.topic, o.partition, o.value)
@@ -119,3 +133,6 @@ export class OffsetStore {
     try { fs.closeSync(this.#fd) } catch {}
   }
 }
+
+/** The offsets file could not be written (disk full, I/O error); nothing was committed. */
+export class StorageError extends Error {}
