@@ -59,6 +59,10 @@ export async function ingestRecords (core: BrokerCore, topicName: string, record
     for (const chunk of chunksWithin(recs, Math.min(maxBatchBytes, TARGET_BATCH_BYTES))) {
       const batch = buildBatch(chunk.map((r): BatchRecord => ({ key: null, value: r.value, timestamp: r.timestamp })))
       const appended = log.append(batch, core.clock.now())
+      if (appended.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
+        // A full or failing disk: nothing of this batch was stored, and a retry may succeed.
+        throw new LogStoreError(503, `the broker cannot write to its disk (KAFKA_STORAGE_ERROR) after ${result.accepted} of ${records.length} records were stored; retry later`)
+      }
       if (appended.errorCode !== ErrorCode.NONE) {
         throw new LogStoreError(500, `the broker refused a batch for ${topicName}/${partition} (Kafka error ${appended.errorCode}) after ${result.accepted} of ${records.length} records were stored`)
       }
