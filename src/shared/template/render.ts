@@ -75,6 +75,7 @@ export function print (v: unknown, printNumber?: (n: number) => string): string 
   if (v === undefined || v === null) return ''
   if (typeof v === 'string') return v
   if (typeof v === 'number' && printNumber !== undefined) return printNumber(v)
+  if (v instanceof Date) return v.toISOString()
   if (Array.isArray(v)) return `[${v.map((x: unknown) => print(x, printNumber)).join(' ')}]`
   if (isObject(v)) return Object.keys(v).sort().map(k => `${k}=${print(v[k], printNumber)}`).join(' ')
   return String(v)

@@ -1,0 +1,153 @@
+/**
+ * Stage one of the engine, run where the records are read: each record becomes zero or more
+ * contributions, one per log range of each rule it matches — {rule, range index, series labels
+ * after the pipeline, event time, value, source}. Nothing here keeps state between records, so
+ * any replica can run it on any partition.
+ *
+ * Most records match no rule, and are rejected before anything is parsed: each range's stream
+ * selector and literal line filters name substrings the record's raw bytes must contain (the
+ * selector's `namespace="shop"` needs `shop` somewhere in the record), checked with indexOf on
+ * the bytes as they came from Kafka. Only a record that passes is decoded, its envelope parsed
+ * once, and the pipelines run.
+ */
+import type { CompiledRule, Extractor } from './compile.js'
+import { readEnvelope, type LogRecord } from './envelope.js'
+import { labelSet, type LabelSet } from './labels.js'
+import { containsNeedle, type Needle } from './logql/matchers.js'
+import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
+import { parseBytes, parseDurationSeconds, parseFloat64 } from './logql/units.js'
+import { project } from './partition.js'
+import type { Source } from './window.js'
+
+export interface SourceRecord extends Source {
+  /** Kafka record timestamp (ms): the event time of a record that has none of its own. */
+  timestamp: number
+  value: string | Buffer | null
+}
+
+export interface Contribution {
+  /** Rule id (`group/alert`). */
+  rule: string
+  /** Which log range of the rule's expression (0 for new_pattern / new_term rules). */
+  expr: number
+  labels: LabelSet
+  /** Event time, epoch ms. */
+  ts: number
+  /** 1 per line, the line's bytes, or the unwrapped number. */
+  value: number
+  /** new_pattern: the line; new_term: the term. */
+  line?: string
+  source: Source
+}
+
+export interface RecordStageStats {
+  records: number
+  /** Rejected on raw bytes, before any parsing. */
+  prefiltered: number
+  /** Envelopes parsed. */
+  parsed: number
+  contributions: number
+  /** Samples dropped because the pipeline marked them with __error__ (a line that is not JSON for | json, …). */
+  pipelineErrors: number
+}
+
+interface Prepared extends Extractor {
+  kind: CompiledRule['kind']
+  termField?: string
+  bytes: { needle: Buffer, caseless: boolean }[][]
+}
+
+function bufferIndexOfCaseless (buf: Buffer, needle: Buffer): boolean {
+  const n = needle.length
+  const first = needle[0]
+  outer: for (let i = 0; i <= buf.length - n; i++) {
+    let c = buf[i]
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== first) continue
+    for (let j = 1; j < n; j++) {
+      c = buf[i + j]
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== needle[j]) continue outer
+    }
+    return true
+  }
+  return false
+}
+
+function passesString (raw: string, groups: readonly Needle[][]): boolean {
+  for (const g of groups) if (!g.some(n => containsNeedle(raw, n))) return false
+  return true
+}
+
+function passesBuffer (raw: Buffer, groups: Prepared['bytes']): boolean {
+  for (const g of groups) if (!g.some(n => n.caseless ? bufferIndexOfCaseless(raw, n.needle) : raw.indexOf(n.needle) >= 0)) return false
+  return true
+}
+
+function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number | null {
+  return conversion === 'float' ? parseFloat64(v.trim()) : conversion === 'bytes' ? parseBytes(v) : parseDurationSeconds(v)
+}
+
+export class RecordStage {
+  readonly stats: RecordStageStats = { records: 0, prefiltered: 0, parsed: 0, contributions: 0, pipelineErrors: 0 }
+  readonly #extractors: Prepared[]
+
+  constructor (rules: readonly CompiledRule[]) {
+    this.#extractors = rules.flatMap(r => r.extractors.map(x => ({
+      ...x,
+      kind: r.kind,
+      termField: r.termField,
+      bytes: x.needles.map(g => g.map(n => ({ needle: Buffer.from(n.text), caseless: n.caseless })))
+    })))
+  }
+
+  process (r: SourceRecord): Contribution[] {
+    this.stats.records++
+    const raw = r.value
+    if (raw === null) return []
+    let record: LogRecord | undefined
+    let out: Contribution[] | undefined
+    for (const x of this.#extractors) {
+      if (!(typeof raw === 'string' ? passesString(raw, x.needles) : passesBuffer(raw, x.bytes))) continue
+      if (record === undefined) {
+        this.stats.parsed++
+        record = readEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8'), r.timestamp)
+      }
+      if (!x.query.matches(record.labels)) continue
+      const c = this.#run(x, record, r)
+      if (c !== null) (out ??= []).push(c)
+    }
+    if (record === undefined) this.stats.prefiltered++
+    if (out === undefined) return []
+    this.stats.contributions += out.length
+    return out
+  }
+
+  #run (x: Prepared, record: LogRecord, r: SourceRecord): Contribution | null {
+    const e: Entry = { line: record.line, labels: new Map(Object.entries(record.labels)), stream: record.labels, ts: record.ts }
+    for (const step of x.query.steps) if (!step(e)) return null
+    let value = 1
+    if (x.value === 'bytes') value = Buffer.byteLength(e.line, 'utf8')
+    else if (x.value === 'unwrap') {
+      const u = x.unwrap!
+      const v = e.labels.get(u.label)
+      // A line without the label is no sample, as in Loki.
+      if (v === undefined || v === '') return null
+      const n = convert(v, u.conversion)
+      if (n === null) setError(e, 'SampleExtractionErr', `cannot read '${v}' as a ${u.conversion === 'float' ? 'number' : u.conversion}`)
+      else value = n
+      for (const f of u.filters) if (!f(e)) return null
+    }
+    if (e.labels.has(ERROR_LABEL)) { this.stats.pipelineErrors++; return null }
+    const source = { topic: r.topic, partition: r.partition, offset: r.offset }
+    if (x.value === 'line') {
+      let line = e.line
+      if (x.kind === 'new_term') {
+        const term = e.labels.get(x.termField!)
+        if (term === undefined || term === '') return null
+        line = term
+      }
+      return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(record.labels)), ts: record.ts, value: 1, line, source }
+    }
+    const labels = labelSet([...e.labels].filter(([, v]) => v !== ''))
+    return { rule: x.rule, expr: x.index, labels: project(labels, x.projections), ts: record.ts, value, source }
+  }
+}
