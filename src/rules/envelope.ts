@@ -30,19 +30,34 @@ export const POD_LABEL_FIELDS: readonly (readonly string[])[] = [['kubernetes', 
 export const LINE_FIELDS = ['log', 'message'] as const
 export const TIME_FIELDS = ['time', '@timestamp', 'timestamp'] as const
 
-function at (doc: Record<string, unknown>, path: readonly string[]): unknown {
-  let v: unknown = doc
-  for (const key of path) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, key)) return undefined
-    v = (v as Record<string, unknown>)[key]
-  }
-  return v
-}
-
 function text (v: unknown): string | undefined {
-  if (typeof v === 'string') return v
+  if (typeof v === 'string') return v === '' ? undefined : v
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   return undefined
+}
+
+function object (v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined
+}
+
+// Label keys repeat from record to record: sanitise each once (bounded).
+const sanitized = new Map<string, string>()
+function labelName (key: string): string {
+  let name = sanitized.get(key)
+  if (name === undefined) {
+    if (sanitized.size >= 10_000) sanitized.clear()
+    sanitized.set(key, name = sanitizeLabelName(key))
+  }
+  return name
+}
+
+/** Event time in ms: RFC 3339 in UTC is parsed directly (the common case), anything else by toEpochMs. */
+function eventTime (v: unknown): number | null {
+  if (typeof v === 'string' && v.length >= 20 && v.charCodeAt(10) === 84 /* T */ && v.charCodeAt(v.length - 1) === 90 /* Z */) {
+    const ms = Date.parse(v)
+    if (Number.isFinite(ms) && ms >= 0) return Math.floor(ms)
+  }
+  return toEpochMs(v)
 }
 
 function stripNewline (line: string): string {
@@ -59,33 +74,38 @@ export function readEnvelope (value: string, kafkaTimestamp: number): LogRecord 
     try { doc = JSON.parse(value) } catch { doc = undefined }
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    return { labels: Object.create(null) as StreamLabels, line: stripNewline(value), ts: kafkaTimestamp }
+    return { labels: {}, line: stripNewline(value), ts: kafkaTimestamp }
   }
   return fromDocument(doc as Record<string, unknown>, value, kafkaTimestamp)
 }
 
 export function fromDocument (doc: Record<string, unknown>, value: string, kafkaTimestamp: number): LogRecord {
-  const labels = Object.create(null) as Record<string, string>
-  for (const path of POD_LABEL_FIELDS) {
-    const podLabels = at(doc, path)
-    if (podLabels === null || typeof podLabels !== 'object' || Array.isArray(podLabels)) continue
-    for (const [k, v] of Object.entries(podLabels)) {
-      const name = sanitizeLabelName(k)
-      const s = text(v)
-      if (name !== '' && s !== undefined && !(name in labels)) labels[name] = s
+  // Property reads on a parsed JSON object are safe: anything but a string, number or boolean
+  // (an inherited method, __proto__) is ignored. The reads follow LABEL_FIELDS, unrolled.
+  const k8s = object(doc.kubernetes)
+  const labels: Record<string, string> = {}
+  const podLabels = object(k8s?.labels) ?? object(k8s?.pod_labels) ?? object(doc.labels)
+  if (podLabels !== undefined) {
+    for (const k in podLabels) {
+      const name = labelName(k)
+      const v = text(podLabels[k])
+      if (name !== '' && name !== '__proto__' && v !== undefined && !Object.hasOwn(labels, name)) labels[name] = v
     }
-    break
   }
   // The fixed labels win over a pod label of the same name.
-  for (const [name, paths] of Object.entries(LABEL_FIELDS)) {
-    for (const path of paths) {
-      const s = text(at(doc, path))
-      if (s !== undefined && s !== '') { labels[name] = s; break }
-    }
-  }
-  let line: string | undefined
-  for (const f of LINE_FIELDS) { const v = doc[f]; if (typeof v === 'string' && Object.hasOwn(doc, f)) { line = v; break } }
-  let ts: number | null = null
-  for (const f of TIME_FIELDS) { if (Object.hasOwn(doc, f) && (ts = toEpochMs(doc[f])) !== null) break }
-  return { labels, line: stripNewline(line ?? value), ts: ts ?? kafkaTimestamp }
+  const namespace = text(k8s?.namespace_name) ?? text(k8s?.pod_namespace) ?? text(doc.namespace)
+  if (namespace !== undefined) labels.namespace = namespace
+  const pod = text(k8s?.pod_name) ?? text(doc.pod)
+  if (pod !== undefined) labels.pod = pod
+  const container = text(k8s?.container_name) ?? text(doc.container)
+  if (container !== undefined) labels.container = container
+  const host = text(k8s?.host) ?? text(k8s?.pod_node_name) ?? text(doc.host) ?? text(doc.hostname)
+  if (host !== undefined) labels.host = host
+  const image = text(k8s?.container_image) ?? text(doc.image)
+  if (image !== undefined) labels.image = image
+  const stream = text(doc.stream)
+  if (stream !== undefined) labels.stream = stream
+  const line = typeof doc.log === 'string' ? doc.log : typeof doc.message === 'string' ? doc.message : value
+  const ts = eventTime(doc.time) ?? eventTime(doc['@timestamp']) ?? eventTime(doc.timestamp) ?? kafkaTimestamp
+  return { labels, line: stripNewline(line), ts }
 }

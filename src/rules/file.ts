@@ -11,7 +11,7 @@ import path from 'node:path'
 import { isMap, type Scalar } from 'yaml'
 import { z } from 'zod'
 import { ConfigError, ConfigSource, issueProblems, type ConfigProblem, type FieldPath } from '../shared/config-source.js'
-import { compileRule, type CompiledRule, type RuleSpec } from './compile.js'
+import { compileRule, type CompiledRule, type RuleProblem, type RuleSpec } from './compile.js'
 import { parseDurationSeconds } from './logql/units.js'
 
 const duration = z.union([z.string(), z.literal(0)]).transform((v, ctx) => {
@@ -46,6 +46,14 @@ const groupSchema = z.strictObject({
 })
 
 const fileSchema = z.strictObject({ groups: z.array(z.unknown()) })
+
+/** The string entries of a map the schema refused, so their templates are still checked. */
+function stringsOf (v: unknown): Record<string, string> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return {}
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>
+}
+
+const EMPTY_SPEC: RuleSpec = { group: '', alert: '', expr: '', forMs: 0, keepFiringForMs: 0, labels: {}, annotations: {} }
 
 export interface RuleGroup { name: string, intervalMs?: number, rules: CompiledRule[] }
 export interface RuleFile { file: string, groups: RuleGroup[], rules: CompiledRule[] }
@@ -91,6 +99,14 @@ export function parseRuleFile (file: string, text: string): RuleFile {
   const groups: RuleGroup[] = []
   const ids = new Map<string, number>()
   const groupNames = new Set<string>()
+  const report = (at: FieldPath, found: RuleProblem[]): void => {
+    for (const p of found) {
+      const field: FieldPath = p.key === undefined ? [...at, p.field] : [...at, p.field, p.key]
+      const node = p.at !== undefined ? src.scalar(field) : undefined
+      const pos = node !== undefined ? src.position(valueOffset(text, node, p.at!)) : src.locate(field)
+      problems.push({ file, ...pos, field: fieldName(field), message: p.message })
+    }
+  }
   const rawGroups = Array.isArray(raw.groups) ? raw.groups as unknown[] : []
   rawGroups.forEach((g, gi) => {
     const parsed = groupSchema.safeParse(g, { reportInput: true })
@@ -102,7 +118,23 @@ export function parseRuleFile (file: string, text: string): RuleFile {
     group.rules.forEach((r, ri) => {
       const at: FieldPath = ['groups', gi, 'rules', ri]
       const rule = ruleSchema.safeParse(r, { reportInput: true })
-      if (!rule.success) return problems.push(...issueProblems(src, rule.error.issues, at))
+      const rawExpr = (r as { expr?: unknown } | null)?.expr
+      if (!rule.success) {
+        problems.push(...issueProblems(src, rule.error.issues, at))
+        // The expression is still checked, so one run lists its problems too.
+        const o = r as Record<string, unknown>
+        if (typeof rawExpr === 'string') {
+          report(at, compileRule('check', {
+            ...EMPTY_SPEC,
+            expr: rawExpr,
+            labels: stringsOf(o.labels),
+            annotations: stringsOf(o.annotations),
+            newPattern: o.new_pattern !== undefined ? { learningMs: 0 } : undefined,
+            newTerm: o.new_term !== undefined ? { field: 'term', learningMs: 0 } : undefined
+          }).problems)
+        }
+        return
+      }
       const d = rule.data
       if (d.alert === undefined) return problems.push(src.problem(at, 'required: alert (the alert\'s name)'))
       if (d.new_pattern !== undefined && d.new_term !== undefined) return problems.push(src.problem([...at, 'new_term'], 'a rule is new_pattern or new_term, not both'))
@@ -121,12 +153,7 @@ export function parseRuleFile (file: string, text: string): RuleFile {
       const n = (ids.get(base) ?? 0) + 1
       ids.set(base, n)
       const compiled = compileRule(n === 1 ? base : `${base}#${n}`, spec)
-      for (const p of compiled.problems) {
-        const field: FieldPath = p.key === undefined ? [...at, p.field] : [...at, p.field, p.key]
-        const node = p.at !== undefined ? src.scalar(field) : undefined
-        const pos = node !== undefined ? src.position(valueOffset(text, node, p.at!)) : src.locate(field)
-        problems.push({ file, ...pos, field: fieldName(field), message: p.message })
-      }
+      report(at, compiled.problems)
       if (compiled.rule !== undefined) out.rules.push(compiled.rule)
     })
     groups.push(out)

@@ -71,7 +71,9 @@ export class OwnerStage {
       const rule = this.rules.get(c.rule)
       const rs = this.#state.get(c.rule)
       if (rule === undefined || rs === undefined) { stats.unknownRule++; continue }
-      const key = ownerKeyOf(rule.id, rule.partition, c.labels)
+      const sk = labelsKey(c.labels)
+      // The commonest partition is the series itself: its key is the series key.
+      const key = 'without' in rule.partition && rule.partition.without.length === 0 ? rule.id + sk : ownerKeyOf(rule.id, rule.partition, c.labels)
       let ks = rs.keys.get(key)
       if (ks === undefined) rs.keys.set(key, ks = { watermarks: new Map(), series: new Map() })
       const mark = `${c.expr}/${c.source.topic}/${c.source.partition}`
@@ -90,7 +92,6 @@ export class OwnerStage {
       if (c.ts + range.offsetMs + range.rangeMs <= this.#time) { stats.late++; continue }
       let byKey = ks.series.get(c.expr)
       if (byKey === undefined) ks.series.set(c.expr, byKey = new Map())
-      const sk = labelsKey(c.labels)
       let s = byKey.get(sk)
       if (s === undefined) byKey.set(sk, s = { labels: c.labels, window: new Window(range.fn) })
       s.window.add(c.ts, c.value, c.source)

@@ -86,8 +86,32 @@ export function projectionsOf (e: MetricExpr): Map<number, Projection[]> {
   return out
 }
 
-export function project (labels: LabelSet, steps: readonly Projection[]): LabelSet {
-  let out = labels
-  for (const s of steps) out = 'by' in s ? pick(out, s.by) : omit(out, s.without)
-  return out
+/**
+ * The projections as one function from labels (any record, own properties only) to the kept
+ * label set, sorted, empty values dropped. Each step filters by name, so together they keep a
+ * name every step keeps; with a `by` step only its names need looking at.
+ */
+export function projector (steps: readonly Projection[]): (labels: Readonly<Record<string, string>> | ReadonlyMap<string, string>) => LabelSet {
+  const keeps = (name: string): boolean => steps.every(s => 'by' in s ? s.by.includes(name) : !s.without.includes(name))
+  const by = steps.find((s): s is { by: string[] } => 'by' in s)
+  const only = by === undefined ? undefined : [...new Set(by.by)].filter(keeps).sort()
+  const dropped = new Set(steps.flatMap(s => 'without' in s ? s.without : []))
+  const set = (out: Record<string, string>, k: string, v: string | undefined): void => {
+    if (v === undefined || v === '') return
+    // `__proto__` is a label name like any other; plain assignment would not make it one.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true })
+    else out[k] = v
+  }
+  return labels => {
+    const out: Record<string, string> = {}
+    if (labels instanceof Map) {
+      if (only !== undefined) for (const k of only) set(out, k, labels.get(k))
+      else for (const k of [...labels.keys()].sort()) { if (!dropped.has(k)) set(out, k, labels.get(k)) }
+      return out
+    }
+    const rec = labels as Record<string, string>
+    if (only !== undefined) for (const k of only) set(out, k, Object.hasOwn(rec, k) ? rec[k] : undefined)
+    else for (const k of Object.keys(rec).sort()) { if (!dropped.has(k)) set(out, k, rec[k]) }
+    return out
+  }
 }

@@ -13,10 +13,10 @@
 import type { CompiledRule, Extractor } from './compile.js'
 import { readEnvelope, type LogRecord } from './envelope.js'
 import { labelSet, type LabelSet } from './labels.js'
-import { containsNeedle, type Needle } from './logql/matchers.js'
+import { containsNeedle, indexOfCaseless, type Needle } from './logql/matchers.js'
 import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
 import { parseBytes, parseDurationSeconds, parseFloat64 } from './logql/units.js'
-import { project } from './partition.js'
+import { projector } from './partition.js'
 import type { Source } from './window.js'
 
 export interface SourceRecord extends Source {
@@ -54,32 +54,16 @@ export interface RecordStageStats {
 interface Prepared extends Extractor {
   kind: CompiledRule['kind']
   termField?: string
-  bytes: { needle: Buffer, caseless: boolean }[][]
+  /** Needle groups as indexes into the stage's distinct needles. */
+  groups: number[][]
+  labelsOf: (labels: Readonly<Record<string, string>> | ReadonlyMap<string, string>) => LabelSet
 }
 
-function bufferIndexOfCaseless (buf: Buffer, needle: Buffer): boolean {
-  const n = needle.length
-  const first = needle[0]
-  outer: for (let i = 0; i <= buf.length - n; i++) {
-    let c = buf[i]
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== first) continue
-    for (let j = 1; j < n; j++) {
-      c = buf[i + j]
-      if ((c >= 65 && c <= 90 ? c + 32 : c) !== needle[j]) continue outer
-    }
-    return true
-  }
-  return false
-}
+interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean }
 
-function passesString (raw: string, groups: readonly Needle[][]): boolean {
-  for (const g of groups) if (!g.some(n => containsNeedle(raw, n))) return false
-  return true
-}
-
-function passesBuffer (raw: Buffer, groups: Prepared['bytes']): boolean {
-  for (const g of groups) if (!g.some(n => n.caseless ? bufferIndexOfCaseless(raw, n.needle) : raw.indexOf(n.needle) >= 0)) return false
-  return true
+function found (raw: string | Buffer, n: DistinctNeedle): boolean {
+  if (typeof raw === 'string') return containsNeedle(raw, n)
+  return n.caseless ? indexOfCaseless(raw, n.text) >= 0 : raw.indexOf(n.bytes) >= 0
 }
 
 function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number | null {
@@ -89,14 +73,39 @@ function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number
 export class RecordStage {
   readonly stats: RecordStageStats = { records: 0, prefiltered: 0, parsed: 0, contributions: 0, pipelineErrors: 0 }
   readonly #extractors: Prepared[]
+  /** Every needle once: rules sharing `namespace="shop"` look for it once per record. */
+  readonly #needles: DistinctNeedle[] = []
+  /** Per record: 0 not looked for yet, 1 found, 2 not found. */
+  readonly #seen: Uint8Array
 
   constructor (rules: readonly CompiledRule[]) {
+    const index = new Map<string, number>()
+    const id = (n: Needle): number => {
+      const key = `${n.caseless ? 'i' : 's'}:${n.text}`
+      let i = index.get(key)
+      if (i === undefined) { index.set(key, i = this.#needles.length); this.#needles.push({ text: n.text, bytes: Buffer.from(n.text), caseless: n.caseless }) }
+      return i
+    }
     this.#extractors = rules.flatMap(r => r.extractors.map(x => ({
       ...x,
       kind: r.kind,
       termField: r.termField,
-      bytes: x.needles.map(g => g.map(n => ({ needle: Buffer.from(n.text), caseless: n.caseless })))
+      groups: x.needles.map(g => g.map(id)),
+      labelsOf: projector(x.projections)
     })))
+    this.#seen = new Uint8Array(this.#needles.length)
+  }
+
+  #passes (raw: string | Buffer, groups: number[][]): boolean {
+    for (const g of groups) {
+      let any = false
+      for (const i of g) {
+        if (this.#seen[i] === 0) this.#seen[i] = found(raw, this.#needles[i]) ? 1 : 2
+        if (this.#seen[i] === 1) { any = true; break }
+      }
+      if (!any) return false
+    }
+    return true
   }
 
   process (r: SourceRecord): Contribution[] {
@@ -105,8 +114,9 @@ export class RecordStage {
     if (raw === null) return []
     let record: LogRecord | undefined
     let out: Contribution[] | undefined
+    this.#seen.fill(0)
     for (const x of this.#extractors) {
-      if (!(typeof raw === 'string' ? passesString(raw, x.needles) : passesBuffer(raw, x.bytes))) continue
+      if (!this.#passes(raw, x.groups)) continue
       if (record === undefined) {
         this.stats.parsed++
         record = readEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8'), r.timestamp)
@@ -122,6 +132,11 @@ export class RecordStage {
   }
 
   #run (x: Prepared, record: LogRecord, r: SourceRecord): Contribution | null {
+    // Without a pipeline, the stream labels are the series': no entry to build.
+    if (x.query.steps.length === 0 && (x.value === 'one' || x.value === 'bytes')) {
+      const value = x.value === 'one' ? 1 : Buffer.byteLength(record.line, 'utf8')
+      return { rule: x.rule, expr: x.index, labels: x.labelsOf(record.labels), ts: record.ts, value, source: { topic: r.topic, partition: r.partition, offset: r.offset } }
+    }
     const e: Entry = { line: record.line, labels: new Map(Object.entries(record.labels)), stream: record.labels, ts: record.ts }
     for (const step of x.query.steps) if (!step(e)) return null
     let value = 1
@@ -147,7 +162,6 @@ export class RecordStage {
       }
       return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(record.labels)), ts: record.ts, value: 1, line, source }
     }
-    const labels = labelSet([...e.labels].filter(([, v]) => v !== ''))
-    return { rule: x.rule, expr: x.index, labels: project(labels, x.projections), ts: record.ts, value, source }
+    return { rule: x.rule, expr: x.index, labels: x.labelsOf(e.labels), ts: record.ts, value, source }
   }
 }

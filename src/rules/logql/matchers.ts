@@ -35,18 +35,47 @@ export function literalAlternation (pattern: string): Needle[] | null {
   return out
 }
 
-/** ASCII case-insensitive indexOf for a lower-case needle (no allocation, unlike toLowerCase()). */
-export function indexOfCaseless (hay: string, needle: string, from = 0): number {
-  const n = needle.length
-  const first = needle.charCodeAt(0)
-  outer: for (let i = from; i <= hay.length - n; i++) {
-    let c = hay.charCodeAt(i)
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== first) continue
-    for (let j = 1; j < n; j++) {
-      c = hay.charCodeAt(i + j)
-      if ((c >= 65 && c <= 90 ? c + 32 : c) !== needle.charCodeAt(j)) continue outer
+// Letters by how rarely they occur in log text, rarest first: a caseless search anchors on the
+// needle's rarest letter, found with the native indexOf in both cases, and checks around it.
+const RARITY = 'qjzxvkwyfbghmpduclsnrtoiae'
+
+/** The position in a lower-case needle to anchor a caseless search on. */
+export function anchorOf (needle: string): number {
+  let best = 0
+  let rank = Infinity
+  for (let i = 0; i < needle.length; i++) {
+    const r = RARITY.indexOf(needle[i])
+    const score = r < 0 ? (/[a-z]/.test(needle[i]) ? 26 : 27) : r
+    if (score < rank) { rank = score; best = i }
+  }
+  return best
+}
+
+interface Haystack { length: number, indexOf: (s: string, from?: number) => number, charCodeAt?: (i: number) => number }
+
+function codeAt (hay: string | Uint8Array, i: number): number {
+  return typeof hay === 'string' ? hay.charCodeAt(i) : hay[i]
+}
+
+/** ASCII case-insensitive indexOf for a lower-case needle (strings or bytes), without lower-casing the haystack. */
+export function indexOfCaseless (hay: string | Buffer, needle: string, from = 0): number {
+  const a = anchorOf(needle)
+  const lower = needle[a]
+  const upper = lower.toUpperCase()
+  const h = hay as unknown as Haystack
+  let lo = h.indexOf(lower, from + a)
+  let up = upper === lower ? -1 : h.indexOf(upper, from + a)
+  while (lo >= 0 || up >= 0) {
+    const at = lo < 0 ? up : up < 0 ? lo : Math.min(lo, up)
+    const start = at - a
+    let ok = start >= from && start + needle.length <= hay.length
+    for (let j = 0; ok && j < needle.length; j++) {
+      const c = codeAt(hay, start + j)
+      ok = (c >= 65 && c <= 90 ? c + 32 : c) === needle.charCodeAt(j)
     }
-    return i
+    if (ok) return start
+    if (at === lo) lo = h.indexOf(lower, at + 1)
+    else up = h.indexOf(upper, at + 1)
   }
   return -1
 }
@@ -55,11 +84,69 @@ export function containsNeedle (hay: string, needle: Needle): boolean {
   return needle.caseless ? indexOfCaseless(hay, needle.text) >= 0 : hay.includes(needle.text)
 }
 
+/**
+ * A run of literal characters every match of `pattern` contains (`" 5` in `" 5[0-9][0-9] `):
+ * top-level literals not made optional by a quantifier; none when the pattern has a top-level
+ * alternation or the run is shorter than 2 characters.
+ */
+export function requiredLiteral (pattern: string): Needle | null {
+  let p = pattern
+  let caseless = false
+  if (p.startsWith('(?i)')) { caseless = true; p = p.slice(4) }
+  // Flags set inside the pattern would change what the literals mean: not worth reading.
+  if (/\(\?(?![:P<])/.test(p)) return null
+  let best = ''
+  let run = ''
+  let depth = 0
+  const end = (): void => { if (run.length > best.length) best = run; run = '' }
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]
+    let lit: string | null = null
+    if (c === '\\') {
+      const n = p[++i]
+      if (n === undefined || /[0-9Q]/.test(n)) return null
+      if (/[^A-Za-z]/.test(n)) lit = n
+      else if ((n === 'x' || n === 'p' || n === 'P') && p[i + 1] === '{') i = p.indexOf('}', i)
+      else if (n === 'x') i += 2
+      else if (n === 'p' || n === 'P') i += 1
+      if (i < 0) return null
+    } else if (c === '[') {
+      let j = i + 1
+      if (p[j] === '^') j++
+      if (p[j] === ']') j++
+      while (j < p.length && p[j] !== ']') j += p[j] === '\\' ? 2 : p.startsWith('[:', j) ? Math.max(2, p.indexOf(':]', j) - j + 2) : 1
+      if (j >= p.length) return null
+      i = j
+    } else if (c === '{') {
+      const close = p.indexOf('}', i)
+      if (close < 0) return null
+      i = close
+    } else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) return null
+    else if (!'.^$*+?|'.includes(c)) lit = c
+    if (lit === null || depth > 0) { end(); continue }
+    const q = p[i + 1]
+    // An optional character is not required; one that may repeat ends the run after it.
+    if (q === '*' || q === '?' || (q === '{' && /^\{0[,}]/.test(p.slice(i + 1)))) { end(); continue }
+    run += lit
+    if (q === '+' || q === '{') end()
+  }
+  end()
+  if (best.length < 2) return null
+  if (caseless && (!/^[\x20-\x7e]*$/.test(best) || /[ksKS]/.test(best))) return null
+  return { text: caseless ? best.toLowerCase() : best, caseless }
+}
+
 /** An unanchored regex over a line (`.` matching newlines, as Loki's line filters do). */
 export function lineRegex (pattern: string): StringTest {
   const literals = literalAlternation(pattern)
   if (literals !== null) return { test: s => literals.some(l => containsNeedle(s, l)), needles: literals }
+  compileRe2(pattern) // for its error message, which names the pattern as written
   const re = compileRe2(`(?s)${pattern}`)
+  // A line without the literal every match contains cannot match: skip the regex.
+  const required = requiredLiteral(pattern)
+  if (required !== null) return { test: s => containsNeedle(s, required) && re.test(s), needles: [required] }
   return { test: s => re.test(s), needles: null }
 }
 
