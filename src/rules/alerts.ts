@@ -22,8 +22,8 @@ export interface AlertState {
   value: number
   activeAt: number
   firedAt?: number
-  /** Last evaluation that still had the series (for keep_firing_for). */
-  lastSeen: number
+  /** The first evaluation that no longer had the series, while keep_firing_for holds it firing. */
+  keepFiringSince?: number
   /** The latest record behind the value when the state last changed. */
   source?: Source
 }
@@ -97,13 +97,13 @@ export function stepAlerts (rule: AlertingRule, prev: ReadonlyMap<string, AlertS
     const before = prev.get(key)
     const annotations = annotationsOf(rule, s.labels, s.value)
     if (before === undefined) {
-      const a: AlertState = { state: 'pending', series: s.labels, labels, annotations, value: s.value, activeAt: T, lastSeen: T, source: s.src }
+      const a: AlertState = { state: 'pending', series: s.labels, labels, annotations, value: s.value, activeAt: T, source: s.src }
       if (rule.forMs === 0) { a.state = 'firing'; a.firedAt = T }
       changes.push(change(rule, a, a.state, T))
       next.set(key, a)
       continue
     }
-    const a: AlertState = { ...before, annotations, value: s.value, lastSeen: T }
+    const a: AlertState = { ...before, annotations, value: s.value, keepFiringSince: undefined }
     if (a.state === 'pending' && T - a.activeAt >= rule.forMs) {
       a.state = 'firing'
       a.firedAt = T
@@ -115,7 +115,8 @@ export function stepAlerts (rule: AlertingRule, prev: ReadonlyMap<string, AlertS
   for (const [key, a] of prev) {
     if (next.has(key)) continue
     if (a.state === 'pending') { changes.push(change(rule, a, 'inactive', T)); continue }
-    if (T - a.lastSeen < rule.keepFiringForMs) { next.set(key, a); continue }
+    const since = a.keepFiringSince ?? T
+    if (T - since < rule.keepFiringForMs) { next.set(key, { ...a, keepFiringSince: since }); continue }
     changes.push(change(rule, a, 'resolved', T))
   }
   return { next, changes }
@@ -125,7 +126,7 @@ export function stepAlerts (rule: AlertingRule, prev: ReadonlyMap<string, AlertS
 export function nextAlertDeadline (rule: AlertingRule, alerts: ReadonlyMap<string, AlertState>, after: number): number | undefined {
   let next: number | undefined
   for (const a of alerts.values()) {
-    const at = a.state === 'pending' ? a.activeAt + rule.forMs : rule.keepFiringForMs > 0 && a.lastSeen < after ? a.lastSeen + rule.keepFiringForMs : undefined
+    const at = a.state === 'pending' ? a.activeAt + rule.forMs : a.keepFiringSince !== undefined ? a.keepFiringSince + rule.keepFiringForMs : undefined
     if (at !== undefined && at > after && (next === undefined || at < next)) next = at
   }
   return next

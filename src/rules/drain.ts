@@ -28,7 +28,8 @@ export const DRAIN_DEFAULTS: DrainOptions = { depth: 4, similarity: 0.4, maxChil
 const MASKS: [RegExp, string][] = [
   [/(?<![A-Za-z0-9])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![A-Za-z0-9])/g, '<UUID>'],
   [/(?<![A-Za-z0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d{1,5})?(?![A-Za-z0-9.])/g, '<IP>'],
-  [/(?<![A-Za-z0-9])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![A-Za-z0-9:])/g, '<IP>'],
+  // IPv6: hex groups with a '::' or a hex letter somewhere (so 12:30:45 stays a time).
+  [/(?<![A-Za-z0-9:])(?=[0-9a-fA-F:]*::|[0-9:]*[a-fA-F])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![A-Za-z0-9:])/g, '<IP>'],
   [/(?<![A-Za-z0-9])0[xX][0-9a-fA-F]+(?![A-Za-z0-9])/g, '<HEX>'],
   // Hex strings of 8+ characters with a digit and a letter (ids, hashes, trace ids).
   [/(?<![A-Za-z0-9])(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![A-Za-z0-9])/g, '<HEX>'],

@@ -20,7 +20,9 @@ const duration = z.union([z.string(), z.literal(0)]).transform((v, ctx) => {
   return Math.round(s * 1000)
 })
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/
-const labelMap = z.record(z.string().regex(labelName, 'label names are letters, digits and _, not starting with a digit'), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+const labelMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).superRefine((m, ctx) => {
+  for (const k of Object.keys(m)) if (!labelName.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'label names are letters, digits and _, not starting with a digit' })
+})
 const textMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
 const notSupported = (what: string): z.ZodType => z.unknown().superRefine((_, ctx) => { ctx.addIssue({ code: 'custom', message: what }) })
 

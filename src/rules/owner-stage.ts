@@ -9,7 +9,7 @@
  */
 import { nextAlertDeadline, stepAlerts, type AlertChange, type AlertState } from './alerts.js'
 import type { CompiledRule } from './compile.js'
-import { asSamples, evaluate, EvalError } from './evaluate.js'
+import { asSamples, evaluate, EvalError, type Sample } from './evaluate.js'
 import { labelsKey, type LabelSet } from './labels.js'
 import { learn, newNovelty, type NoveltyState } from './novelty.js'
 import { decodeRuleState, encodeRuleState, type OwnerSnapshot } from './owner-snapshot.js'
@@ -113,8 +113,7 @@ export class OwnerStage {
         rs.pending = []
         continue
       }
-      // A rule that needs one place for everything is the business of its rule key's owner.
-      if ('by' in rule.partition && rule.partition.by.length === 0 && !this.#owns(this.rules.ruleKey(rule.id))) continue
+      if (!this.#evaluates(rule)) continue
       for (const range of rule.ranges) {
         for (const ks of rs.keys.values()) for (const s of ks.series.get(range.index)?.values() ?? []) s.window.prune(at - range.offsetMs - range.rangeMs)
       }
@@ -133,6 +132,19 @@ export class OwnerStage {
       this.#forgetEmpty(rs)
     }
     return changes
+  }
+
+  /** A rule that needs one place for everything (partition by ()) is the business of its rule key's owner. */
+  #evaluates (rule: CompiledRule): boolean {
+    return !('by' in rule.partition && rule.partition.by.length === 0) || this.#owns(this.rules.ruleKey(rule.id))
+  }
+
+  /** A rule's expression at T, without touching its alerts (for a console's "last value", and tests); T ≥ time. */
+  valueAt (id: string, T: number): Sample[] {
+    const rule = this.rules.get(id)
+    const rs = this.#state.get(id)
+    if (rule?.metric === undefined || rs === undefined || !this.#evaluates(rule)) return []
+    return asSamples(evaluate(rule.metric, T, index => this.#seriesOf(rs, index)))
   }
 
   * #seriesOf (rs: RuleState, index: number): Generator<Series> {

@@ -78,7 +78,8 @@ export class RecordStage {
   /** Per record: 0 not looked for yet, 1 found, 2 not found. */
   readonly #seen: Uint8Array
 
-  constructor (rules: readonly CompiledRule[]) {
+  /** `prefilter: false` parses every record (to check that the prefilter changes nothing). */
+  constructor (rules: readonly CompiledRule[], o: { prefilter?: boolean } = {}) {
     const index = new Map<string, number>()
     const id = (n: Needle): number => {
       const key = `${n.caseless ? 'i' : 's'}:${n.text}`
@@ -90,7 +91,7 @@ export class RecordStage {
       ...x,
       kind: r.kind,
       termField: r.termField,
-      groups: x.needles.map(g => g.map(id)),
+      groups: o.prefilter === false ? [] : x.needles.map(g => g.map(id)),
       labelsOf: projector(x.projections)
     })))
     this.#seen = new Uint8Array(this.#needles.length)
@@ -120,6 +121,8 @@ export class RecordStage {
       if (record === undefined) {
         this.stats.parsed++
         record = readEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8'), r.timestamp)
+        // Every record has its topic as a label, so rules can select plain-text topics too.
+        ;(record.labels as Record<string, string>).topic = r.topic
       }
       if (!x.query.matches(record.labels)) continue
       const c = this.#run(x, record, r)

@@ -56,7 +56,7 @@ export function replay (rules: readonly CompiledRule[], lines: Iterable<string>,
     // The "Kafka timestamp" of a record without a time: the previous record's time plus a step.
     const own = readEnvelope(line, NaN).ts
     clock = Number.isNaN(own) ? clock + (offset === 0 ? 0 : o.stepMs) : own
-    records.push({ r: { topic: o.topic ?? 'test', partition: 0, offset: offset++, timestamp: clock, value: line }, ts: clock })
+    records.push({ r: { topic: o.topic ?? 'logs', partition: 0, offset: offset++, timestamp: clock, value: line }, ts: clock })
   }
   // Stable: records with equal times keep their order in the file.
   records.sort((a, b) => a.ts - b.ts)

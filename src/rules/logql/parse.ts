@@ -45,11 +45,21 @@ const PRECEDENCE: Record<string, number> = {
 }
 
 /** Parses one expression; `problems` lists everything wrong with it (empty when `result` is set). */
-export function parseLogql (src: string): { result?: ParsedLogql, problems: LogqlProblem[] } {
-  const top = parser.parse(src).topNode
-  const syntax = syntaxError(src, top)
+export function parseLogql (original: string): { result?: ParsedLogql, problems: LogqlProblem[] } {
+  // The grammar refuses `| unwrap x [5m] offset 1h` after a pipeline, which Loki accepts: such an
+  // offset is blanked out (positions kept) and given to the range it follows.
+  let src = original
+  const offsets = new Map<number, string>()
+  let top = parser.parse(src).topNode
+  let syntax = syntaxError(src, top)
+  for (let m; syntax !== null && (m = /^offset\s+([0-9][0-9a-zµμ.]*)/.exec(src.slice(syntax.at))) !== null && /\]\s*$/.test(src.slice(0, syntax.at));) {
+    offsets.set(src.slice(0, syntax.at).lastIndexOf(']') + 1, m[1])
+    src = src.slice(0, syntax.at) + ' '.repeat(m[0].length) + src.slice(syntax.at + m[0].length)
+    top = parser.parse(src).topNode
+    syntax = syntaxError(src, top)
+  }
   if (syntax !== null) return { problems: [syntax] }
-  const w = new Walk(src)
+  const w = new Walk(src, offsets)
   const expr = child(top, 'Expr')
   if (expr === null) return { problems: [{ at: 0, message: 'empty expression' }] }
   const result = w.attempt((): ParsedLogql => {
@@ -115,6 +125,10 @@ function range (w: Walk, n: SyntaxNode, ranges: Counter): RangeExpr {
   const rangeMs = duration(w, child(logRange, 'Range'), 'the range')
   if (rangeMs === 0) w.refuse(child(logRange, 'Range')!, 'the range must be longer than 0')
   const offset = child(logRange, 'OffsetExpr')
+  const rangeNode = child(logRange, 'Range')!
+  const movedOffset = w.offsets.get(rangeNode.to)
+  const movedMs = movedOffset === undefined ? null : parseDurationSeconds(movedOffset, true)
+  if (movedOffset !== undefined && movedMs === null) w.refuse(rangeNode.to, `the offset must be a duration such as 5m, not ${movedOffset}`)
   const group = grouping(w, child(n, 'Grouping'))
   if (unwrapNode === null && !LOG_RANGE_FNS.has(fn)) w.refuse(opNode, `${fn} needs | unwrap <label> before the range`)
   if (unwrapNode !== null && !UNWRAP_FNS.has(fn)) w.refuse(unwrapNode, `${fn} counts log lines and cannot take | unwrap`)
@@ -128,7 +142,7 @@ function range (w: Walk, n: SyntaxNode, ranges: Counter): RangeExpr {
     param: param === null ? undefined : literal(w, param),
     query: logQuery(w, child(logRange, 'Selector')!, child(logRange, 'PipelineExpr')),
     rangeMs,
-    offsetMs: offset === null ? 0 : duration(w, offset, 'the offset'),
+    offsetMs: offset !== null ? duration(w, offset, 'the offset') : movedMs !== null ? Math.round(movedMs * 1000) : 0,
     unwrap: unwrapNode === null ? undefined : unwrap(w, unwrapNode),
     grouping: group,
     at: n.from

@@ -173,7 +173,8 @@ export function compileQuery (q: LogQuery, at: number): { query?: CompiledQuery,
   if (problems.length > 0) return { problems }
 
   const needles: Needle[][] = []
-  for (const m of q.selector) { const n = compileMatcher(m).needles; if (n !== null) needles.push(n) }
+  // `topic` comes from the Kafka record, not its bytes: nothing to look for.
+  for (const m of q.selector) { const n = m.name === 'topic' ? null : compileMatcher(m).needles; if (n !== null) needles.push(n) }
   for (const s of q.stages) {
     // After a stage that rewrites the line, the line is no longer the record's text.
     if (s.kind === 'lineFormat' || s.kind === 'unpack' || s.kind === 'decolorize') break

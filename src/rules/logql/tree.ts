@@ -13,7 +13,9 @@ export class Refused extends Error {}
 export class Walk {
   readonly src: string
   readonly problems: LogqlProblem[] = []
-  constructor (src: string) { this.src = src }
+  /** Offsets lifted out of the text before parsing, by the position just after their range's `]`. */
+  readonly offsets: ReadonlyMap<number, string>
+  constructor (src: string, offsets: ReadonlyMap<number, string> = new Map()) { this.src = src; this.offsets = offsets }
 
   text (n: SyntaxNode): string { return this.src.slice(n.from, n.to) }
 
