@@ -1,6 +1,7 @@
 // The alert state machine as Prometheus' ruler runs it, driven through both stages in event time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { toPostable } from './alerts.js'
 import { OwnerStage } from './owner-stage.js'
 import { RecordStage } from './record-stage.js'
 import { RuleSet } from './rule-set.js'
@@ -72,4 +73,12 @@ test('an alert carries the record behind it, for the runtime\'s generatorURL', (
   owner.apply([...stage.process(record(errorAt(0), 41, 2)), ...stage.process(record(errorAt(1000), 42, 3))])
   const [c] = owner.evaluate(T0 + 1000)
   assert.deepEqual(c.source, { topic: 'logs', partition: 3, offset: 42 })
+  const link = (s: { topic: string, partition: number, offset: number }): string => `http://tw/context?topic=${s.topic}&partition=${s.partition}&offset=${s.offset}`
+  assert.deepEqual(toPostable(c, link), { labels: { alertname: 'A' }, annotations: {}, startsAt: new Date(T0 + 1000).toISOString(), generatorURL: 'http://tw/context?topic=logs&partition=3&offset=42' })
+  const [resolved] = owner.evaluate(T0 + 10_000)
+  assert.deepEqual(toPostable(resolved), { labels: { alertname: 'A' }, annotations: {}, startsAt: new Date(T0 + 1000).toISOString(), endsAt: new Date(T0 + 10_000).toISOString() })
+})
+
+test('pending and inactive changes are not posted', () => {
+  assert.equal(toPostable({ rule: 'g/A', alert: 'A', state: 'pending', labels: {}, annotations: {}, value: 1, at: 0, activeAt: 0 }), null)
 })

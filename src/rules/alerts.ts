@@ -38,9 +38,30 @@ export interface AlertChange {
   /** Evaluation time of the change (event time, ms). */
   at: number
   activeAt: number
+  /** When it started firing (firing and resolved changes). */
+  firedAt?: number
   /** For resolved alerts: when it stopped (equal to `at`). */
   endsAt?: number
   source?: Source
+}
+
+/** An alert as Alertmanager's POST /api/v2/alerts takes it. */
+export interface PostableAlert { labels: Record<string, string>, annotations: Record<string, string>, startsAt: string, endsAt?: string, generatorURL?: string }
+
+/**
+ * The change as Alertmanager takes it, as Prometheus sends it: firing and resolved alerts only
+ * (pending and inactive are not notified), startsAt the time it fired, endsAt when it resolved;
+ * the link to the record behind it is the runtime's to build (it knows the console's address).
+ */
+export function toPostable (c: AlertChange, generatorURL?: (source: Source) => string): PostableAlert | null {
+  if (c.state !== 'firing' && c.state !== 'resolved') return null
+  return {
+    labels: { ...c.labels },
+    annotations: { ...c.annotations },
+    startsAt: new Date(c.firedAt ?? c.at).toISOString(),
+    ...(c.endsAt !== undefined ? { endsAt: new Date(c.endsAt).toISOString() } : {}),
+    ...(c.source !== undefined && generatorURL !== undefined ? { generatorURL: generatorURL(c.source) } : {})
+  }
 }
 
 export interface AlertingRule {
@@ -80,6 +101,7 @@ function change (rule: AlertingRule, a: AlertState, state: AlertChange['state'],
     value: a.value,
     at,
     activeAt: a.activeAt,
+    ...(a.firedAt !== undefined ? { firedAt: a.firedAt } : {}),
     ...(state === 'resolved' ? { endsAt: at } : {}),
     ...(a.source !== undefined ? { source: a.source } : {})
   }

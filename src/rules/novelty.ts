@@ -53,6 +53,7 @@ export function learn (rule: CompiledRule, s: NoveltyState, c: Contribution): Al
     value: 1,
     at: c.ts,
     activeAt: c.ts,
+    firedAt: c.ts,
     source: c.source
   }
 }
