@@ -66,10 +66,14 @@ test('tidewatch test fires and resolves each rule of the corpus at the event tim
 
 test('--after 0 stops at the last record; records out of order are replayed in event time', async () => {
   const lines = scenario()
-  const shuffled = [...lines.slice(0, 100).reverse(), ...lines.slice(100)]
-  const { changes } = await replay(shuffled.join('\n'), '--after', '0')
-  assert.equal(changes.at(-1)!.at, at(INCIDENTS.lateExceptionAt))
-  assert.equal(changes.filter(c => c.state === 'firing').length, 6)
+  const inOrder = await replay(lines.join('\n'), '--after', '0')
+  assert.equal(inOrder.changes.at(-1)!.at, at(INCIDENTS.lateExceptionAt))
+  assert.equal(inOrder.changes.filter(c => c.state === 'firing').length, 6)
+  // Blocks of the file reversed: shippers deliver slightly out of order.
+  const shuffled = Array.from({ length: Math.ceil(lines.length / 50) }, (_, i) => lines.slice(i * 50, i * 50 + 50).reverse()).flat()
+  const again = await replay(shuffled.join('\n'), '--after', '0')
+  assert.deepEqual(again.changes, inOrder.changes)
+  assert.equal(again.stderr, inOrder.stderr, 'the same matches: none lost to reordering')
 })
 
 test('plain log lines: every record has its topic as a label; --start and --step give lines their event times', async () => {

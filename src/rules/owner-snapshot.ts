@@ -83,8 +83,11 @@ export function decodeRuleState (rule: CompiledRule, saved: RuleSnapshot, into: 
       window.buckets = s.buckets.map(decodeBucket)
       let m = ks.series.get(s.expr)
       if (m === undefined) ks.series.set(s.expr, m = new Map())
+      if (!m.has(labelsKey(s.labels))) into.series++
       m.set(labelsKey(s.labels), { labels: s.labels, window })
     }
+    const old = into.keys.get(key)
+    if (old !== undefined) for (const m of old.series.values()) into.series -= m.size
     into.keys.set(key, ks)
   }
   for (const a of saved.alerts) {

@@ -157,3 +157,18 @@ test('a restored snapshot of another rule set keeps only the rules whose express
   assert.deepEqual(other.valueAt('shop/ApiErrors', T), [], 'ApiErrors changed its range: its state is not restored')
   assert.ok(owner.valueAt('shop/ApiErrors', T).length > 0)
 })
+
+test('a rule holds at most maxSeriesPerRule series; contributions for more are counted, not kept', async () => {
+  const { rulesOf, ruleFile, contributionsOf } = await import('./test-support.js')
+  const many = rulesOf(ruleFile('count_over_time({namespace="shop"} | logfmt [1m]) > 0'))
+  const lines = Array.from({ length: 50 }, (_, i) => ({ at: i, labels: { namespace: 'shop' }, line: `user=${i}` }))
+  const owner = new OwnerStage(new RuleSet(many), { maxSeriesPerRule: 10 })
+  const stats = owner.apply(contributionsOf(many, lines))
+  assert.equal(stats.applied, 10)
+  assert.equal(stats.overLimit, 40)
+  assert.equal(owner.state('g/A')!.overLimit, 40)
+  // Once series empty out, there is room again.
+  owner.evaluate(lines[0].at + 61_000 + Date.parse('2024-01-01T00:00:00Z'))
+  assert.equal(owner.state('g/A')!.series, 0)
+  assert.equal(owner.apply(contributionsOf(many, lines.map(l => ({ ...l, at: l.at + 120_000 })))).applied, 10)
+})

@@ -35,38 +35,49 @@ export interface RuleState {
   /** new_pattern / new_term alerts learned since the last evaluation. */
   pending: AlertChange[]
   lastError?: string
+  /** Series held, over all keys and ranges (for the limit). */
+  series: number
+  /** Contributions refused because the rule held maxSeriesPerRule series. */
+  overLimit: number
 }
 
-export interface ApplyStats { applied: number, duplicates: number, late: number, unknownRule: number }
+export interface ApplyStats { applied: number, duplicates: number, late: number, unknownRule: number, overLimit: number }
+
+/** Series one rule may hold in one owner by default (a | json over high-cardinality fields could otherwise grow without bound). */
+export const DEFAULT_MAX_SERIES_PER_RULE = 100_000
 
 export interface OwnerOptions {
   /** Whether this owner holds a key; a rule that needs one place (absent_over_time, topk, patterns) is evaluated only by the owner of its rule key. Default: every key. */
   owns?: (ownerKey: string) => boolean
+  /** Series a rule may hold; a contribution for a new series past it is counted, not kept. Default 100,000. */
+  maxSeriesPerRule?: number
 }
 
 export class OwnerStage {
   readonly rules: RuleSet
   readonly #state = new Map<string, RuleState>()
   readonly #owns: (key: string) => boolean
+  readonly #maxSeries: number
   /** The last evaluation time; evaluation never goes back. */
   #time = -Infinity
 
   constructor (rules: RuleSet, o: OwnerOptions = {}) {
     this.rules = rules
     this.#owns = o.owns ?? (() => true)
+    this.#maxSeries = o.maxSeriesPerRule ?? DEFAULT_MAX_SERIES_PER_RULE
     for (const r of rules.rules) this.#state.set(r.id, this.#fresh(r))
   }
 
   get time (): number { return this.#time }
 
   #fresh (r: CompiledRule): RuleState {
-    return { keys: new Map(), alerts: new Map(), novelty: r.kind === 'metric' ? undefined : newNovelty(r), pending: [] }
+    return { keys: new Map(), alerts: new Map(), novelty: r.kind === 'metric' ? undefined : newNovelty(r), pending: [], series: 0, overLimit: 0 }
   }
 
   state (id: string): RuleState | undefined { return this.#state.get(id) }
 
   apply (contributions: Iterable<Contribution>): ApplyStats {
-    const stats: ApplyStats = { applied: 0, duplicates: 0, late: 0, unknownRule: 0 }
+    const stats: ApplyStats = { applied: 0, duplicates: 0, late: 0, unknownRule: 0, overLimit: 0 }
     for (const c of contributions) {
       const rule = this.rules.get(c.rule)
       const rs = this.#state.get(c.rule)
@@ -93,7 +104,11 @@ export class OwnerStage {
       let byKey = ks.series.get(c.expr)
       if (byKey === undefined) ks.series.set(c.expr, byKey = new Map())
       let s = byKey.get(sk)
-      if (s === undefined) byKey.set(sk, s = { labels: c.labels, window: new Window(range.fn) })
+      if (s === undefined) {
+        if (rs.series >= this.#maxSeries) { stats.overLimit++; rs.overLimit++; continue }
+        byKey.set(sk, s = { labels: c.labels, window: new Window(range.fn) })
+        rs.series++
+      }
       s.window.add(c.ts, c.value, c.source)
       stats.applied++
     }
@@ -157,7 +172,7 @@ export class OwnerStage {
   #forgetEmpty (rs: RuleState): void {
     for (const [key, ks] of rs.keys) {
       for (const [index, m] of ks.series) {
-        for (const [sk, s] of m) if (s.window.size === 0) m.delete(sk)
+        for (const [sk, s] of m) if (s.window.size === 0) { m.delete(sk); rs.series-- }
         if (m.size === 0) ks.series.delete(index)
       }
       // A key with no samples left forgets its watermarks too: a redelivered contribution
@@ -213,7 +228,11 @@ export class OwnerStage {
   release (drop: (ownerKey: string) => boolean): void {
     for (const rule of this.rules.rules) {
       const rs = this.#state.get(rule.id)!
-      for (const key of [...rs.keys.keys()]) if (drop(key)) rs.keys.delete(key)
+      for (const [key, ks] of [...rs.keys]) {
+        if (!drop(key)) continue
+        for (const m of ks.series.values()) rs.series -= m.size
+        rs.keys.delete(key)
+      }
       for (const [k, a] of [...rs.alerts]) if (drop(ownerKeyOf(rule.id, rule.partition, a.series))) rs.alerts.delete(k)
       if (rs.novelty !== undefined && drop(this.rules.ruleKey(rule.id))) this.#state.set(rule.id, this.#fresh(rule))
     }

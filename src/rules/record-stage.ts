@@ -49,6 +49,8 @@ export interface RecordStageStats {
   contributions: number
   /** Samples dropped because the pipeline marked them with __error__ (a line that is not JSON for | json, …). */
   pipelineErrors: number
+  /** Records a pipeline failed on unexpectedly; skipped for that rule, the others go on. */
+  failures: number
 }
 
 interface Prepared extends Extractor {
@@ -71,7 +73,7 @@ function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number
 }
 
 export class RecordStage {
-  readonly stats: RecordStageStats = { records: 0, prefiltered: 0, parsed: 0, contributions: 0, pipelineErrors: 0 }
+  readonly stats: RecordStageStats = { records: 0, prefiltered: 0, parsed: 0, contributions: 0, pipelineErrors: 0, failures: 0 }
   readonly #extractors: Prepared[]
   /** Every needle once: rules sharing `namespace="shop"` look for it once per record. */
   readonly #needles: DistinctNeedle[] = []
@@ -125,7 +127,14 @@ export class RecordStage {
         ;(record.labels as Record<string, string>).topic = r.topic
       }
       if (!x.query.matches(record.labels)) continue
-      const c = this.#run(x, record, r)
+      let c: Contribution | null
+      try {
+        c = this.#run(x, record, r)
+      } catch {
+        // No record may stop the consumer: a stage that throws costs this rule this record.
+        this.stats.failures++
+        continue
+      }
       if (c !== null) (out ??= []).push(c)
     }
     if (record === undefined) this.stats.prefiltered++

@@ -50,16 +50,19 @@ export function replay (rules: readonly CompiledRule[], lines: Iterable<string>,
   const summary: ReplaySummary = { records: 0, contributions: 0, changes: 0, pipelineErrors: 0, duplicates: 0 }
   const records: { r: SourceRecord, ts: number }[] = []
   let clock = o.startMs
-  let offset = 0
+  let count = 0
   for (const line of lines) {
     if (line.trim() === '') continue
     // The "Kafka timestamp" of a record without a time: the previous record's time plus a step.
     const own = readEnvelope(line, NaN).ts
-    clock = Number.isNaN(own) ? clock + (offset === 0 ? 0 : o.stepMs) : own
-    records.push({ r: { topic: o.topic ?? 'logs', partition: 0, offset: offset++, timestamp: clock, value: line }, ts: clock })
+    clock = Number.isNaN(own) ? clock + (count === 0 ? 0 : o.stepMs) : own
+    count++
+    records.push({ r: { topic: o.topic ?? 'logs', partition: 0, offset: 0, timestamp: clock, value: line }, ts: clock })
   }
-  // Stable: records with equal times keep their order in the file.
+  // Stable: records with equal times keep their order in the file. Offsets follow the replay
+  // order, as in a partition written in event time (the owner reads offsets in order).
   records.sort((a, b) => a.ts - b.ts)
+  records.forEach((x, i) => { x.r.offset = i })
 
   const report = (changes: AlertChange[]): void => {
     for (const c of changes) {

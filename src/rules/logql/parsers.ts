@@ -74,7 +74,9 @@ export function jsonPath (path: string): (string | number)[] | null {
     re.lastIndex = i
     const m = re.exec(path)
     if (m === null || (i > 0 && m[1] !== undefined && path[i] !== '.')) return null
-    steps.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(`"${m[3]}"`) as string))
+    let step: string | number
+    try { step = m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(`"${m[3]}"`) as string) } catch { return null }
+    steps.push(step)
     i = re.lastIndex
   }
   return steps.length > 0 ? steps : null
@@ -88,7 +90,11 @@ export function jsonParser (params: Extraction[]): (e: Entry) => void {
       flattenJson(e, doc, '', new Set())
     }
   }
-  const paths = params.map(p => ({ label: p.label, steps: jsonPath(p.path) ?? [] }))
+  const paths = params.map(p => {
+    const steps = jsonPath(p.path)
+    if (steps === null) throw new Error(`cannot read the JSON path '${p.path}'; write it like a.b, list[0] or a["key with spaces"]`)
+    return { label: p.label, steps }
+  })
   return e => {
     const doc = parseObject(e.line)
     if (typeof doc === 'string') return setError(e, 'JSONParserErr', doc)
