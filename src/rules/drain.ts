@@ -134,7 +134,9 @@ export class Drain {
 
   #file (cluster: Cluster, path: string[]): void {
     this.#paths.set(cluster.id, path)
-    this.#leaf(cluster.tokens, true, path)!.clusters.push(cluster.id)
+    const leaf = this.#leaf(cluster.tokens, true, path)!
+    if (leaf.clusters.length > 16) leaf.clusters = leaf.clusters.filter(id => this.#clusters.has(id))
+    leaf.clusters.push(cluster.id)
   }
 
   #search (tokens: string[]): Cluster | undefined {
@@ -143,9 +145,10 @@ export class Drain {
     let best: Cluster | undefined
     let bestSim = -1
     let bestParams = -1
-    leaf.clusters = leaf.clusters.filter(id => this.#clusters.has(id))
     for (const id of leaf.clusters) {
-      const c = this.#clusters.get(id)!
+      // An evicted cluster's id stays in its leaf until the leaf is next changed.
+      const c = this.#clusters.get(id)
+      if (c === undefined) continue
       const { similarity, params } = similarityOf(c.tokens, tokens)
       if (similarity > bestSim || (similarity === bestSim && params > bestParams)) { best = c; bestSim = similarity; bestParams = params }
     }

@@ -22,7 +22,7 @@ export function evaluate (e: MetricExpr, T: number, series: SeriesOf): Value {
   switch (e.kind) {
     case 'number': return { scalar: e.value }
     case 'range': return { vector: rangeVector(e, T, series) }
-    case 'vagg': return { vector: aggregate(e, vectorOf(evaluate(e.inner, T, series)), T) }
+    case 'vagg': return { vector: aggregate(e, vectorOf(evaluate(e.inner, T, series))) }
     case 'binary': return binary(e, evaluate(e.left, T, series), evaluate(e.right, T, series))
   }
 }
@@ -70,7 +70,7 @@ function groupLabels (e: VectorAggExpr, labels: LabelSet): LabelSet {
   return e.grouping.without ? omit(labels, e.grouping.labels) : pick(labels, e.grouping.labels)
 }
 
-function aggregate (e: VectorAggExpr, input: Sample[], _T: number): Sample[] {
+function aggregate (e: VectorAggExpr, input: Sample[]): Sample[] {
   const groups = new Map<string, { labels: LabelSet, members: Sample[] }>()
   for (const s of input) {
     const labels = groupLabels(e, s.labels)
