@@ -13,7 +13,7 @@ Commands:
   run        Run a function, autoscaled by lag, against the embedded broker or a Kafka cluster
   status     Show the functions of a running Tidewatch: replicas, lag, records/s, errors
   events     Show scaling events (tidewatch events --follow)
-  test       Run a function's handler on log lines from a file, printing what it would send
+  test       Run a function's handler, or a rule file's alerting rules, on records from a file
   deploy     Write Kubernetes manifests (Deployment + KEDA ScaledObject) for a function
   import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
   notifier   Run the Alertmanager-compatible notifier alone (tidewatch notifier --config FILE)

@@ -8,6 +8,7 @@
 // can find the bad record.
 import zlib from 'node:zlib'
 import { LogStoreError, badParam } from './errors.js'
+import { toEpochMs } from '../shared/epoch.js'
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines']
 export const JSON_TYPES = ['application/json']
@@ -112,23 +113,6 @@ export function recordTimestamp (doc: Record<string, unknown>): number | null {
     if (ms !== null) return ms
   }
   return null
-}
-
-// Numbers are read by magnitude: Fluent Bit's `double` and `epoch` formats are seconds,
-// `epoch_ms` milliseconds; micro- and nanoseconds also occur in the wild.
-function toEpochMs (v: unknown): number | null {
-  let ms: number
-  if (typeof v === 'number' || (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v))) {
-    const n = Number(v)
-    const abs = Math.abs(n)
-    ms = abs < 1e11 ? n * 1e3 : abs < 1e14 ? n : abs < 1e17 ? n / 1e3 : n / 1e6
-  } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v)) {
-    // ISO 8601 and java_sql_timestamp ("2024-11-22 05:20:00.123456"); no zone means UTC.
-    const iso = v.replace(' ', 'T')
-    ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(iso) ? iso : iso + 'Z')
-  } else return null
-  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) return null
-  return Math.floor(ms)
 }
 
 // Two non-blank lines, the first an object: looked at without splitting the whole body.

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { isMap } from 'yaml'
 import { z } from 'zod'
-import { ConfigError, ConfigSource, type ConfigProblem } from '../functions/config/load.js'
+import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../shared/config-source.js'
 
 // The project file `tidewatch up` reads: which functions to run, how alerts are routed, and the
 // embedded broker's and demo traffic's settings. Paths are relative to the project file.
@@ -34,7 +34,7 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
   if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with functions (and optionally notifier, broker, demo)')])
   const parsed = projectSchema.safeParse(src.doc.toJS(), { reportInput: true })
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explain(issue))))
+    throw new ConfigError(parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explainIssue(issue))))
   }
   const dir = path.dirname(path.resolve(file))
   const problems: ConfigProblem[] = []
@@ -57,10 +57,4 @@ export function loadProjectFile (file: string): ProjectConfig {
     throw new ConfigError([{ file, line: 1, column: 1, field: '', message: `cannot read the project file: ${(err as Error).message}` }])
   }
   return parseProjectFile(file, text)
-}
-
-function explain (issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `'${k}'`).join(', ')}; check the spelling`
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `required; add ${String(issue.path.at(-1))}: …`
-  return issue.message
 }

@@ -16,6 +16,8 @@ export interface Re2 {
   test: (text: string) => boolean
   /** Capture groups of the leftmost match (index 0: the whole match), or null. */
   exec: (text: string) => (string | null)[] | null
+  /** The leftmost match at or after `from`: where it starts and its groups. */
+  search: (text: string, from?: number) => { index: number, groups: (string | null)[] } | null
   /** Names of the named groups `(?P<name>…)` / `(?<name>…)`, by group index. */
   readonly groupNames: Map<number, string>
 }
@@ -42,6 +44,14 @@ export function compileRe2 (pattern: string, opts: Re2Options = {}): Re2 {
     source: pattern,
     groupNames,
     test: anchored ? text => compiled.testExact(text) : text => compiled.test(text),
+    search: (text, from = 0) => {
+      if (from > text.length) return null
+      const m = compiled.matcher(text)
+      if (!m.find(from)) return null
+      const out: (string | null)[] = []
+      for (let g = 0; g <= groups; g++) out.push(m.group(g))
+      return { index: m.start(), groups: out }
+    },
     exec: text => {
       const m = compiled.matcher(text)
       const found = anchored ? m.matches() : m.find()
@@ -51,4 +61,31 @@ export function compileRe2 (pattern: string, opts: Re2Options = {}): Re2 {
       return out
     }
   }
+}
+
+/**
+ * Go's Regexp.ReplaceAllString: every leftmost match replaced by `replacement`, in which `$1`,
+ * `${1}`, `$name` and `${name}` expand to groups (`$name` as long as possible, `$$` a dollar);
+ * with `literal`, the replacement is used as it is (ReplaceAllLiteralString).
+ */
+export function replaceAllRe2 (re: Re2, text: string, replacement: string, literal = false): string {
+  let out = ''
+  let at = 0
+  for (let pos = 0; pos <= text.length;) {
+    const m = re.search(text, pos)
+    if (m === null) break
+    const whole = m.groups[0] ?? ''
+    out += text.slice(at, m.index)
+    out += literal ? replacement : replacement.replace(/\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (d, braced?: string, bare?: string) => {
+      const name = braced ?? bare
+      if (name === undefined) return '$'
+      const index = /^\d+$/.test(name) ? Number(name) : [...re.groupNames].find(([, n]) => n === name)?.[0]
+      return index === undefined ? '' : m.groups[index] ?? ''
+    })
+    at = m.index + whole.length
+    // An empty match moves on one character, which is kept.
+    if (whole.length === 0) { out += text.slice(at, at + 1); at++ }
+    pos = at
+  }
+  return at >= text.length ? out : out + text.slice(at)
 }

@@ -1,23 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml'
-import type { z } from 'zod'
+import { isMap } from 'yaml'
+import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../../shared/config-source.js'
 import { functionFileSchema, type FunctionFile } from './schema.js'
 import { Secret, secretUrl } from './secret.js'
 import { importOpenFunction, isOpenFunction } from './openfunction.js'
 
-/** One problem in a config file, located and explained. */
-export interface ConfigProblem { file: string, line: number, column: number, field: string, message: string }
-
-/** A config file that cannot be used; the message lists every problem as file:line:column: field: what to fix. */
-export class ConfigError extends Error {
-  readonly problems: ConfigProblem[]
-  constructor (problems: ConfigProblem[]) {
-    super(problems.map(p => `${p.file}:${p.line}:${p.column}: ${p.field === '' ? '' : `${p.field}: `}${p.message}`).join('\n'))
-    this.name = 'ConfigError'
-    this.problems = problems
-  }
-}
+// Re-exported for the modules that have always imported them from here (notifier, deploy, CLI).
+export { ConfigError, ConfigSource, type ConfigProblem }
 
 export type OutputConfig =
   | { name: string, type: 'alertmanager', url: Secret, headers: Record<string, Secret>, retry: RetryConfig }
@@ -45,41 +35,6 @@ export interface FunctionConfig {
 // ${NAME}, or ${NAME:-fallback} as in the shell.
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
-export class ConfigSource {
-  readonly file: string
-  readonly doc: Document
-  readonly #lines = new LineCounter()
-
-  constructor (file: string, text: string) {
-    this.file = file
-    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false })
-  }
-
-  /** Line and column of the node at `at` (or of its nearest existing parent). */
-  locate (at: (string | number)[]): { line: number, column: number } {
-    for (let n = at.length; n >= 0; n--) {
-      const node = n === 0 ? this.doc.contents : this.doc.getIn(at.slice(0, n), true)
-      if (isNode(node) && node.range !== undefined && node.range !== null) {
-        // Point at the key for a field, at the value for a scalar.
-        const pos = this.#lines.linePos(node.range[0])
-        return { line: pos.line, column: pos.col }
-      }
-    }
-    return { line: 1, column: 1 }
-  }
-
-  problem (at: (string | number)[], message: string): ConfigProblem {
-    return { file: this.file, ...this.locate(at), field: at.join('.'), message }
-  }
-
-  syntaxProblems (): ConfigProblem[] {
-    return this.doc.errors.map(e => {
-      const pos = this.#lines.linePos(e.pos[0])
-      return { file: this.file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` }
-    })
-  }
-}
-
 /** Replaces ${VAR} in string values from `env`; records where secrets came from. */
 function substitute (value: unknown, at: (string | number)[], env: Record<string, string | undefined>, src: ConfigSource, problems: ConfigProblem[]): unknown {
   if (typeof value === 'string') {
@@ -95,12 +50,6 @@ function substitute (value: unknown, at: (string | number)[], env: Record<string
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...at, k], env, src, problems)]))
   }
   return value
-}
-
-function explain (issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `'${k}'`).join(', ')}; check the spelling`
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `required; add ${String(issue.path.at(-1))}: …`
-  return issue.message
 }
 
 /** Validates a parsed Function document into typed config; throws ConfigError listing every problem. */
@@ -121,7 +70,7 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
   const raw = substitute(js, [], processEnv, src, problems)
   const parsed = functionFileSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(src.problem(issue.path as (string | number)[], explain(issue)))
+    for (const issue of parsed.error.issues) problems.push(src.problem(issue.path as (string | number)[], explainIssue(issue)))
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
   const f = parsed.data

@@ -5,7 +5,7 @@
  * `[FIRING:3] HighErrors shop (prod critical)`, one line per listed alert, then
  * "… and 1,234 more".
  */
-import { escapeHtml, type NamedTemplates } from './render.js'
+import { escapeHtml, type NamedTemplates } from '../../shared/template/render.js'
 import type { TemplateData } from './data.js'
 
 const MAX_TITLE_RUNES = 1024

@@ -8,9 +8,9 @@
 import type { Logger } from '../../shared/logger.js'
 import type { TemplateData } from './data.js'
 import { DEFAULT_TEMPLATES } from './defaults.js'
-import { Template, type RenderOptions } from './render.js'
+import { Template, type RenderOptions } from '../../shared/template/render.js'
 
-export { Template, TemplateError, escapeHtml, TEMPLATE_FUNCTIONS } from './render.js'
+export { Template, TemplateError, escapeHtml, TEMPLATE_FUNCTIONS } from '../../shared/template/render.js'
 export { templateData, DEFAULT_MAX_LISTED, type TemplateData, type TemplateAlert } from './data.js'
 export { DEFAULT_TEMPLATES } from './defaults.js'
 

@@ -1,21 +1,24 @@
 /**
- * A small, safe template language for notification messages, written like Go's text/template
- * (which Alertmanager users know) but limited to reading data: `{{ .GroupLabels.alertname }}`,
+ * A small, safe template language written like Go's text/template (which Alertmanager, Prometheus
+ * and Loki users know) but limited to reading data: `{{ .GroupLabels.alertname }}`,
  * `{{ len .Alerts }}`, `{{ .Status | toUpper }}`, `{{ if … }}…{{ else }}…{{ end }}`,
  * `{{ range .Alerts }}…{{ end }}`, `{{ with … }}`, `{{ template "slack.default.title" . }}`,
- * `{{- trim -}}` markers and comments (a slash-star comment inside the braces). There are no
- * assignments, no method calls and
- * no way to reach anything but the notification's data and a fixed list of functions.
+ * variables the caller provides (`{{ $labels.pod }}`, `{{ $value }}`, as Prometheus' alert
+ * templates have them), `{{- trim -}}` markers and comments (a slash-star comment inside the
+ * braces). There are no assignments, no method calls and no way to reach anything but the data,
+ * the caller's variables and a fixed list of functions. The notifier's messages, rule
+ * annotations and LogQL's line_format / label_format all use it, each with its own functions.
  *
  * This file turns text into a tree; render.ts evaluates it. Parse errors name the position.
  */
-
 export type Operand =
   | { kind: 'field', root: boolean, path: string[] }
   | { kind: 'string', value: string }
   | { kind: 'number', value: number }
   | { kind: 'bool', value: boolean }
   | { kind: 'ident', name: string }
+  /** `$name.path`: a variable the caller defines (`$` alone is the root, as in Go). */
+  | { kind: 'var', name: string, path: string[] }
   | { kind: 'pipe', pipe: Pipe }
 
 /** `a | f x | g`: commands in order; each later command gets the previous value as its last argument. */
@@ -33,7 +36,7 @@ export class TemplateError extends Error {
 
 interface Action { words: string, offset: number }
 
-type Token = { t: 'field', root: boolean, path: string[] } | { t: 'string', v: string } | { t: 'number', v: number } | { t: 'ident', v: string } | { t: '|' } | { t: '(' } | { t: ')' }
+type Token = { t: 'field', root: boolean, path: string[] } | { t: 'var', name: string, path: string[] } | { t: 'string', v: string } | { t: 'number', v: number } | { t: 'ident', v: string } | { t: '|' } | { t: '(' } | { t: ')' }
 
 function tokenize (src: string, at: number): Token[] {
   const tokens: Token[] = []
@@ -59,11 +62,12 @@ function tokenize (src: string, at: number): Token[] {
       i = j + 1
       continue
     }
-    const word = /^(\$?(\.[A-Za-z_][A-Za-z0-9_]*)+|\$|\.|-?\d+(\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i))
+    const word = /^(\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*|\$?(\.[A-Za-z_][A-Za-z0-9_]*)+|\$|\.|-?\d+(\.\d+)?([eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i))
     if (word === null) fail(`unexpected '${c}'`)
     const w = word![0]
     i += w.length
     if (/^-?\d/.test(w)) tokens.push({ t: 'number', v: Number(w) })
+    else if (/^\$[A-Za-z_]/.test(w)) { const [name, ...path] = w.slice(1).split('.'); tokens.push({ t: 'var', name, path }) }
     else if (w === '.' || w === '$') tokens.push({ t: 'field', root: w === '$', path: [] })
     else if (w.startsWith('.') || w.startsWith('$')) tokens.push({ t: 'field', root: w.startsWith('$'), path: w.replace(/^\$/, '').slice(1).split('.') })
     else tokens.push({ t: 'ident', v: w })
@@ -83,6 +87,7 @@ function parsePipe (tokens: Token[], pos: { i: number }, closing: boolean): Pipe
     const cmd = commands[commands.length - 1]
     if (tok.t === '(') cmd.push({ kind: 'pipe', pipe: parsePipe(tokens, pos, true) })
     else if (tok.t === 'field') cmd.push({ kind: 'field', root: tok.root, path: tok.path })
+    else if (tok.t === 'var') cmd.push({ kind: 'var', name: tok.name, path: tok.path })
     else if (tok.t === 'string') cmd.push({ kind: 'string', value: tok.v })
     else if (tok.t === 'number') cmd.push({ kind: 'number', value: tok.v })
     else if (tok.v === 'true' || tok.v === 'false') cmd.push({ kind: 'bool', value: tok.v === 'true' })
@@ -182,4 +187,23 @@ function parseBlock (parts: (string | Action)[], pos: { i: number }, head: 'if' 
     }
   }
   return { kind: head, pipe, body, otherwise }
+}
+
+/** Names of the functions and variables a template uses, so a caller can refuse unknown ones at load. */
+export function namesUsed (nodes: readonly Node[]): { functions: Set<string>, variables: Set<string> } {
+  const out = { functions: new Set<string>(), variables: new Set<string>() }
+  const pipe = (p: Pipe): void => { for (const cmd of p.commands) for (const op of cmd) operand(op) }
+  const operand = (op: Operand): void => {
+    if (op.kind === 'ident') out.functions.add(op.name)
+    else if (op.kind === 'var') out.variables.add(op.name)
+    else if (op.kind === 'pipe') pipe(op.pipe)
+  }
+  const walk = (list: readonly Node[]): void => {
+    for (const n of list) {
+      if (n.kind === 'output') pipe(n.pipe)
+      else if (n.kind === 'template') { if (n.pipe !== undefined) pipe(n.pipe) } else if (n.kind !== 'text') { pipe(n.pipe); walk(n.body); walk(n.otherwise) }
+    }
+  }
+  walk(nodes)
+  return out
 }

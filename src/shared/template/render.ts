@@ -1,13 +1,16 @@
 /**
- * Evaluates a parsed template against a notification's data. Only data is read: a field is an
+ * Evaluates a parsed template against its data. Only data is read: a field is an
  * own property of a plain object (never a prototype's, so `.constructor` is simply empty), or one
  * of the few computed fields Alertmanager's data has (`.Alerts.Firing`, `.SortedPairs`, `.Names`,
- * `.Values`). Functions come from a fixed list. Output is capped, so a template cannot turn one
- * notification into megabytes.
+ * `.Values`). Functions come from a fixed list, which a caller may extend (LogQL's line_format
+ * functions, Prometheus' humanize). Output is capped, so a template cannot turn one notification
+ * into megabytes.
  */
-import { parseTemplate, TemplateError, type Node, type Operand, type Pipe } from './parse.js'
+import { namesUsed, parseTemplate, TemplateError, type Node, type Operand, type Pipe } from './parse.js'
 
 export { TemplateError }
+
+export type TemplateFunction = (...args: any[]) => unknown
 
 /** Named templates a template may call with `{{ template "name" . }}` (the built-in defaults). */
 export type NamedTemplates = Readonly<Record<string, (data: any) => string>>
@@ -17,17 +20,23 @@ export interface RenderOptions {
   escape?: (s: string) => string
   named?: NamedTemplates
   maxOutputChars?: number
+  /** Values of `$name` variables (Prometheus' `$labels`, `$value`). */
+  vars?: Readonly<Record<string, unknown>>
+  /** Functions beside (or instead of) the built-in ones, by name. */
+  functions?: Readonly<Record<string, TemplateFunction>>
+  /** How a number prints (Go prints floats as %v: 1e+06); String() when unset. */
+  printNumber?: (n: number) => string
 }
 
 const MAX_OUTPUT_CHARS = 256 * 1024
 
-const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
+const FUNCTIONS: Record<string, TemplateFunction> = {
   len: (v: unknown) => Array.isArray(v) ? v.length : typeof v === 'string' ? [...v].length : isObject(v) ? Object.keys(v).length : 0,
   toUpper: (s: unknown) => print(s).toUpperCase(),
   toLower: (s: unknown) => print(s).toLowerCase(),
   title: (s: unknown) => print(s).replace(/\b\w/g, c => c.toUpperCase()),
   trimSpace: (s: unknown) => print(s).trim(),
-  join: (sep: unknown, list: unknown) => (Array.isArray(list) ? list : []).map(print).join(print(sep)),
+  join: (sep: unknown, list: unknown) => (Array.isArray(list) ? list : []).map(v => print(v)).join(print(sep)),
   urlquery: (s: unknown) => encodeURIComponent(print(s)),
   html: (s: unknown) => escapeHtml(print(s)),
   /** 1234 → "1,234". */
@@ -51,22 +60,24 @@ export function escapeHtml (s: string): string {
   return s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!)
 }
 
-function isObject (v: unknown): v is Record<string, unknown> {
+export function isObject (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Go's truth: false, 0, "", nil and empty lists and maps are false. */
-function truthy (v: unknown): boolean {
+export function truthy (v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0
   if (isObject(v)) return Object.keys(v).length > 0
   return v !== undefined && v !== null && v !== false && v !== 0 && v !== ''
 }
 
-function print (v: unknown): string {
+export function print (v: unknown, printNumber?: (n: number) => string): string {
   if (v === undefined || v === null) return ''
   if (typeof v === 'string') return v
-  if (Array.isArray(v)) return `[${v.map(print).join(' ')}]`
-  if (isObject(v)) return Object.keys(v).sort().map(k => `${k}=${print(v[k])}`).join(' ')
+  if (typeof v === 'number' && printNumber !== undefined) return printNumber(v)
+  if (v instanceof Date) return v.toISOString()
+  if (Array.isArray(v)) return `[${v.map((x: unknown) => print(x, printNumber)).join(' ')}]`
+  if (isObject(v)) return Object.keys(v).sort().map(k => `${k}=${print(v[k], printNumber)}`).join(' ')
   return String(v)
 }
 
@@ -93,13 +104,19 @@ function operand (op: Operand, s: Scope): unknown {
     case 'field': return op.path.reduce(field, op.root ? s.root : s.dot)
     case 'string': case 'number': case 'bool': return op.value
     case 'pipe': return pipe(op.pipe, s)
-    case 'ident': return call(op.name, [])
+    case 'ident': return call(op.name, [], s)
+    case 'var': {
+      const vars = s.o.vars ?? {}
+      if (!Object.hasOwn(vars, op.name)) throw new TemplateError(`undefined variable $${op.name}`)
+      return op.path.reduce(field, vars[op.name])
+    }
   }
 }
 
-function call (name: string, args: unknown[]): unknown {
-  const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined
-  if (fn === undefined) throw new TemplateError(`unknown function '${name}'; available: ${TEMPLATE_FUNCTIONS.join(', ')}`)
+function call (name: string, args: unknown[], s: Scope): unknown {
+  const extra = s.o.functions
+  const fn = extra !== undefined && Object.hasOwn(extra, name) ? extra[name] : Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined
+  if (fn === undefined) throw new TemplateError(`unknown function '${name}'; available: ${[...TEMPLATE_FUNCTIONS, ...Object.keys(extra ?? {})].join(', ')}`)
   return fn(...args)
 }
 
@@ -109,7 +126,7 @@ function pipe (p: Pipe, s: Scope): unknown {
     const [head, ...rest] = cmd
     const piped = i > 0 ? [value] : []
     if (head.kind === 'ident') {
-      value = call(head.name, [...rest.map(r => operand(r, s)), ...piped])
+      value = call(head.name, [...rest.map(r => operand(r, s)), ...piped], s)
     } else {
       if (rest.length > 0 || piped.length > 0) throw new TemplateError('only a function can take arguments (e.g. {{ .Alerts | len }}, {{ join " " .Values }})')
       value = operand(head, s)
@@ -128,7 +145,7 @@ function run (nodes: readonly Node[], s: Scope, acc: string[]): void {
   for (const n of nodes) {
     switch (n.kind) {
       case 'text': emit(n.text, s, acc); break
-      case 'output': emit((s.o.escape ?? (x => x))(print(pipe(n.pipe, s))), s, acc); break
+      case 'output': emit((s.o.escape ?? (x => x))(print(pipe(n.pipe, s), s.o.printNumber)), s, acc); break
       case 'if': run(truthy(pipe(n.pipe, s)) ? n.body : n.otherwise, s, acc); break
       case 'with': {
         const v = pipe(n.pipe, s)
@@ -161,6 +178,11 @@ export class Template {
   constructor (source: string) {
     this.source = source
     this.#nodes = parseTemplate(source)
+  }
+
+  /** The functions and `$variables` it uses (for a load-time check against what will be defined). */
+  namesUsed (): { functions: Set<string>, variables: Set<string> } {
+    return namesUsed(this.#nodes)
   }
 
   /** Renders against `data`; throws TemplateError (unknown function, output too long, …). */

@@ -1,0 +1,95 @@
+// npm run bench:rules — records/s of the rules engine's per-record stage (src/rules/record-stage.ts)
+// for five rule kinds, next to baselines measured in the same run on the same records: the
+// reference 404 function's per-record work in process (its Function file's prefilter, parseData,
+// the handler), and JSON.parse of every record. Then the owner stage's apply + evaluate for the
+// contributions. Not a test: it prints figures.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadFunctionConfig } from '../src/functions/config/load.js'
+import { createContext, Outbox, parseData, prefilter } from '../src/functions/context.js'
+import { loadHandler } from '../src/functions/loader.js'
+import { silentLogger } from '../src/shared/logger.js'
+import { parseRuleFile } from '../src/rules/file.js'
+import { OwnerStage } from '../src/rules/owner-stage.js'
+import { RecordStage, type Contribution, type SourceRecord } from '../src/rules/record-stage.js'
+import { RuleSet } from '../src/rules/rule-set.js'
+import { stream } from '../test/fixtures/rules/corpus.js'
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000)
+const ROUNDS = 5
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+const RULES: [string, string][] = [
+  ['exception (|~ "(?i)exception", sum by)', 'sum by (namespace, pod, container) (count_over_time({namespace="shop"} |~ "(?i)exception" [1m])) > 0'],
+  ['5xx ratio (two ranges)', 'sum by (namespace) (rate({namespace="shop", container="nginx"} |~ "\\" 5[0-9][0-9] " [1m])) / sum by (namespace) (rate({namespace="shop", container="nginx"}[1m])) > 0.05'],
+  ['silent pod (absent_over_time)', 'absent_over_time({namespace="shop", pod="cart-7d9f8-x2k4p"}[1m])'],
+  ['JSON errors (| json | level="error")', 'sum by (pod, route) (count_over_time({namespace="shop", app="api"} | json | level="error" [2m])) >= 3'],
+  ['404s (|= " 404 " | pattern)', 'sum by (namespace, pod, path) (count_over_time({namespace="demo-project", pod=~"wordpress-v1-.+"} |= " 404 " | pattern `<_> "<method> <path> <_>" <status> <_>` | status="404" [1m])) > 0']
+]
+
+function ruleFile (exprs: string[]): string {
+  return `groups:\n  - name: bench\n    rules:\n${exprs.map((e, i) => `      - alert: R${i}\n        expr: ${JSON.stringify(e)}\n`).join('')}`
+}
+
+const records: SourceRecord[] = stream(RECORDS).map((line, i) => ({ topic: 'logs', partition: i % 4, offset: Math.floor(i / 4), timestamp: 0, value: Buffer.from(line) }))
+const mb = records.reduce((n, r) => n + (r.value as Buffer).length, 0) / 1e6
+
+/** Best of ROUNDS, in records/s; `run` goes over every record once. */
+async function measure (run: () => unknown): Promise<number> {
+  let best = 0
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = performance.now()
+    await run()
+    best = Math.max(best, RECORDS / ((performance.now() - start) / 1000))
+  }
+  return best
+}
+
+async function functionBaseline (): Promise<number> {
+  const config = loadFunctionConfig(path.join(root, 'examples', 'logs-handler', 'function.yaml'), {})
+  const handler = await loadHandler(config)
+  const wanted = prefilter(config.input.prefilter)
+  const log = silentLogger()
+  return await measure(async () => {
+    for (const r of records) {
+      const value = r.value as Buffer
+      if (!wanted(value)) continue
+      const outbox = new Outbox(['notification-manager'])
+      const ctx = createContext({ name: 'bench', record: { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: null, headers: {} }, env: {}, log, outbox })
+      await handler.handle(ctx, parseData(value))
+    }
+  })
+}
+
+const row = (what: string, rps: number, base: number, extra = ''): string =>
+  `| ${what} | ${Math.round(rps).toLocaleString('en-US')} | ${(rps / base).toFixed(2)} |${extra}`
+
+console.log(`${RECORDS.toLocaleString('en-US')} Fluent Bit records (${mb.toFixed(1)} MB; shop cart/web/api and the WordPress pod, 1/4 each), Node ${process.version}, best of ${ROUNDS}\n`)
+const fn404 = await functionBaseline()
+const parseAll = await measure(() => { for (const r of records) JSON.parse((r.value as Buffer).toString('utf8')) })
+console.log('| per-record stage | records/s | vs 404 function | contributions |')
+console.log('|---|---:|---:|---:|')
+console.log(row('baseline: the 404 function in process (prefilter " 404 ", handler)', fn404, fn404, ' |'))
+console.log(row('baseline: JSON.parse of every record', parseAll, fn404, ' |'))
+let all: Contribution[] = []
+for (const [name, expr] of [...RULES, ['all five together', ''] as [string, string]]) {
+  const file = parseRuleFile('bench.yaml', ruleFile(expr === '' ? RULES.map(r => r[1]) : [expr]))
+  const stage = new RecordStage(file.rules)
+  let out: Contribution[] = []
+  const rps = await measure(() => { out = []; for (const r of records) for (const c of stage.process(r)) out.push(c) })
+  console.log(row(name, rps, fn404, ` ${out.length.toLocaleString('en-US')} |`))
+  if (expr === '') all = out
+}
+
+// The owner stage: the five rules' contributions applied and evaluated every 1,000 records.
+const file = parseRuleFile('bench.yaml', ruleFile(RULES.map(r => r[1])))
+const perEval = 1000
+const ownerRps = await measure(() => {
+  const owner = new OwnerStage(new RuleSet(file.rules))
+  for (let i = 0; i < all.length; i += perEval) {
+    const batch = all.slice(i, i + perEval)
+    owner.apply(batch)
+    owner.evaluate(batch[batch.length - 1].ts)
+  }
+}) * all.length / RECORDS
+console.log(`\nowner stage (apply + evaluate every ${perEval} contributions): ${Math.round(ownerRps).toLocaleString('en-US')} contributions/s`)

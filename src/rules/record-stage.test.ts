@@ -1,0 +1,59 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { RecordStage, type SourceRecord } from './record-stage.js'
+import { rulesOf, ruleFile } from './test-support.js'
+import { scenario, stream } from '../../test/fixtures/rules/corpus.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+const shop = rulesOf(fs.readFileSync(path.join(root, 'test', 'fixtures', 'rules', 'shop.yaml'), 'utf8'))
+
+// Records that look like matches to a careless byte search, or hide their match behind JSON escapes.
+const tricky = [
+  JSON.stringify({ log: 'ERROR at /var/log: caf\u00e9 "quoted" <b> & done', namespace: 'shop', pod: 'x' }).replace('/var/log', '\\/var\\/log').replace('\u00e9', '\\u00e9'),
+  JSON.stringify({ log: 'a shop-free line', kubernetes: { namespace_name: 'shopping' } }),
+  JSON.stringify({ message: 'IllegalStateEXCEPTION thrown', namespace: 'shop', container: 'cart' }),
+  JSON.stringify({ namespace: 'shop', container: 'nginx', msg: '"GET / HTTP/1.1" 503 1' }),
+  JSON.stringify({ namespace: 'shop', labels: { app: 'api' }, log: '{"level":"error","route":"/v1/x"}' }),
+  'plain text with shop and exception and " 404 "',
+  JSON.stringify({ kubernetes: { namespace_name: 'demo-project', pod_name: 'wordpress-v1-a-b' }, log: '1.2.3.4 - - [x] "GET /a HTTP/1.1" 404 5 "-" "x"' })
+]
+
+function records (lines: string[], asBuffer: boolean): SourceRecord[] {
+  return lines.map((l, i) => ({ topic: 'logs', partition: 0, offset: i, timestamp: 1_700_000_000_000, value: asBuffer ? Buffer.from(l) : l }))
+}
+
+test('the raw-bytes prefilter rejects most records and changes no result (strings and buffers, JSON escapes, caseless needles)', () => {
+  const lines = [...scenario(), ...stream(4000), ...tricky]
+  for (const asBuffer of [true, false]) {
+    const fast = new RecordStage(shop)
+    const slow = new RecordStage(shop, { prefilter: false })
+    const input = records(lines, asBuffer)
+    assert.deepEqual(input.flatMap(r => fast.process(r)), input.flatMap(r => slow.process(r)))
+    assert.ok(fast.stats.prefiltered > lines.length / 10, `prefiltered ${fast.stats.prefiltered} of ${lines.length}`)
+    assert.equal(slow.stats.prefiltered, 0)
+    assert.ok(fast.stats.parsed < slow.stats.parsed)
+  }
+  // The escaped record still matches a filter on its unescaped text.
+  const rules = rulesOf(ruleFile('count_over_time({namespace="shop"} |= "/var/log: café \\"quoted\\" <b> &" [1m]) > 0'))
+  assert.equal(new RecordStage(rules).process(records([tricky[0]], true)[0]).length, 1)
+})
+
+test('contributions keep only the labels the expression needs: sum by (G) of a count keeps G', () => {
+  const rules = rulesOf(ruleFile('sum by (pod) (count_over_time({namespace="shop"} | json [1m])) > 0'))
+  const [c] = new RecordStage(rules).process({ topic: 't', partition: 1, offset: 9, timestamp: 5, value: JSON.stringify({ namespace: 'shop', pod: 'p', log: '{"a":"1","b":"2"}', time: '2024-01-01T00:00:00Z' }) })
+  assert.deepEqual(c, { rule: 'g/A', expr: 0, labels: { pod: 'p' }, ts: Date.parse('2024-01-01T00:00:00Z'), value: 1, source: { topic: 't', partition: 1, offset: 9 } })
+  // Not for max: a count per series matters there.
+  const max = rulesOf(ruleFile('max by (pod) (count_over_time({namespace="shop"} | json [1m])) > 0'))
+  assert.deepEqual(new RecordStage(max).process({ topic: 't', partition: 1, offset: 9, timestamp: 5, value: JSON.stringify({ namespace: 'shop', pod: 'p', log: '{"a":"1"}' }) })[0].labels, { a: '1', namespace: 'shop', pod: 'p', topic: 't' })
+})
+
+test('a line the pipeline marks with __error__ is no sample, and is counted', () => {
+  const rules = rulesOf(ruleFile('count_over_time({namespace="shop"} | json [1m]) > 0'))
+  const stage = new RecordStage(rules)
+  assert.deepEqual(stage.process({ topic: 't', partition: 0, offset: 0, timestamp: 0, value: JSON.stringify({ namespace: 'shop', log: 'not json' }) }), [])
+  assert.equal(stage.stats.pipelineErrors, 1)
+  assert.deepEqual(stage.process({ topic: 't', partition: 0, offset: 1, timestamp: 0, value: null }), [], 'a tombstone is nothing')
+})
