@@ -9,9 +9,11 @@
  *   whose body says only "internal error".
  */
 import { timingSafeEqual } from 'node:crypto'
-import { isIP } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Logger } from '../shared/logger.js'
+import { isLoopback } from '../shared/net.js'
+
+export { isLoopback }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** Deepest nesting of arrays and objects accepted in a JSON body. */
@@ -24,10 +26,6 @@ export interface HttpAppOptions {
   /** Or any other check of the Authorization header (e.g. a per-run internal credential). */
   authorize?: (authorization: string | undefined) => boolean
   bodyLimit?: number
-}
-
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
 }
 
 /** True when `header` is exactly `expected`, compared in constant time. */

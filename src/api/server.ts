@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../shared/logger.js'
 import { parseWholeNumber } from '../shared/numbers.js'
-import { createHttpApp, headerEquals, isLoopback } from './http-app.js'
+import { createHttpApp, isLoopback } from './http-app.js'
 import type { EventLog } from '../scaling/events.js'
 import type { FunctionStatus } from '../scaling/function-controller.js'
 import { createMetrics } from './metrics.js'
@@ -27,22 +27,6 @@ export interface RunningApiServer { url: string, app: FastifyInstance, close: ()
 
 /** A mistake in how the API server was asked to listen (e.g. exposed without a token). */
 export class ApiConfigError extends Error {}
-
-export { isLoopback }
-
-/**
- * Every request must carry `Authorization: Bearer TOKEN` (compared in constant time), except
- * routes marked `config: { public: true }`: the console's own files carry no data, and the
- * page must load to ask for the token.
- */
-export function requireBearerToken (app: FastifyInstance, token: string): void {
-  app.addHook('onRequest', async (req, reply) => {
-    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
-    if (!headerEquals(req.headers.authorization, `Bearer ${token}`)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
-    }
-  })
-}
 
 /**
  * The HTTP API: function status, scaling events and Prometheus metrics. Listens on 127.0.0.1

@@ -1,3 +1,4 @@
+import { isLoopback } from '../shared/net.js'
 import type { Logger } from '../shared/logger.js'
 import type { Clock } from '../shared/clock.js'
 import { MIN_OPEN_FILES } from './log/file-cache.js'
@@ -119,17 +120,13 @@ export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
   return null
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
 
 /**
  * Listening beyond loopback without SASL hands every log line to anyone who can reach the port
  * (and lets them write and delete topics): refused unless explicitly allowed. Returns why, or null.
  */
 export function exposureProblem (host: string, saslUsers: Record<string, string> | null | undefined, allowUnauthenticated: boolean): string | null {
-  if (isLoopbackHost(host) || (saslUsers !== null && saslUsers !== undefined) || allowUnauthenticated) return null
+  if (isLoopback(host) || (saslUsers !== null && saslUsers !== undefined) || allowUnauthenticated) return null
   return `refusing to listen on ${host} without authentication: anyone who can reach it could read and delete every log. ` +
     'Require SASL/PLAIN with --sasl-users-file FILE, or pass --allow-unauthenticated if this network is trusted'
 }

@@ -1,11 +1,10 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
-import { isLoopback, requireBearerToken } from '../api/server.js'
+import { createHttpApp, isLoopback } from '../api/http-app.js'
 import { registerNotifierRoutes } from '../notifier/api/routes.js'
 import { Notifier } from '../notifier/notifier.js'
 import { createLogger } from '../shared/logger.js'
-import { CliError, parseIntOption, untilStopSignal } from './args.js'
+import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
 export const NOTIFIER_USAGE = `Usage: tidewatch notifier --config FILE [options]
 
@@ -19,7 +18,7 @@ Options:
   --config FILE        routing file: route, receivers, inhibit_rules (Alertmanager's YAML)
   --port N             HTTP port (default 9093; 0 picks a free port)
   --host ADDR          interface to listen on (default 127.0.0.1); any other address needs a token
-  --token T            require Authorization: Bearer T on every request (default: $TIDEWATCH_API_TOKEN)
+${tokenOptionsHelp(23)}; every request must send Authorization: Bearer TOKEN
   --data-dir DIR       alerts, notification log, silences, outbox (default .tidewatch/notifier,
                        or $TIDEWATCH_DATA_DIR/notifier)
   --external-url URL   the URL receivers link back to (default: http://HOST:PORT)
@@ -34,6 +33,7 @@ export async function runNotifierCommand (argv: string[]): Promise<number> {
         config: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'token-file': { type: 'string' },
         token: { type: 'string' },
         'data-dir': { type: 'string' },
         'external-url': { type: 'string' },
@@ -51,7 +51,7 @@ export async function runNotifierCommand (argv: string[]): Promise<number> {
   if (values.config === undefined) throw new CliError(`--config FILE is required\n\n${NOTIFIER_USAGE}`)
   const host = values.host ?? '127.0.0.1'
   const port = parseIntOption('--port', values.port, { min: 0, max: 65535 }) ?? 9093
-  const token = values.token ?? process.env.TIDEWATCH_API_TOKEN ?? ''
+  const token = resolveApiToken(values) ?? ''
   if (!isLoopback(host) && token === '') {
     throw new CliError(`refusing to serve the notifier API on ${host} without a token: anyone who can reach it could post alerts and silences. Set TIDEWATCH_API_TOKEN (or --token), or bind to 127.0.0.1`)
   }
@@ -60,8 +60,7 @@ export async function runNotifierCommand (argv: string[]): Promise<number> {
   const logger = createLogger('notifier')
 
   const notifier = await Notifier.start({ configFile: values.config, dataDir, logger, externalURL: values['external-url'] })
-  const app = Fastify({ loggerInstance: logger.child({ part: 'notifier-api' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) })
-  if (token !== '') requireBearerToken(app, token)
+  const app = createHttpApp({ logger: logger.child({ part: 'notifier-api' }), token })
   await registerNotifierRoutes(app, notifier)
   try {
     await app.listen({ host, port })
