@@ -1,4 +1,4 @@
-import { secretUrl } from '../functions/config/secret.js'
+import { secretUrl } from '../shared/secret.js'
 import { DEFAULT_RECEIVER_TIMEOUT_MS, loadNotifierConfig, parseNotifierConfig, type Notifier, type NotifierConfig } from '../notifier/index.js'
 
 // With no routing file in the project: one group per alert name and namespace, shown in the

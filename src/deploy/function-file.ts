@@ -3,7 +3,7 @@
 // instead, and their values go to a Secret. The replica's loader substitutes `${VAR}` when it
 // reads the file, so nothing on the replica side needs to know about Kubernetes.
 import type { FunctionConfig, OutputConfig } from '../functions/config/load.js'
-import type { Secret } from '../functions/config/secret.js'
+import type { Secret } from '../shared/secret.js'
 
 /** Environment variable names carrying secret values: TIDEWATCH_SECRET_1, TIDEWATCH_SECRET_2, … */
 export const SECRET_ENV_PREFIX = 'TIDEWATCH_SECRET_'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { isMap } from 'yaml'
 import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../../shared/config-source.js'
 import { functionFileSchema, type FunctionFile } from './schema.js'
-import { Secret, secretUrl } from './secret.js'
+import { Secret, secretUrl } from '../../shared/secret.js'
 import { importOpenFunction, isOpenFunction } from './openfunction.js'
 
 // Re-exported for the modules that have always imported them from here (notifier, deploy, CLI).

@@ -4,7 +4,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createOutput } from './index.js'
 import { DeliveryError } from '../../shared/http-delivery.js'
-import { Secret, secretUrl } from '../config/secret.js'
+import { Secret, secretUrl } from '../../shared/secret.js'
 import type { KafkaClient } from '../../kafka/client.js'
 
 // A local HTTP receiver standing in for Slack and webhook endpoints (no internet here); the

@@ -13,7 +13,7 @@
  * a file written for Alertmanager renders as a file Alertmanager (and amtool) can load.
  */
 import { stringify } from 'yaml'
-import type { Secret } from '../../functions/config/secret.js'
+import type { Secret } from '../../shared/secret.js'
 import { DEFAULT_RECEIVER_TIMEOUT_MS, type IntegrationConfig, type NotifierConfig, type ReceiverConfig } from '../config.js'
 import { formatDuration } from '../duration.js'
 import { DEFAULT_INPUT_LIMITS, LIMIT_FIELDS, type InputLimits } from '../input-limits.js'
