@@ -124,7 +124,7 @@ test('kill -9 of tidewatch run --brokers B with busy replicas and a parked spare
   fs.mkdirSync(marks)
   const broker = await BrokerProcess.start(path.join(dir, 'broker'), ['--partitions', '4'])
   const file = writeFunction(dir)
-  const start = (env: NodeJS.ProcessEnv, args: string[] = []): LineProcess => new LineProcess(process.execPath, [CLI, 'run', file, '--brokers', broker.bootstrap, '--port', '0', ...args], { MARKS: marks, ...env })
+  const start = (env: NodeJS.ProcessEnv, args: string[] = []): LineProcess => new LineProcess(process.execPath, [CLI, 'run', file, '--brokers', broker.bootstrap, '--port', '0', '--data-dir', path.join(dir, 'data'), ...args], { MARKS: marks, ...env })
   let first: LineProcess | null = null
   let second: LineProcess | null = null
   const family: number[] = []
