@@ -11,6 +11,11 @@ import { DeliveryError, retryDecision } from '../shared/http-delivery.js'
 const DEFAULT_RETRY: RetryConfig = { attempts: 5, initialBackoffMs: 200, maxBackoffMs: 10_000 }
 /** An unreadable batch larger than this goes to the dead-letter topic cut to this size. */
 export const DEAD_BATCH_MAX_BYTES = 512 * 1024
+// After a consumer failure, partitions are read RECOVERY_WINDOW_BYTES at a time, at most
+// RECOVERY_WINDOWS times, before a new consumer takes over (it fails again, and this repeats,
+// if a bad batch lies further on).
+const RECOVERY_WINDOW_BYTES = 1024 * 1024
+const RECOVERY_WINDOWS = 16
 
 export interface ReplicaStats {
   records: number
@@ -139,25 +144,36 @@ export class Replica {
     this.stats.lastError = { time: new Date().toISOString(), message: message.slice(0, 1000) }
   }
 
+  /**
+   * After the consumer failed: reads each assigned partition from where it stopped, window by
+   * window (the client fetches up to 10 MiB a partition, RECOVERY_WINDOW_BYTES is read at a
+   * time), processing and committing as it goes, until the partition's first undecodable batch
+   * is in the dead-letter topic and committed past, or its end is reached. Then a new consumer.
+   */
   async #recover (failure: Error): Promise<void> {
     const sub = this.#sub!
-    const positions = sub.positions()
+    let positions = sub.positions()
     this.#problem(failure.message)
     this.#log.error({ function: this.#config.name, err: failure.message, positions }, 'the consumer failed; reading its partitions from where it stopped')
-    const readings = await this.#kafka.readFrom(sub.topic, positions)
-    const records = readings.flatMap(r => r.records)
-    const unreadable = readings.flatMap(r => r.unreadable === null ? [] : [r.unreadable])
-    if (records.length === 0 && unreadable.length === 0) throw failure
-    for (const b of unreadable) {
-      const reason = `undecodable batch ${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}: ${b.reason}`
-      this.#log.error({ function: this.#config.name, topic: b.topic, partition: b.partition, baseOffset: b.baseOffset, lastOffset: b.lastOffset, reason: b.reason }, 'undecodable batch; sent to the dead-letter topic, consumption continues after it')
-      this.#problem(reason)
+    let progressed = false
+    for (let window = 0; positions.length > 0 && window < RECOVERY_WINDOWS; window++) {
+      const readings = await this.#kafka.readFrom(sub.topic, positions, { maxBytesPerPartition: RECOVERY_WINDOW_BYTES })
+      const records = readings.flatMap(r => r.records)
+      const unreadable = readings.flatMap(r => r.unreadable === null ? [] : [r.unreadable])
+      for (const b of unreadable) {
+        this.#log.error({ function: this.#config.name, topic: b.topic, partition: b.partition, baseOffset: b.baseOffset, lastOffset: b.lastOffset, reason: b.reason }, 'undecodable batch; sent to the dead-letter topic, consumption continues after it')
+        this.#problem(`undecodable batch ${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}: ${b.reason}`)
+      }
+      const moved = readings.filter(r => r.next > r.from)
+      if (moved.length === 0) break
+      progressed = true
+      await this.#process(records, { dead: unreadable.map(b => this.#deadBatch(b)), commits: moved.map(r => ({ partition: r.partition, offset: r.next })) })
+      this.stats.undecodableBatches += unreadable.length
+      // Read on only where nothing was wrong yet: the consumer can take over from a bad batch.
+      positions = moved.filter(r => r.unreadable === null).map(r => ({ partition: r.partition, offset: r.next }))
     }
-    await this.#process(records, {
-      dead: unreadable.map(b => this.#deadBatch(b)),
-      commits: readings.filter(r => r.next > r.from).map(r => ({ partition: r.partition, offset: r.next }))
-    })
-    this.stats.undecodableBatches += unreadable.length
+    // Nothing to get past: not a problem with the data. Fail, and be restarted.
+    if (!progressed) throw failure
     await sub.close()
     if (this.#stopping) { this.#sub = null; return }
     const { consumerGroup, startFrom } = this.#config.input
