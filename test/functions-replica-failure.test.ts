@@ -3,11 +3,15 @@
 // exits to be restarted instead of sitting "ready" with the lag stuck.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { promisify } from 'node:util'
 import path from 'node:path'
 import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { groupOffsets } from './helpers/lag.js'
 import { waitFor } from './helpers/wait.js'
+
+const execFileAsync = promisify(execFile)
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
 import type { ScalingEvent } from '../src/scaling/events.js'
 
@@ -34,9 +38,11 @@ async function produce (bootstrap: string, ids: number[]): Promise<void> {
   assert.equal(r.code, 0, r.stderr)
 }
 
+/** Ids in the output topic, read with kcat (through execFile: kcat -C takes no input, and
+ * writing to the stdin of a kcat that already exited would fail with EPIPE). */
 async function doneIds (bootstrap: string): Promise<Set<string>> {
-  const r = await run('kcat', ['-b', bootstrap, '-C', '-t', 'done', '-e', '-q', '-f', '%s\n'])
-  return new Set(r.stdout.split('\n').filter(l => l !== ''))
+  const { stdout } = await execFileAsync('kcat', ['-b', bootstrap, '-C', '-t', 'done', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 })
+  return new Set(stdout.split('\n').filter(l => l !== ''))
 }
 
 test('SIGTERM stops a replica whose handler never returns: it exits, nothing of its batch is committed, and the next replica processes it all', async () => {
@@ -93,6 +99,10 @@ test('a replica whose consumer fails (its broker killed) exits and is restarted 
     await produce(broker.bootstrap, [3, 4, 5])
     await waitFor(async () => (await doneIds(broker.bootstrap)).size === 6, { what: 'the restarted replica to catch up', timeoutMs: 90_000 })
     await waitFor(async () => { const s = await status(); return s.replicas.ready === 1 && s.lag.total === 0 }, { what: 'a ready replica and no lag', timeoutMs: 30_000 })
+    // Its clients saw the broker go and come back; stopping must still end the process.
+    runner.child.kill('SIGTERM')
+    await waitFor(() => runner.child.exitCode !== null, { what: 'tidewatch run to exit after SIGTERM', timeoutMs: 30_000 })
+    assert.equal(runner.child.exitCode, 0)
   } finally {
     await runner.stop('SIGTERM')
     await broker.stop('SIGKILL')

@@ -3,12 +3,16 @@
 // that a restarted supervisor owns every partition instead of sharing them with orphans.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { promisify } from 'node:util'
 import path from 'node:path'
 import { Kafka, logLevel, AssignerProtocol } from 'kafkajs'
 import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { freePort } from './helpers/alertmanager.js'
 import { waitFor } from './helpers/wait.js'
+
+const execFileAsync = promisify(execFile)
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
 
 // With SLOW=1 the handler marks that it is busy and then never finishes (timeoutMs is longer
@@ -72,9 +76,11 @@ async function produce (bootstrap: string, ids: number[]): Promise<void> {
   assert.equal(r.code, 0, r.stderr)
 }
 
+/** Ids in the output topic, read with kcat (through execFile: kcat -C takes no input, and
+ * writing to the stdin of a kcat that already exited would fail with EPIPE). */
 async function doneIds (bootstrap: string): Promise<Set<string>> {
-  const r = await run('kcat', ['-b', bootstrap, '-C', '-t', 'done', '-e', '-q', '-f', '%s\n'])
-  return new Set(r.stdout.split('\n').filter(l => l !== ''))
+  const { stdout } = await execFileAsync('kcat', ['-b', bootstrap, '-C', '-t', 'done', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 })
+  return new Set(stdout.split('\n').filter(l => l !== ''))
 }
 
 async function functionStatus (api: string): Promise<FunctionStatus> {

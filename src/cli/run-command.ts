@@ -115,5 +115,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   await api.close()
   await kafka?.close()
   await broker?.close()
+  // Everything is stopped; a client socket that did not close must not keep the process alive.
+  setTimeout(() => process.exit(0), 1000).unref()
   return 0
 }

@@ -198,8 +198,15 @@ export class KafkaClient {
     return out
   }
 
-  async close (): Promise<void> {
-    await this.#producer?.close().catch(() => {})
-    await this.#admin?.close().catch(() => {})
+  /**
+   * Closes the producer and the admin client, giving up after `timeoutMs`: a client whose
+   * broker went away and came back was seen never to finish closing (its socket then keeps the
+   * process alive, which callers that are done exit past).
+   */
+  async close (timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {})])
+    await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
+    clearTimeout(timer)
   }
 }
