@@ -36,7 +36,7 @@ handler: ./handler.ts
 timeoutMs: 3600000
 outputs:
   done: { type: kafka, topic: done }
-scale: { minReplicas: 0, maxReplicas: 2, lagThreshold: 1, pollingInterval: 1, cooldownPeriod: 300 }
+scale: { minReplicas: 2, maxReplicas: 2 }
 `)
   return file
 }
@@ -71,9 +71,13 @@ function descendants (root: number): number[] {
 /** Gone, or a zombie (exited, waiting for whoever adopted it to reap it). */
 const dead = (pid: number): boolean => { const s = procState(pid); return s === null || s === 'Z' || s === 'X' }
 
+/** Spreads `ids` over the 4 partitions explicitly (kcat's sticky partitioner would put a burst on one). */
 async function produce (bootstrap: string, ids: number[]): Promise<void> {
-  const r = await run('kcat', ['-b', bootstrap, '-P', '-t', 'work'], { input: ids.map(id => JSON.stringify({ id })).join('\n') + '\n' })
-  assert.equal(r.code, 0, r.stderr)
+  for (let p = 0; p < 4; p++) {
+    const mine = ids.filter(id => id % 4 === p)
+    const r = await run('kcat', ['-b', bootstrap, '-P', '-t', 'work', '-p', String(p)], { input: mine.map(id => JSON.stringify({ id })).join('\n') + '\n' })
+    assert.equal(r.code, 0, r.stderr)
+  }
 }
 
 /** Ids in the output topic, read with kcat (through execFile: kcat -C takes no input, and
@@ -102,14 +106,23 @@ async function groupMembers (bootstrap: string): Promise<{ state: string, member
 }
 
 /**
+ * Two replicas in a stable group (before any record: one stuck in its handler could not take
+ * part in a rebalance) and a parked spare, with records waiting.
+ */
+async function busyWithSpare (api: string, bootstrap: string, ids: number[]): Promise<void> {
+  await waitFor(async () => { const s = await functionStatus(api); return s.replicas.ready === 2 && s.replicas.spare }, { what: 'two ready replicas and a parked spare', timeoutMs: 60_000 })
+  await waitFor(async () => { const g = await groupMembers(bootstrap); return g.state === 'Stable' && g.members.length === 2 }, { what: 'a stable group of two', timeoutMs: 60_000 })
+  await produce(bootstrap, ids)
+}
+
+/**
  * Waits until both replicas are inside the handler and a parked spare is loaded, then kills
  * `proc` with SIGKILL and waits for every process it had started to be gone.
  */
 async function killBusySupervisor (proc: LineProcess, api: string, marks: string, family: number[]): Promise<void> {
   await waitFor(() => fs.readdirSync(marks).filter(f => f.startsWith('busy-')).length >= 2, { what: 'two replicas busy in the handler', timeoutMs: 60_000 })
   await waitFor(async () => (await functionStatus(api)).replicas.spare, { what: 'a parked spare', timeoutMs: 60_000 })
-  const status = await functionStatus(api)
-  assert.ok(status.lag.total > 0, 'records are waiting (lag present)')
+  await waitFor(async () => (await functionStatus(api)).lag.total > 0, { what: 'lag to be present (records waiting)' })
   family.push(...descendants(proc.child.pid!))
   assert.ok(family.length >= 3, `two replicas and a spare under the supervisor (found ${family.length} processes)`)
   proc.child.kill('SIGKILL')
@@ -139,7 +152,7 @@ test('kill -9 of tidewatch run --brokers B with busy replicas and a parked spare
     const api = (p: LineProcess): Promise<string> => waitFor(() => p.lines.find(l => l.startsWith('  API '))?.trim().split(/\s+/)[1], { what: 'tidewatch run to be ready', timeoutMs: 60_000 })
     const firstApi = await api(first)
     const ids = Array.from({ length: 40 }, (_, i) => i)
-    await produce(broker.bootstrap, ids)
+    await busyWithSpare(firstApi, broker.bootstrap, ids)
     await killBusySupervisor(first, firstApi, marks, family)
     await waitFor(async () => (await groupMembers(broker.bootstrap)).members.length === 0, { what: 'the group to have no members left', timeoutMs: 30_000 })
 
@@ -178,7 +191,7 @@ test('kill -9 of tidewatch up with busy replicas and a parked spare: every proce
     first = start({ SLOW: '1' })
     const firstUrl = await consoleUrl(first)
     const ids = Array.from({ length: 40 }, (_, i) => i)
-    await produce(bootstrap, ids)
+    await busyWithSpare(firstUrl, bootstrap, ids)
     await killBusySupervisor(first, firstUrl, marks, family)
 
     // Restarted at once on the same broker port: an orphan would reconnect and rejoin the group.
