@@ -16,7 +16,9 @@ export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
 Runs a function. Replicas are processes sharing the function's consumer group; by default the
 autoscaler keeps as many as the lag needs (the file's scale: settings, as KEDA reads them) —
 none while the topic is quiet, and one the moment a record arrives. Each replica commits a
-batch only after every output accepted it; a replica that crashes is restarted.
+batch only after every output accepted it; a batch no client can decode goes to the
+<name>.dlq topic; a replica that crashes is restarted, and every replica stops when this
+process does, however it ends.
 
 Options:
   --brokers LIST      Kafka bootstrap servers (comma-separated). Default: start the embedded
@@ -109,10 +111,12 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   broker  ${bootstrap}${broker !== null ? ' (embedded)' : ''}
   API     ${api.url}   (tidewatch status --url ${api.url})`)
   await stopped
-  console.log('tidewatch run: stopping (replicas finish their batch and commit)')
+  console.log('tidewatch run: stopping (replicas leave the group; what they had not delivered stays uncommitted for next time)')
   await supervisor.stop()
   await api.close()
   await kafka?.close()
   await broker?.close()
+  // Everything is stopped; a client socket that did not close must not keep the process alive.
+  setTimeout(() => process.exit(0), 1000).unref()
   return 0
 }

@@ -1,18 +1,42 @@
 import type { Logger } from '../shared/logger.js'
 import type { FunctionConfig, RetryConfig } from './config/load.js'
 import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.js'
+import type { UnreadableBatch } from '../kafka/batch-reader.js'
 import { loadHandler, type LoadedHandler } from './loader.js'
 import { createContext, Outbox, parseData, prefilter } from './context.js'
 import { withTimeout } from './local-test.js'
 import { createOutput, type Output } from './outputs/index.js'
-import { DeliveryError } from '../shared/http-delivery.js'
+import { DeliveryError, retryDecision } from '../shared/http-delivery.js'
 
 const DEFAULT_RETRY: RetryConfig = { attempts: 5, initialBackoffMs: 200, maxBackoffMs: 10_000 }
+/** An unreadable batch larger than this goes to the dead-letter topic cut to this size. */
+export const DEAD_BATCH_MAX_BYTES = 512 * 1024
+// After a consumer failure, partitions are read RECOVERY_WINDOW_BYTES at a time, at most
+// RECOVERY_WINDOWS times, before a new consumer takes over (it fails again, and this repeats,
+// if a bad batch lies further on).
+const RECOVERY_WINDOW_BYTES = 1024 * 1024
+const RECOVERY_WINDOWS = 16
 
-export interface ReplicaStats { records: number, batches: number, handlerErrors: number, deadLetters: number, sends: number }
+export interface ReplicaStats {
+  records: number
+  batches: number
+  handlerErrors: number
+  deadLetters: number
+  /** Batches that could not be decoded, sent whole to the dead-letter topic. */
+  undecodableBatches: number
+  sends: number
+  /** The last problem this replica met (undecodable batch, failed consumer), for status. */
+  lastError: { time: string, message: string } | null
+}
 
-/** Raised inside a retry loop when the replica is asked to stop: the batch is left uncommitted. */
+/** Raised inside a batch when the replica is asked to stop: the batch is left uncommitted. */
 class Stopping extends Error {}
+
+interface Extra {
+  dead: OutgoingRecord[]
+  /** Offsets to commit past what the records reach (batches skipped into the dead-letter topic). */
+  commits: { partition: number, offset: number }[]
+}
 
 /**
  * One replica of a function: a member of the function's consumer group that, batch by batch,
@@ -21,7 +45,7 @@ class Stopping extends Error {}
  * delivered, so a crash or an output outage means redelivery, never loss (at least once).
  */
 export class Replica {
-  readonly stats: ReplicaStats = { records: 0, batches: 0, handlerErrors: 0, deadLetters: 0, sends: 0 }
+  readonly stats: ReplicaStats = { records: 0, batches: 0, handlerErrors: 0, deadLetters: 0, undecodableBatches: 0, sends: 0, lastError: null }
   readonly #config: FunctionConfig
   readonly #kafka: KafkaClient
   readonly #log: Logger
@@ -63,45 +87,108 @@ export class Replica {
       // when other members are in the group (they already hold a position).
       await this.#kafka.pinUncommittedToEnd(consumerGroup, topic).catch(() => 0)
     }
+    if (this.#stopping) return
     this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [topic], startFrom })
     this.#log.info({ function: this.#config.name, topic, group: consumerGroup }, 'replica started')
   }
 
-  /** Processes batches until stop(); resolves after the last batch is committed and the group left. */
+  /**
+   * Processes batches until stop(); resolves after the group is left. When the consumer fails,
+   * the partitions are read with Tidewatch's own codec from where it stopped: an undecodable
+   * batch goes to the dead-letter topic, the rest is processed, and a new consumer carries on.
+   * Throws when that finds nothing to get past (the replica then exits and is restarted).
+   */
   async run (): Promise<void> {
-    const sub = this.#sub
-    if (sub === null) throw new Error('start() first')
     try {
-      while (!this.#stopping) {
-        const batch = await sub.nextBatch(500, 1000)
-        if (batch.length === 0) continue
+      while (!this.#stopping && this.#sub !== null) {
         try {
-          await this.#process(batch)
+          let batch: KafkaRecord[]
+          try {
+            batch = await this.#sub.nextBatch(500, 1000)
+          } catch (err) {
+            if (this.#stopping) break
+            await this.#recover(err as Error)
+            continue
+          }
+          if (batch.length > 0) await this.#process(batch)
         } catch (err) {
           if (err instanceof Stopping) break
           throw err
         }
       }
+    } catch (err) {
+      this.#problem((err as Error).message)
+      throw err
     } finally {
-      await sub.close()
+      await this.#sub?.close()
       this.#log.info({ function: this.#config.name, ...this.stats }, 'replica stopped')
     }
   }
 
-  /** Graceful stop: the batch in hand is finished and committed (unless an output is down). */
+  /**
+   * Graceful stop: no further record of the batch in hand is started and what is left of it is
+   * not committed (the next member redelivers it); a delivery in flight is not retried.
+   */
   stop (): void {
     this.#stopping = true
     this.#wake?.()
   }
 
-  async #process (records: KafkaRecord[]): Promise<void> {
+  /** Leaves the group now, whatever run() is waiting for (a hung handler, a broker gone). */
+  async abort (timeoutMs = 2000): Promise<void> {
+    this.stop()
+    await this.#sub?.close(timeoutMs)
+  }
+
+  #problem (message: string): void {
+    this.stats.lastError = { time: new Date().toISOString(), message: message.slice(0, 1000) }
+  }
+
+  /**
+   * After the consumer failed: reads each assigned partition from where it stopped, window by
+   * window (the client fetches up to 10 MiB a partition, RECOVERY_WINDOW_BYTES is read at a
+   * time), processing and committing as it goes, until the partition's first undecodable batch
+   * is in the dead-letter topic and committed past, or its end is reached. Then a new consumer.
+   */
+  async #recover (failure: Error): Promise<void> {
+    const sub = this.#sub!
+    let positions = sub.positions()
+    this.#problem(failure.message)
+    this.#log.error({ function: this.#config.name, err: failure.message, positions }, 'the consumer failed; reading its partitions from where it stopped')
+    let progressed = false
+    for (let window = 0; positions.length > 0 && window < RECOVERY_WINDOWS; window++) {
+      const readings = await this.#kafka.readFrom(sub.topic, positions, { maxBytesPerPartition: RECOVERY_WINDOW_BYTES })
+      const records = readings.flatMap(r => r.records)
+      const unreadable = readings.flatMap(r => r.unreadable === null ? [] : [r.unreadable])
+      for (const b of unreadable) {
+        this.#log.error({ function: this.#config.name, topic: b.topic, partition: b.partition, baseOffset: b.baseOffset, lastOffset: b.lastOffset, reason: b.reason }, 'undecodable batch; sent to the dead-letter topic, consumption continues after it')
+        this.#problem(`undecodable batch ${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}: ${b.reason}`)
+      }
+      const moved = readings.filter(r => r.next > r.from)
+      if (moved.length === 0) break
+      progressed = true
+      await this.#process(records, { dead: unreadable.map(b => this.#deadBatch(b)), commits: moved.map(r => ({ partition: r.partition, offset: r.next })) })
+      this.stats.undecodableBatches += unreadable.length
+      // Read on only where nothing was wrong yet: the consumer can take over from a bad batch.
+      positions = moved.filter(r => r.unreadable === null).map(r => ({ partition: r.partition, offset: r.next }))
+    }
+    // Nothing to get past: not a problem with the data. Fail, and be restarted.
+    if (!progressed) throw failure
+    await sub.close()
+    if (this.#stopping) { this.#sub = null; return }
+    const { consumerGroup, startFrom } = this.#config.input
+    this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [sub.topic], startFrom })
+  }
+
+  async #process (records: KafkaRecord[], extra: Extra = { dead: [], commits: [] }): Promise<void> {
     const handler = this.#handler!
     const names = [...this.#outputs.keys()]
     const env = { ...process.env, ...this.#config.env }
     const outbox = new Outbox(names)
-    const dead: OutgoingRecord[] = []
+    const dead: OutgoingRecord[] = [...extra.dead]
     const wanted = prefilter(this.#config.input.prefilter)
     for (const r of records) {
+      if (this.#stopping) throw new Stopping()
       if (!wanted(r.value)) continue
       // Sends are kept only if the handler succeeds, so a failed record sends nothing.
       const local = new Outbox(names)
@@ -133,7 +220,9 @@ export class Replica {
     }
     const next = new Map<number, number>()
     for (const r of records) next.set(r.partition, Math.max(next.get(r.partition) ?? 0, r.offset + 1))
-    await this.#sub!.commit([...next].map(([partition, offset]) => ({ topic: records[0].topic, partition, offset })))
+    for (const c of extra.commits) next.set(c.partition, Math.max(next.get(c.partition) ?? 0, c.offset))
+    const topic = this.#config.input.topic
+    await this.#sub!.commit([...next].map(([partition, offset]) => ({ topic, partition, offset })))
     this.stats.records += records.length
     this.stats.batches++
   }
@@ -154,27 +243,42 @@ export class Replica {
     }
   }
 
+  /** A batch no client can decode, as it is stored (cut to DEAD_BATCH_MAX_BYTES), with why. */
+  #deadBatch (b: UnreadableBatch): OutgoingRecord {
+    const headers: Record<string, string> = {
+      'tidewatch.error': b.reason.slice(0, 1000),
+      'tidewatch.source': `${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}`,
+      'tidewatch.function': this.#config.name,
+      'tidewatch.kind': 'undecodable-batch'
+    }
+    if (b.bytes.length > DEAD_BATCH_MAX_BYTES) headers['tidewatch.truncated'] = `${b.bytes.length} bytes, first ${DEAD_BATCH_MAX_BYTES} kept`
+    return { topic: this.deadLetterTopic, value: Buffer.from(b.bytes.subarray(0, DEAD_BATCH_MAX_BYTES)), headers }
+  }
+
   /**
-   * Retries `fn` with exponential backoff (honouring Retry-After) for as long as it fails in a
-   * retryable way: an output that is down holds the batch, uncommitted, until it is back.
+   * Retries `fn` for as long as it fails in a retryable way, waiting as the shared delivery
+   * policy says (exponential backoff, Retry-After honoured): an output that is down holds the
+   * batch, uncommitted, until it is back. A stop request ends the wait and abandons the batch.
    */
   async #retry (what: string, cfg: RetryConfig, fn: () => Promise<void>): Promise<void> {
+    const backoff = { initialMs: cfg.initialBackoffMs, maxMs: cfg.maxBackoffMs }
     for (let attempt = 1; ; attempt++) {
       try {
         await fn()
         if (attempt > cfg.attempts) this.#log.info({ what, attempt }, 'delivery recovered')
         return
       } catch (err) {
-        if (err instanceof DeliveryError && !err.retryable) throw err
+        const decision = retryDecision(err, attempt, backoff)
+        if (!decision.retry) throw err
         if (this.#stopping) throw new Stopping()
-        const backoff = Math.min(cfg.maxBackoffMs, cfg.initialBackoffMs * 2 ** Math.min(attempt - 1, 20))
-        const wait = err instanceof DeliveryError && err.retryAfterMs !== null ? Math.max(err.retryAfterMs, backoff) : backoff
         const level = attempt === cfg.attempts ? 'error' : 'warn'
-        if (attempt <= cfg.attempts || attempt % 10 === 0) this.#log[level]({ what, attempt, retryInMs: wait, err: (err as Error).message }, attempt >= cfg.attempts ? 'delivery failing; holding the batch (nothing is committed) and retrying' : 'delivery failed; retrying')
+        if (attempt <= cfg.attempts || attempt % 10 === 0) this.#log[level]({ what, attempt, retryInMs: decision.afterMs, err: decision.reason }, attempt >= cfg.attempts ? 'delivery failing; holding the batch (nothing is committed) and retrying' : 'delivery failed; retrying')
+        if (attempt === cfg.attempts) this.#problem(`${what}: ${decision.reason}`)
         await new Promise<void>(resolve => {
-          const t = setTimeout(() => { this.#wake = null; resolve() }, wait)
+          const t = setTimeout(() => { this.#wake = null; resolve() }, decision.afterMs)
           this.#wake = () => { clearTimeout(t); this.#wake = null; resolve() }
         })
+        if (this.#stopping) throw new Stopping()
       }
     }
   }

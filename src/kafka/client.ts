@@ -1,9 +1,23 @@
-import { Admin, Consumer, Producer, type MessagesStream, type Message } from '@platformatic/kafka'
+import { Admin, Consumer, Producer, compressionsAlgorithms } from '@platformatic/kafka'
+import { zstdDecompress } from '../protocol/record-batch/compression.js'
+import { fetchRawBatches } from './raw-fetch.js'
+import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
+import { GroupSubscription } from './subscription.js'
 
-/** A record as Tidewatch code sees it, whatever cluster it came from. */
+export { GroupSubscription, StreamFailure } from './subscription.js'
+
+// @platformatic/kafka decompresses zstd only with node:zlib's zstd, which Node 20 lacks: there a
+// single zstd batch (kcat -z zstd, a Java producer with compression.type=zstd) fails the whole
+// Fetch response and stops the consumer. Its codec table is exported and mutable, and it is the
+// only place the client decompresses, so the decoder Tidewatch's own codec uses (node:zlib
+// where it has zstd, fzstd otherwise) is installed there, once, when this module loads.
+const zstd = compressionsAlgorithms.zstd as { decompressSync: (data: Buffer | { buffer: Buffer }) => Buffer }
+zstd.decompressSync = data => zstdDecompress(Buffer.isBuffer(data) ? data : data.buffer)
+
 /** Offsets of one partition as seen by one consumer group. */
 export interface PartitionOffsets { partition: number, endOffset: number, logStartOffset: number, committed: number }
 
+/** A record as Tidewatch code sees it, whatever cluster it came from. */
 export interface KafkaRecord {
   topic: string
   partition: number
@@ -19,94 +33,6 @@ export interface OutgoingRecord {
   key?: string | Buffer | null
   value: string | Buffer
   headers?: Record<string, string>
-}
-
-type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
-
-function toRecord (m: RawMessage): KafkaRecord {
-  const headers: Record<string, string> = {}
-  for (const [k, v] of m.headers) headers[k.toString()] = v.toString()
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: Number(m.offset),
-    timestamp: Number(m.timestamp),
-    key: m.key !== undefined && m.key !== null && m.key.length > 0 ? m.key : null,
-    value: m.value ?? null,
-    headers
-  }
-}
-
-/**
- * A consumer-group membership that hands out records in batches and commits explicitly.
- * Batches are whatever the client has already fetched (up to `maxRecords`), so a busy topic
- * gives big batches and a quiet one small, prompt ones.
- *
- * The stream runs in flowing mode into a bounded queue, paused above QUEUE_HIGH and resumed
- * below QUEUE_LOW: @platformatic/kafka keeps fetching only while the stream flows (draining a
- * paused stream with read() stalled it after its first fetch).
- */
-const QUEUE_HIGH = 5000
-const QUEUE_LOW = 1000
-
-export class GroupSubscription {
-  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
-  readonly #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>
-  readonly #queue: RawMessage[] = []
-  #head = 0
-  #waiter: (() => void) | null = null
-  #error: Error | null = null
-  #ended = false
-
-  constructor (consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>) {
-    this.#consumer = consumer
-    this.#stream = stream
-    const wake = (): void => { const w = this.#waiter; this.#waiter = null; w?.() }
-    stream.on('data', (m: RawMessage) => {
-      this.#queue.push(m)
-      if (this.#queue.length - this.#head >= QUEUE_HIGH) stream.pause()
-      wake()
-    })
-    stream.on('error', err => { this.#error = err; wake() })
-    stream.on('end', () => { this.#ended = true; wake() })
-    stream.on('close', () => { this.#ended = true; wake() })
-  }
-
-  get #queued (): number { return this.#queue.length - this.#head }
-
-  /** Resolves with the next records (at least one), or an empty batch after `maxWaitMs` of silence. */
-  async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
-    if (this.#queued === 0 && !this.#ended && this.#error === null) {
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(() => { this.#waiter = null; resolve() }, maxWaitMs)
-        this.#waiter = () => { clearTimeout(timer); resolve() }
-      })
-    }
-    if (this.#error !== null) throw this.#error
-    const n = Math.min(maxRecords, this.#queued)
-    const batch = new Array<KafkaRecord>(n)
-    for (let i = 0; i < n; i++) batch[i] = toRecord(this.#queue[this.#head + i])
-    this.#head += n
-    if (this.#head > 10_000 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head)
-      this.#head = 0
-    }
-    if (this.#queued <= QUEUE_LOW && this.#stream.isPaused() && !this.#ended) this.#stream.resume()
-    return batch
-  }
-
-  get ended (): boolean { return this.#ended }
-
-  /** Commits, per partition, the offset after the last record processed. */
-  async commit (offsets: { topic: string, partition: number, offset: number }[]): Promise<void> {
-    if (offsets.length === 0) return
-    await this.#consumer.commit({ offsets: offsets.map(o => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) })
-  }
-
-  async close (): Promise<void> {
-    await this.#stream.close().catch(() => {})
-    await new Promise<void>(resolve => this.#consumer.close(true, () => resolve()))
-  }
 }
 
 /**
@@ -171,12 +97,41 @@ export class KafkaClient {
       highWaterMark: 16384
     })
     const stream = await consumer.consume({ topics: opts.topics, mode: 'committed', fallbackMode: opts.startFrom, autocommit: false })
-    return new GroupSubscription(consumer, stream)
+    return new GroupSubscription(opts.topics[0], consumer, stream)
   }
 
   #adminClient (): Admin {
     this.#admin ??= new Admin({ clientId: `${this.#clientId}-admin`, bootstrapBrokers: this.#bootstrap })
     return this.#admin
+  }
+
+  /**
+   * Reads `topic` from the given positions with Tidewatch's own codec, one raw Fetch per
+   * partition leader, for when the consumer failed on a response: per partition, the records up
+   * to the first batch that cannot be read, and that batch. Throws when a leader cannot be read.
+   */
+  async readFrom (topic: string, positions: { partition: number, offset: number }[], opts: { maxBytesPerPartition?: number, timeoutMs?: number } = {}): Promise<(PartitionReading & { partition: number, from: number })[]> {
+    if (positions.length === 0) return []
+    const meta = await this.#adminClient().metadata({ topics: [topic], forceUpdate: true })
+    const partitions = meta.topics.get(topic)?.partitions ?? []
+    const byLeader = new Map<number, { partition: number, offset: number }[]>()
+    for (const p of positions) {
+      const leader = partitions[p.partition]?.leader
+      if (leader === undefined || leader < 0) continue
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p])
+    }
+    const out: (PartitionReading & { partition: number, from: number })[] = []
+    for (const [leader, wanted] of byLeader) {
+      const broker = meta.brokers.get(leader)
+      if (broker === undefined) throw new Error(`broker ${leader}, the leader of ${topic}, is not in the cluster metadata`)
+      const data = await fetchRawBatches({ broker, clientId: this.#clientId, topic, partitions: wanted, maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576, timeoutMs: opts.timeoutMs ?? 10_000 })
+      for (const p of data) {
+        const from = wanted.find(w => w.partition === p.partition)?.offset
+        if (from === undefined || p.errorCode !== 0) continue
+        out.push({ partition: p.partition, from, ...readPartitionBatches(topic, p.partition, from, p.records) })
+      }
+    }
+    return out
   }
 
   /** Log end offset of every partition of `topic`. */
@@ -243,8 +198,15 @@ export class KafkaClient {
     return out
   }
 
-  async close (): Promise<void> {
-    await this.#producer?.close().catch(() => {})
-    await this.#admin?.close().catch(() => {})
+  /**
+   * Closes the producer and the admin client, giving up after `timeoutMs`: a client whose
+   * broker went away and came back was seen never to finish closing (its socket then keeps the
+   * process alive, which callers that are done exit past).
+   */
+  async close (timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {})])
+    await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
+    clearTimeout(timer)
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js'
 import type { EventLog, ScalingEvent } from './events.js'
 import type { OffsetsSource } from './offsets-source.js'
 import { decideReplicas, INITIAL_SCALE_STATE, partitionLag, type ScaleState } from './policy.js'
-import { ReplicaSet } from './replica-set.js'
+import { ReplicaSet, type ReplicaProblem } from './replica-set.js'
 
 /** What `GET /api/v1/functions` and `tidewatch status` show for one function. */
 export interface FunctionStatus {
@@ -17,7 +17,12 @@ export interface FunctionStatus {
   lag: { total: number, partitions: { partition: number, lag: number, endOffset: number, committed: number }[] }
   recordsPerSecond: number
   handlerErrors: number
+  /** Records in `<name>.dlq`: failed records, refused payloads and undecodable batches. */
   deadLetters: number
+  /** Batches no replica could decode, each sent whole to `<name>.dlq` (since start). */
+  undecodableBatches?: number
+  /** The latest problem a replica met (an undecodable batch, a consumer that failed, an exit). */
+  lastError?: ReplicaProblem | null
   lastEvent: ScalingEvent | null
   observedAt: string | null
   /** Why offsets could not be read, while they cannot. */
@@ -88,6 +93,8 @@ export class FunctionController {
       recordsPerSecond: 0,
       handlerErrors: 0,
       deadLetters: 0,
+      undecodableBatches: 0,
+      lastError: null,
       lastEvent: null,
       observedAt: null,
       error: null
@@ -96,7 +103,8 @@ export class FunctionController {
 
   status (): FunctionStatus {
     this.#refreshReplicas()
-    return { ...this.#status, handlerErrors: this.replicas.totals().handlerErrors, lastEvent: this.#o.events.last(this.name) }
+    const totals = this.replicas.totals()
+    return { ...this.#status, handlerErrors: totals.handlerErrors, undecodableBatches: totals.undecodableBatches, lastError: this.replicas.lastError, lastEvent: this.#o.events.last(this.name) }
   }
 
   /**

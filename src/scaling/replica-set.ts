@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Logger } from '../shared/logger.js'
+import { backoffDelay } from '../shared/http-delivery.js'
 import type { EventLog } from './events.js'
 
 /** What a replica process reports to its supervisor over the IPC channel. */
@@ -7,27 +8,40 @@ export type ReplicaMessage =
   | { type: 'parked' }
   | { type: 'start' }
   | { type: 'ready' }
-  | { type: 'stats', records: number, handlerErrors: number, deadLetters: number, sends: number }
+  | { type: 'stats', records: number, handlerErrors: number, deadLetters: number, sends: number, undecodableBatches?: number, lastError?: ReplicaProblem | null }
+
+/** The last thing that went wrong in a replica: an undecodable batch, a consumer that failed, an exit. */
+export interface ReplicaProblem { time: string, message: string }
 
 interface Slot {
   child: ChildProcess | null
   /** Asked to stop: its exit is expected, not a crash. */
   stopping: boolean
   ready: boolean
-  stats: Omit<Extract<ReplicaMessage, { type: 'stats' }>, 'type'>
+  stats: typeof ZERO
   restartTimer: NodeJS.Timeout | null
   crashes: number[]
+  /** The last problem this slot's current process reported. */
+  problem: ReplicaProblem | null
 }
 
-const ZERO = { records: 0, handlerErrors: 0, deadLetters: 0, sends: 0 }
+const ZERO = { records: 0, handlerErrors: 0, deadLetters: 0, sends: 0, undecodableBatches: 0 }
 const CRASH_WINDOW_MS = 60_000
 const CRASH_LOOP = 5
+/** Restart backoff of a replica (or spare) that keeps exiting: 250 ms doubling up to 30 s. */
+const RESTART_BACKOFF = { initialMs: 250, maxMs: 30_000 }
+/**
+ * Default wait between SIGTERM and SIGKILL. A replica stops by itself within its own deadline
+ * (STOP_DEADLINE_MS in cli/replica-command.ts, 5 s); this is only the backstop.
+ */
+export const DEFAULT_GRACE_MS = 10_000
 
 /**
  * The replica processes of one function, kept at the count the autoscaler asks for. Slots
  * 1..n are wanted; scaling down stops the highest slots gracefully (SIGTERM: the replica
- * finishes its batch, commits and leaves the group; SIGKILL only after `graceMs`). A replica
- * that dies unasked is restarted with backoff, and a crash loop is reported as an event.
+ * abandons what it has not delivered, uncommitted, and leaves the group; SIGKILL only after
+ * `graceMs`). A replica that dies unasked is restarted with backoff, and a crash loop is
+ * reported as an event.
  */
 export class ReplicaSet {
   readonly #slots = new Map<number, Slot>()
@@ -38,6 +52,7 @@ export class ReplicaSet {
   #spareTimer: NodeJS.Timeout | null = null
   #spareCrashes: number[] = []
   #spareParked = false
+  #lastError: ReplicaProblem | null = null
 
   constructor (private readonly opts: {
     name: string
@@ -64,6 +79,14 @@ export class ReplicaSet {
   get stopping (): number { return [...this.#slots.values()].filter(s => s.child !== null && s.stopping).length }
   /** A parked spare is loaded and waiting: the next replica starts without a process start. */
   get spareReady (): boolean { return this.#spare !== null && this.#spareParked }
+
+  /** The latest problem any replica of this set reported or met (null: none yet). */
+  get lastError (): ReplicaProblem | null { return this.#lastError }
+
+  #noteProblem (p: ReplicaProblem | null | undefined): void {
+    if (p === null || p === undefined) return
+    if (this.#lastError === null || p.time > this.#lastError.time) this.#lastError = p
+  }
 
   /** Counters over every replica this set has run, including exited ones. */
   totals (): typeof ZERO {
@@ -93,7 +116,7 @@ export class ReplicaSet {
     const spareExited = spare === null || spare.exitCode !== null ? Promise.resolve() : new Promise<void>(resolve => spare.once('exit', () => resolve()))
     spare?.kill('SIGTERM')
     if (spare !== null) {
-      const kill = setTimeout(() => spare.kill('SIGKILL'), this.opts.graceMs ?? 60_000)
+      const kill = setTimeout(() => spare.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
       spare.once('exit', () => clearTimeout(kill))
     }
     const exits = [...this.#slots.entries()].map(([slot, s]) => {
@@ -122,7 +145,7 @@ export class ReplicaSet {
       // A spare that dies is a handler or config that cannot load: back off, as for replicas.
       const now = Date.now()
       this.#spareCrashes = [...this.#spareCrashes, now].filter(t => now - t < CRASH_WINDOW_MS)
-      const delay = Math.min(30_000, 250 * 2 ** (this.#spareCrashes.length - 1))
+      const delay = backoffDelay(this.#spareCrashes.length, RESTART_BACKOFF)
       this.opts.logger.warn({ function: this.opts.name, code, signal, restartInMs: delay }, 'spare replica exited; starting another')
       this.#spareTimer = setTimeout(() => { this.#spareTimer = null; this.keepSpare() }, delay)
     })
@@ -144,12 +167,16 @@ export class ReplicaSet {
     } else {
       child = this.opts.spawn(false)
     }
-    const s: Slot = { child, stopping: false, ready: false, stats: { ...ZERO }, restartTimer: null, crashes }
+    const s: Slot = { child, stopping: false, ready: false, stats: { ...ZERO }, restartTimer: null, crashes, problem: null }
     this.#slots.set(slot, s)
     this.opts.logger.info({ function: this.opts.name, slot, pid: child.pid }, 'replica process started')
     child.on('message', (m: ReplicaMessage) => {
       if (m?.type === 'ready') { s.ready = true; this.#refillSpareWhenSettled(); this.opts.onChange?.() }
-      if (m?.type === 'stats') s.stats = { records: m.records, handlerErrors: m.handlerErrors, deadLetters: m.deadLetters, sends: m.sends }
+      if (m?.type === 'stats') {
+        s.stats = { records: m.records, handlerErrors: m.handlerErrors, deadLetters: m.deadLetters, sends: m.sends, undecodableBatches: m.undecodableBatches ?? 0 }
+        if (m.lastError !== undefined && m.lastError !== null) s.problem = m.lastError
+        this.#noteProblem(m.lastError)
+      }
     })
     child.on('error', err => this.opts.logger.error({ function: this.opts.name, slot, err: err.message }, 'replica process error'))
     child.once('exit', (code, signal) => this.#exited(slot, s, code, signal))
@@ -162,7 +189,7 @@ export class ReplicaSet {
     s.stopping = true
     const child = s.child
     child.kill('SIGTERM')
-    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.graceMs ?? 60_000)
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
     child.once('exit', () => clearTimeout(kill))
   }
 
@@ -179,9 +206,12 @@ export class ReplicaSet {
     }
     const now = Date.now()
     s.crashes = [...s.crashes, now].filter(t => now - t < CRASH_WINDOW_MS)
-    const delay = Math.min(30_000, 250 * 2 ** (s.crashes.length - 1))
+    const delay = backoffDelay(s.crashes.length, RESTART_BACKOFF)
     const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`
-    this.opts.events.record({ function: this.opts.name, type: 'replica-exit', reason: `replica ${slot} ${how}; restarting in ${delay} ms` })
+    // The replica's own report (sent before it exits) says why; an exit without one still shows.
+    const why = s.problem !== null ? ` (last error: ${s.problem.message})` : ''
+    this.#noteProblem({ time: new Date().toISOString(), message: `replica ${slot} ${how}${why}` })
+    this.opts.events.record({ function: this.opts.name, type: 'replica-exit', reason: `replica ${slot} ${how}${why}; restarting in ${delay} ms` })
     if (s.crashes.length >= CRASH_LOOP && s.crashes.length % CRASH_LOOP === 0) {
       this.opts.events.record({ function: this.opts.name, type: 'crash-loop', reason: `replica ${slot} exited ${s.crashes.length} times in the last minute; last: ${how}. Its log above says why; restarts continue with backoff up to 30 s` })
       this.opts.logger.error({ function: this.opts.name, slot, crashesLastMinute: s.crashes.length }, 'replica is crash-looping')

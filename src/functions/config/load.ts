@@ -16,7 +16,8 @@ export type OutputConfig =
   | { name: string, type: 'kafka', topic: string, retry: RetryConfig }
   | { name: string, type: 'log' }
 
-export interface RetryConfig { attempts: number, initialBackoffMs: number, maxBackoffMs: number }
+/** How deliveries to an output are retried; timeoutMs (HTTP outputs) bounds each attempt (default 10 s). */
+export interface RetryConfig { attempts: number, initialBackoffMs: number, maxBackoffMs: number, timeoutMs?: number }
 
 /** A validated Function file: everything resolved, secrets wrapped. */
 export interface FunctionConfig {

@@ -11,17 +11,23 @@ const url = z.string().refine(v => { try { return ['http:', 'https:'].includes(n
 })
 const headers = z.record(z.string(), z.string()).optional()
 
-const retry = z.strictObject({
+const retryShape = {
   /** Attempts per flush before the batch is retried from the start (offsets stay uncommitted). */
   attempts: z.number().int().min(1).prefault(5),
   initialBackoffMs: z.number().int().min(1).prefault(200),
   maxBackoffMs: z.number().int().min(1).prefault(10_000)
+}
+const retry = z.strictObject(retryShape).prefault({})
+const httpRetry = z.strictObject({
+  ...retryShape,
+  /** Deadline of one request (connect, headers and body); past it the attempt fails and is retried. Default 10 s. */
+  timeoutMs: z.number().int().min(1).max(600_000).optional()
 }).prefault({})
 
 const output = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('alertmanager'), url, headers, retry }),
-  z.strictObject({ type: z.literal('webhook'), url, headers, retry }),
-  z.strictObject({ type: z.literal('slack'), url, retry }),
+  z.strictObject({ type: z.literal('alertmanager'), url, headers, retry: httpRetry }),
+  z.strictObject({ type: z.literal('webhook'), url, headers, retry: httpRetry }),
+  z.strictObject({ type: z.literal('slack'), url, retry: httpRetry }),
   z.strictObject({ type: z.literal('kafka'), topic: z.string().min(1), retry }),
   z.strictObject({ type: z.literal('log') })
 ], { error: () => 'each output needs a type: alertmanager, webhook, slack, kafka or log' })

@@ -21,7 +21,7 @@ export function alertmanagerOutput (c: HttpConfig<'alertmanager'>): Output {
       if (alerts.length < payloads.length) {
         throw new DeliveryError(`output ${c.name}: ${payloads.length - alerts.length} payload(s) are not alerts; send ctx.alert({ labels }) to an alertmanager output`, { retryable: false })
       }
-      if (alerts.length > 0) await postJson(url, alerts, { describe: `output ${c.name} (${c.url.hint})`, headers: revealHeaders(c) })
+      if (alerts.length > 0) await postJson(url, alerts, { describe: `output ${c.name} (${c.url.hint})`, headers: revealHeaders(c), timeoutMs: c.retry.timeoutMs })
     }
   }
 }
@@ -32,7 +32,7 @@ export function webhookOutput (c: HttpConfig<'webhook'>): Output {
     name: c.name,
     type: 'webhook',
     async deliver (payloads) {
-      await postJson(c.url.reveal(), payloads, { describe: `output ${c.name} (${c.url.hint})`, headers: revealHeaders(c) })
+      await postJson(c.url.reveal(), payloads, { describe: `output ${c.name} (${c.url.hint})`, headers: revealHeaders(c), timeoutMs: c.retry.timeoutMs })
     }
   }
 }
@@ -57,7 +57,7 @@ export function slackOutput (c: HttpConfig<'slack'>): Output {
         messages.push({ text: `[FIRING:${alerts.length}] ${name}\n${lines.join('\n')}` })
       }
       for (const p of payloads) if (!isSlackMessage(p) && collectAlerts([p]).length === 0) messages.push({ text: '```' + JSON.stringify(p) + '```' })
-      for (const m of messages) await postJson(c.url.reveal(), m, { describe })
+      for (const m of messages) await postJson(c.url.reveal(), m, { describe, timeoutMs: c.retry.timeoutMs })
     }
   }
 }

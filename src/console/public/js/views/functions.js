@@ -1,6 +1,7 @@
 // Functions: one card per function with its replicas now and wanted, lag, throughput, errors
-// and dead letters, the chart of replicas against lag, lag per partition, and the last
-// scaling decision with its reason. Redrawn after every poll of /api/v1/functions.
+// and dead letters (undecodable batches among them), the last problem a replica met, the chart
+// of replicas against lag, lag per partition, and the last scaling decision with its reason.
+// Redrawn after every poll of /api/v1/functions.
 import { h, fill, formatCount, formatRate, relativeTime, emptyState } from '../dom.js'
 import { replicaLagChart, rateSparkline } from '../chart.js'
 import { samplesOf, subscribeFunctions } from '../function-history.js'
@@ -40,13 +41,17 @@ function functionCard (f) {
       h('h2', {}, f.name),
       h('span', { class: 'meta' }, `${f.mode === 'autoscale' ? `autoscaled ${r.min}–${r.max}` : `fixed at ${r.max}`} · reads `, h('code', {}, f.topic), ' as group ', h('code', {}, f.consumerGroup))),
     f.error ? h('p', { class: 'notice notice-error' }, `Lag cannot be read: ${f.error}`) : null,
+    f.lastError ? h('p', { class: 'notice', 'data-testid': 'last-error' },
+      h('strong', {}, `Last problem, ${relativeTime(f.lastError.time)}: `), f.lastError.message) : null,
     h('div', { class: 'stats' },
       stat('Replicas', h('span', {}, h('span', { 'data-testid': 'replicas-current' }, formatCount(r.current)), h('span', { class: 'stat-of' }, ` / ${formatCount(r.desired)} wanted`)),
         `${r.ready} ready${r.stopping > 0 ? ` · ${r.stopping} stopping` : ''}${r.spare ? ' · spare loaded' : ''}`),
       stat('Lag', h('span', { 'data-testid': 'lag-total' }, formatCount(f.lag.total)), 'records behind'),
       stat('Throughput', formatRate(f.recordsPerSecond), 'records/s', rateSparkline(samples)),
       stat('Handler errors', formatCount(f.handlerErrors), 'since start', null, f.handlerErrors > 0 ? 'stat-warn' : ''),
-      stat('Dead letters', formatCount(f.deadLetters), h('span', {}, 'in ', h('code', {}, `${f.name}.dlq`)), null, f.deadLetters > 0 ? 'stat-warn' : '')),
+      stat('Dead letters', h('span', { 'data-testid': 'dead-letters' }, formatCount(f.deadLetters)),
+        h('span', {}, 'in ', h('code', {}, `${f.name}.dlq`), f.undecodableBatches > 0 ? ` · ${formatCount(f.undecodableBatches)} undecodable batch${f.undecodableBatches === 1 ? '' : 'es'}` : ''),
+        null, f.deadLetters > 0 ? 'stat-warn' : '')),
     h('div', { class: 'chart-block' },
       h('div', { class: 'legend' },
         h('span', { class: 'key key-replicas' }, 'replicas'),
