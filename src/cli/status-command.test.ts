@@ -32,3 +32,10 @@ test('a function whose offsets cannot be read shows unknown lag and says why', (
   assert.match(table, /^logs-handler: cannot read offsets: broker unreachable$/m)
   assert.equal(formatStatusTable([]), 'no functions')
 })
+
+test('a function whose replica met a problem shows it under the table, with its undecodable batches', () => {
+  const table = formatStatusTable([{ ...base, undecodableBatches: 2, lastError: { time: '2026-11-23T12:00:05.000Z', message: 'logs/1/40-59: cannot decompress gzip records: incorrect header check' } }])
+  assert.match(table, /^logs-handler: last problem at 12:00:05: logs\/1\/40-59: cannot decompress gzip records: incorrect header check$/m)
+  assert.match(table, /^logs-handler: 2 undecodable batches sent to logs-handler\.dlq$/m)
+  assert.doesNotMatch(formatStatusTable([base]), /last problem/)
+})

@@ -48,5 +48,9 @@ export function formatStatusTable (functions: FunctionStatus[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
   const lines = rows.map(r => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  '))
   for (const f of functions) if (f.error !== null) lines.push(`${f.name}: cannot read offsets: ${f.error}`)
+  for (const f of functions) {
+    if (f.lastError !== undefined && f.lastError !== null) lines.push(`${f.name}: last problem at ${f.lastError.time.slice(11, 19)}: ${f.lastError.message}`)
+    if ((f.undecodableBatches ?? 0) > 0) lines.push(`${f.name}: ${f.undecodableBatches} undecodable batch${f.undecodableBatches === 1 ? '' : 'es'} sent to ${f.name}.dlq`)
+  }
   return lines.join('\n')
 }

@@ -32,7 +32,8 @@ export const UP_USAGE = `Usage: tidewatch up [--config tidewatch.yaml] [options]
 
 Runs a whole project on this machine: the embedded Kafka-protocol broker, every function of the
 project file under the autoscaler, the notifier (Alertmanager's v2 API) and the console, all on
-one HTTP port. Ctrl-C stops everything cleanly (replicas finish their batch and commit).
+one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
+(an unfinished batch is left uncommitted and redelivered next time).
 
 Options:
   --config FILE       the project file (default ./tidewatch.yaml if it exists, else the
@@ -156,7 +157,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped
-    console.log('tidewatch up: stopping (replicas finish their batch and commit)')
+    console.log('tidewatch up: stopping (replicas commit what they finished; the rest is redelivered next time)')
   } finally {
     await shutdown.run()
   }

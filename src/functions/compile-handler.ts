@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { builtinModules } from 'node:module'
-import { build, type BuildFailure, type Message, type Plugin } from 'esbuild'
+import { build, stop as stopEsbuild, type BuildFailure, type Message, type Plugin } from 'esbuild'
 
 /** A handler module that cannot be used, with the fix in the message. */
 export class HandlerLoadError extends Error {
@@ -91,6 +91,10 @@ export async function compileHandler (handlerPath: string, o: CompileOptions): P
     if (!isBuildFailure(err)) throw err
     const lines = formatMessages(err.errors).map(l => `  ${l}`).join('\n')
     throw new HandlerLoadError(`${handlerPath}: cannot compile the handler:\n${lines}`, { cause: err })
+  } finally {
+    // esbuild keeps a service process alive for later builds; a replica builds once, and must
+    // not carry a child process for the rest of its life (the next build starts a new one).
+    await stopEsbuild()
   }
   return { code: result.outputFiles[0].text, warnings: formatMessages(result.warnings) }
 }
