@@ -3,19 +3,18 @@
 #   docker build -t tidewatch:<version> .
 # Handlers are not built into it: each function's bundled handler arrives in its ConfigMap.
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 # Dependencies first, so this layer is reused while only sources change. --ignore-scripts: the
 # package's prepare script would compile sources that are not copied yet (npm run build does).
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
-# scripts/ too: tsc compiles src's tests with the sources, and the codec test imports the generator.
+# The build compiles src/ only (tests and tooling compile separately, into dist-test/).
 COPY src ./src
-COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { Kafka, logLevel } from 'kafkajs'
 import { BrokerProcess, run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
-import { RawClient } from '../src/broker/testing/raw-client.js'
+import { RawClient } from './helpers/raw-client.js'
 
 const TOPIC = 'full'
 const VALUE_PAD = 'x'.repeat(1000)

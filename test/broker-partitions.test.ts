@@ -10,7 +10,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { Kafka, logLevel, type Admin } from 'kafkajs'
 import { BrokerProcess, run, tempDir } from './helpers/processes.js'
-import { RawClient } from '../src/broker/testing/raw-client.js'
+import { RawClient } from './helpers/raw-client.js'
 import { waitFor } from './helpers/wait.js'
 
 const MAX_OPEN_FILES = 64

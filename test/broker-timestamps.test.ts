@@ -4,8 +4,8 @@
 // retention.ms. Raw Produce requests, so the header is exactly what a bad producer sends.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTempBroker } from '../src/broker/testing/temp-broker.js'
-import { RawClient } from '../src/broker/testing/raw-client.js'
+import { startTempBroker } from './helpers/temp-broker.js'
+import { RawClient } from './helpers/raw-client.js'
 import { buildBatch, batchProblem, readBatchInfo, updateCrc, HEADER_SIZE } from '../src/protocol/record-batch/index.js'
 import { ErrorCode } from '../src/protocol/error-codes.js'
 import { waitFor } from './helpers/wait.js'

@@ -1,13 +1,14 @@
 // Batches a replica's Kafka client cannot decode, end to end under `tidewatch run`: zstd batches
-// from kcat (Node 20's zlib has no zstd), and deliberately corrupt batches produced raw, which
-// must go to the dead-letter topic with the reason while the records around them still alert.
+// from kcat (Node 20's zlib has no zstd), and deliberately corrupt batches — placed in the log
+// while the broker is stopped, since it refuses them on produce — which must go to the
+// dead-letter topic with the reason while the records around them still alert.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RawClient } from '../src/broker/testing/raw-client.js'
+import { appendToStoppedLog } from './helpers/log-files.js'
 import { buildBatch, forEachBatch, readBatchInfo, updateCrc, ATTRIBUTES, HEADER_SIZE } from '../src/protocol/record-batch/index.js'
 import { Alertmanager } from './helpers/alertmanager.js'
 import { CLI, run, tempDir } from './helpers/processes.js'
@@ -64,7 +65,7 @@ test('404s produced by kcat with -z zstd reach the function and every one alerts
   }
 })
 
-/** A gzip batch of 404 lines whose compressed bytes are damaged, its CRC fixed so the broker takes it. */
+/** A gzip batch of 404 lines whose compressed bytes are damaged, its CRC fixed to match. */
 function corruptGzipBatch (paths: string[]): Buffer {
   const batch = buildBatch(paths.map(p => ({ value: lineFor(p) })), { compression: 1 })
   for (let i = HEADER_SIZE + 20; i < batch.length - 8; i += 7) batch[i] ^= 0x5a
@@ -78,16 +79,6 @@ function unknownCodecBatch (paths: string[]): Buffer {
   batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES) | 0x07, ATTRIBUTES)
   updateCrc(batch, 0, batch.length)
   return batch
-}
-
-async function produceRaw (bootstrap: string, batch: Buffer): Promise<void> {
-  const client = await RawClient.connect(Number(bootstrap.split(':')[1]))
-  try {
-    const res = await client.request(0, 9, { acks: -1, timeoutMs: 5000, topicData: [{ name: 'logs', partitionData: [{ index: 0, records: batch }] }] })
-    assert.equal(res.responses[0].partitionResponses[0].errorCode, 0, 'the broker stores the batch as it is')
-  } finally {
-    client.close()
-  }
 }
 
 interface DeadLetter { headers: Record<string, string>, value: Buffer }
@@ -106,18 +97,27 @@ function readDeadLetters (bootstrap: string): DeadLetter[] {
 test('a corrupt gzip batch and a batch of unknown codec become dead letters with their reason; the good records around them alert, status shows them and lag drains to 0', async () => {
   const dir = tempDir()
   const am = await Alertmanager.start()
-  const tw = await RunningFunction.start(writeFunction(dir), path.join(dir, 'data'), ['--replicas', '1', '--partitions', '1'], { ALERTMANAGER_URL: am.url })
+  const file = writeFunction(dir)
+  const args = ['--replicas', '1', '--partitions', '1']
+  const good = (from: number): string[] => Array.from({ length: 5 }, (_, i) => `/good-${from + i}`)
+  const first = await RunningFunction.start(file, path.join(dir, 'data'), args, { ALERTMANAGER_URL: am.url })
   try {
-    await waitFor(async () => (await tw.status()).replicas.ready === 1, { what: 'the replica to join', timeoutMs: 60_000 })
-    const good = (from: number): string[] => Array.from({ length: 5 }, (_, i) => `/good-${from + i}`)
-    await kcatProduce(tw.bootstrap, good(0).map(lineFor), ['-p', '0'])
-    const gzip = corruptGzipBatch(['/lost-gzip-1', '/lost-gzip-2'])
-    await produceRaw(tw.bootstrap, gzip)
-    await kcatProduce(tw.bootstrap, good(5).map(lineFor), ['-p', '0'])
-    const unknown = unknownCodecBatch(['/lost-codec-1'])
-    await produceRaw(tw.bootstrap, unknown)
-    await kcatProduce(tw.bootstrap, good(10).map(lineFor), ['-p', '0'])
-
+    await waitFor(async () => (await first.status()).replicas.ready === 1, { what: 'the replica to join', timeoutMs: 60_000 })
+    await kcatProduce(first.bootstrap, good(0).map(lineFor), ['-p', '0'])
+    await waitFor(async () => (await alertPaths(am)).size === 5, { what: 'alerts for the first 5 records', timeoutMs: 60_000 })
+  } finally {
+    assert.equal(await first.proc.stop('SIGTERM'), 0)
+  }
+  // While it is stopped, its log gets two batches no client can read, with good ones around them.
+  const log = path.join(dir, 'data', 'broker')
+  const gzip = corruptGzipBatch(['/lost-gzip-1', '/lost-gzip-2'])
+  const unknown = unknownCodecBatch(['/lost-codec-1'])
+  assert.equal(appendToStoppedLog(log, 'logs', 0, gzip), 5)
+  appendToStoppedLog(log, 'logs', 0, buildBatch(good(5).map(p => ({ value: lineFor(p) }))))
+  assert.equal(appendToStoppedLog(log, 'logs', 0, unknown), 12)
+  appendToStoppedLog(log, 'logs', 0, buildBatch(good(10).map(p => ({ value: lineFor(p) }))))
+  const tw = await RunningFunction.start(file, path.join(dir, 'data'), args, { ALERTMANAGER_URL: am.url })
+  try {
     const expected = new Set([...good(0), ...good(5), ...good(10)])
     await waitFor(async () => (await alertPaths(am)).size === expected.size, { what: 'alerts for the 15 good records', timeoutMs: 90_000 })
     assert.deepEqual(await alertPaths(am), expected, 'nothing of the bad batches alerted')

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import net from 'node:net'
-import { RawClient } from '../src/broker/testing/raw-client.js'
+import { RawClient } from './helpers/raw-client.js'
 import { buildBatch } from '../src/protocol/record-batch/index.js'
 import { BrokerProcess, run, tempDir } from './helpers/processes.js'
 

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Kafka, logLevel, CompressionTypes, type Consumer } from 'kafkajs'
-import { startTempBroker } from '../src/broker/testing/temp-broker.js'
+import { startTempBroker } from './helpers/temp-broker.js'
 import type { RunningBroker } from '../src/broker/broker.js'
 import { waitFor } from './helpers/wait.js'
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { startTempBroker } from '../src/broker/testing/temp-broker.js'
+import { startTempBroker } from './helpers/temp-broker.js'
 import type { RunningBroker } from '../src/broker/broker.js'
 import { registerLogStoreRoutes } from '../src/logstore/routes.js'
 

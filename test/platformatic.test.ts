@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
-import { startTempBroker } from '../src/broker/testing/temp-broker.js'
+import { startTempBroker } from './helpers/temp-broker.js'
 import type { RunningBroker } from '../src/broker/broker.js'
 import { waitFor } from './helpers/wait.js'
 import { groupOffsets } from './helpers/lag.js'

@@ -1,7 +1,7 @@
 // Python confluent-kafka (Debian python3-confluent-kafka on librdkafka 2.0.2).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTempBroker } from '../src/broker/testing/temp-broker.js'
+import { startTempBroker } from './helpers/temp-broker.js'
 import type { RunningBroker } from '../src/broker/broker.js'
 import { PYTHON, run } from './helpers/processes.js'
 import { groupOffsets } from './helpers/lag.js'

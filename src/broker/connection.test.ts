@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { RawClient } from './testing/raw-client.js'
-import { startTempBroker } from './testing/temp-broker.js'
+import { RawClient } from '../../test/helpers/raw-client.js'
+import { startTempBroker } from '../../test/helpers/temp-broker.js'
 import { buildBatch } from '../protocol/record-batch/index.js'
 
 function frameWithHeader (apiKey: number, version: number, body: Buffer): Buffer {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { KafkaClient } from './client.js'
-import { startTempBroker } from '../broker/testing/temp-broker.js'
+import { startTempBroker } from '../../test/helpers/temp-broker.js'
 
 test('the Kafka interface produces, consumes in batches, commits, and reports end and committed offsets (against the embedded broker)', async () => {
   const broker = await startTempBroker()

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 /** Debian's python: the one that can import python3-confluent-kafka (a pyenv python3 may come first on PATH). */
 export const PYTHON = '/usr/bin/python3'
 
-// Tests are compiled to dist/test/*.js; the CLI to dist/src/cli.js.
+// Tests are compiled to dist-test/test/*.js, with their own copy of the CLI in dist-test/src/cli.js.
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js')
 
 export function tempDir (prefix = 'tidewatch-test-'): string {

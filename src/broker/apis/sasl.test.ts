@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Kafka, logLevel } from 'kafkajs'
-import { startTempBroker } from '../testing/temp-broker.js'
+import { startTempBroker } from '../../../test/helpers/temp-broker.js'
 
 const users = { alice: 's3cret' }
 

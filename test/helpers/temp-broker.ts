@@ -1,8 +1,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { startBroker, type RunningBroker, type BrokerOptions } from '../broker.js'
-import { silentLogger } from '../../shared/logger.js'
+import { startBroker, type RunningBroker, type BrokerOptions } from '../../src/broker/broker.js'
+import { silentLogger } from '../../src/shared/logger.js'
 
 /** An in-process broker on a free port with its own temporary data dir, removed on close. */
 export async function startTempBroker (options: Partial<BrokerOptions> = {}): Promise<RunningBroker & { dataDir: string }> {

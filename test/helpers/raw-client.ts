@@ -1,9 +1,9 @@
 import net from 'node:net'
-import { Writer } from '../../protocol/writer.js'
-import { Reader } from '../../protocol/reader.js'
-import { apiMessages } from '../../protocol/generated/index.js'
-import { requestHeaderVersion } from '../../protocol/headers.js'
-import { encodeRequestHeader } from '../../protocol/generated/request-header.js'
+import { Writer } from '../../src/protocol/writer.js'
+import { Reader } from '../../src/protocol/reader.js'
+import { apiMessages } from '../../src/protocol/generated/index.js'
+import { requestHeaderVersion } from '../../src/protocol/headers.js'
+import { encodeRequestHeader } from '../../src/protocol/generated/request-header.js'
 
 /**
  * A minimal Kafka wire client for tests that need to send exact (or deliberately broken) frames.
