@@ -4,7 +4,8 @@ import { Replica } from '../functions/replica.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { CliError } from './args.js'
-import type { ReplicaMessage } from '../scaling/replica-set.js'
+import { REPLICA_OPTIONS, type ReplicaMessage } from '../scaling/replica-ipc.js'
+import { loadHandler } from '../functions/loader.js'
 
 /**
  * From a stop request (SIGTERM, SIGINT, the supervisor gone) to exit, at most: the batch in hand
@@ -24,9 +25,15 @@ const PARENT_CHECK_MS = 1000
  * is doing and however the supervisor died: a replica must never outlive the process that runs it.
  */
 export async function runReplicaCommand (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { brokers: { type: 'string' }, parked: { type: 'boolean' } } })
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: REPLICA_OPTIONS })
   const [file] = positionals
-  if (file === undefined || values.brokers === undefined) throw new CliError('usage: tidewatch replica FUNCTION.yaml --brokers host:port')
+  if (file !== undefined && values.check === true) {
+    // The supervisor's start-up check: the handler loads in a process of its own (user code
+    // never runs in the supervisor), and any problem is reported before anything starts.
+    await loadHandler(loadFunctionConfig(file))
+    return 0
+  }
+  if (file === undefined || values.brokers === undefined) throw new CliError('usage: tidewatch replica FUNCTION.yaml --brokers host:port [--parked], or FUNCTION.yaml --check')
   const supervised = process.send !== undefined
   const parentPid = process.ppid
   const config = loadFunctionConfig(file)

@@ -1,14 +1,14 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadFunctionConfig } from '../functions/config/load.js'
-import { loadHandler } from '../functions/loader.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
-import { Supervisor } from '../scaling/supervisor.js'
+import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
+import { Shutdown } from './shutdown.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
@@ -76,7 +76,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   // Fail here, once, with a clear message, rather than in every replica.
   const config = loadFunctionConfig(file)
   for (const note of config.notCarried) console.error(`tidewatch: note: ${note}`)
-  await loadHandler(config)
+  await checkHandlers([config]).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   const logger = createLogger(`run:${config.name}`)
 
   let broker: RunningBroker | null = null
@@ -112,10 +112,12 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   API     ${api.url}   (tidewatch status --url ${api.url})`)
   await stopped
   console.log('tidewatch run: stopping (replicas leave the group; what they had not delivered stays uncommitted for next time)')
-  await supervisor.stop()
-  await api.close()
-  await kafka?.close()
-  await broker?.close()
+  const shutdown = new Shutdown(logger)
+  shutdown.add('broker', async () => await broker?.close())
+  shutdown.add('Kafka client', async () => await kafka?.close())
+  shutdown.add('API server', async () => await api.close())
+  shutdown.add('replicas', async () => await supervisor.stop())
+  await shutdown.run()
   // Everything is stopped; a client socket that did not close must not keep the process alive.
   setTimeout(() => process.exit(0), 1000).unref()
   return 0

@@ -3,13 +3,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
-import { loadHandler } from '../functions/loader.js'
 import { startBroker } from '../broker/broker.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
-import { Supervisor } from '../scaling/supervisor.js'
+import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
+import type { ReplicaEnvironment } from '../scaling/replica-ipc.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
 import { randomBytes } from 'node:crypto'
 import { createHttpApp, headerEquals } from '../api/http-app.js'
@@ -85,8 +85,9 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const functions: FunctionConfig[] = project.functions.map(f => loadFunctionConfig(f))
   for (const f of functions) {
     for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)
-    await loadHandler(f)
   }
+  // Each handler loads once, in a process of its own: a handler that cannot load stops `up` here.
+  await checkHandlers(functions).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
   const logger = createLogger('up')
   const token = resolveApiToken(v)
@@ -97,14 +98,17 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   try {
     const notifier = await Notifier.start({ config: notifierConfig, dataDir: path.join(dataDir, 'notifier'), logger: createLogger('notifier') })
     shutdown.add('notifier', async () => await notifier.close())
+    // What replicas are handed (filled in as the parts they point at start; a variable the user
+    // set in the environment wins).
+    const replicaEnv: ReplicaEnvironment = {}
     if (v.demo === true) {
       // Replicas started from now on call it for every 404 they match (examples/logs-handler).
       const enrichment = await startDemoEnrichment()
       shutdown.add('demo inventory service', enrichment.close)
-      process.env.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
+      replicaEnv.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
-    const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger })
+    const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     const api = await startApiServer({
       host: v.host ?? '127.0.0.1',
@@ -131,8 +135,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     // run and handed to them in the URL (sent as an Authorization header, never printed), so the
     // API token does not go into their environment and no local process gets in without either.
     const alertsUrl = token === null ? api.url : await startLoopbackAlerts(notifier, logger, shutdown)
-    process.env.ALERTMANAGER_URL ??= alertsUrl
-    process.env.TIDEWATCH_PUBLIC_URL ??= api.url
+    replicaEnv.ALERTMANAGER_URL = alertsUrl
+    replicaEnv.TIDEWATCH_PUBLIC_URL = api.url
 
     const stopped = untilStopSignal()
     shutdown.add('replicas', async () => await supervisor.stop())

@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/logger.js'
+import { systemClock, type Clock } from '../shared/clock.js'
 import type { FunctionConfig, RetryConfig } from './config/load.js'
 import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.js'
 import type { UnreadableBatch } from '../kafka/batch-reader.js'
@@ -56,7 +57,10 @@ export class Replica {
   #stopping = false
   #wake: (() => void) | null = null
 
-  constructor (opts: { config: FunctionConfig, kafka: KafkaClient, logger: Logger, write?: (line: string) => void }) {
+  readonly #clock: Clock
+
+  constructor (opts: { config: FunctionConfig, kafka: KafkaClient, logger: Logger, write?: (line: string) => void, clock?: Clock }) {
+    this.#clock = opts.clock ?? systemClock
     this.#config = opts.config
     this.#kafka = opts.kafka
     this.#log = opts.logger
@@ -141,7 +145,7 @@ export class Replica {
   }
 
   #problem (message: string): void {
-    this.stats.lastError = { time: new Date().toISOString(), message: message.slice(0, 1000) }
+    this.stats.lastError = { time: new Date(this.#clock.now()).toISOString(), message: message.slice(0, 1000) }
   }
 
   /**
@@ -275,8 +279,8 @@ export class Replica {
         if (attempt <= cfg.attempts || attempt % 10 === 0) this.#log[level]({ what, attempt, retryInMs: decision.afterMs, err: decision.reason }, attempt >= cfg.attempts ? 'delivery failing; holding the batch (nothing is committed) and retrying' : 'delivery failed; retrying')
         if (attempt === cfg.attempts) this.#problem(`${what}: ${decision.reason}`)
         await new Promise<void>(resolve => {
-          const t = setTimeout(() => { this.#wake = null; resolve() }, decision.afterMs)
-          this.#wake = () => { clearTimeout(t); this.#wake = null; resolve() }
+          const t = this.#clock.setTimeout(() => { this.#wake = null; resolve() }, decision.afterMs)
+          this.#wake = () => { this.#clock.clearTimeout(t); this.#wake = null; resolve() }
         })
         if (this.#stopping) throw new Stopping()
       }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type { FunctionConfig } from '../functions/config/load.js'
 import type { Logger } from '../shared/logger.js'
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
 import type { EventLog, ScalingEvent } from './events.js'
 import type { OffsetsSource } from './offsets-source.js'
 import { decideReplicas, INITIAL_SCALE_STATE, partitionLag, type ScaleState } from './policy.js'
@@ -43,6 +44,8 @@ export interface FunctionControllerOptions {
   /** How often lag is read for status and metrics (decisions follow pollingInterval). */
   observeEveryMs?: number
   graceMs?: number
+  /** Time for polling, decisions and rates (tests drive it). Default: the system clock. */
+  clock?: Clock
 }
 
 // Window over which records/s is computed from the movement of committed offsets.
@@ -62,16 +65,19 @@ export class FunctionController {
   #state: ScaleState = INITIAL_SCALE_STATE
   #status: FunctionStatus
   #samples: { at: number, committed: number }[] = []
-  #timers: NodeJS.Timeout[] = []
+  #timers: TimerHandle[] = []
   #unwatch: (() => void) | null = null
   #deciding: Promise<void> | null = null
   #again = false
-  #upCheck: NodeJS.Timeout | null = null
+  #upCheck: TimerHandle | null = null
   #stopped = false
   readonly #abort = new AbortController()
 
+  readonly #clock: Clock
+
   constructor (o: FunctionControllerOptions) {
     this.#o = o
+    this.#clock = o.clock ?? systemClock
     this.name = o.config.name
     this.replicas = new ReplicaSet({
       name: o.config.name,
@@ -80,6 +86,7 @@ export class FunctionController {
       events: o.events,
       logger: o.logger,
       graceMs: o.graceMs,
+      clock: this.#clock,
       onChange: () => this.#refreshReplicas()
     })
     const { scale, input } = o.config
@@ -132,13 +139,13 @@ export class FunctionController {
       this.#unwatch = this.#o.source.watch(topic, () => this.#appended())
       const poll = (): void => {
         this.#decideSoon()
-        this.#timers[0] = setTimeout(poll, this.#o.config.scale.pollingInterval * 1000)
+        this.#timers[0] = this.#clock.setTimeout(poll, this.#o.config.scale.pollingInterval * 1000)
       }
       poll()
     }
     const observe = (): void => {
       this.#observe().catch(() => {}).finally(() => {
-        if (!this.#stopped) this.#timers[1] = setTimeout(observe, this.#o.observeEveryMs ?? 1000)
+        if (!this.#stopped) this.#timers[1] = this.#clock.setTimeout(observe, this.#o.observeEveryMs ?? 1000)
       })
     }
     observe()
@@ -147,8 +154,8 @@ export class FunctionController {
   async stop (): Promise<void> {
     this.#stopped = true
     this.#abort.abort()
-    for (const t of this.#timers) clearTimeout(t)
-    if (this.#upCheck !== null) clearTimeout(this.#upCheck)
+    for (const t of this.#timers) if (t !== undefined) this.#clock.clearTimeout(t)
+    if (this.#upCheck !== null) this.#clock.clearTimeout(this.#upCheck)
     this.#unwatch?.()
     await this.#deciding
     await this.replicas.stopAll()
@@ -163,7 +170,7 @@ export class FunctionController {
   #appended (): void {
     if (this.replicas.wanted === 0) { this.#decideSoon(); return }
     if (this.#upCheck !== null || this.replicas.wanted >= this.#o.config.scale.maxReplicas) return
-    this.#upCheck = setTimeout(() => { this.#upCheck = null; this.#decideSoon(true) }, UP_CHECK_DELAY_MS)
+    this.#upCheck = this.#clock.setTimeout(() => { this.#upCheck = null; this.#decideSoon(true) }, UP_CHECK_DELAY_MS)
   }
 
   /** Runs a decision now, or right after the one in progress. */
@@ -180,7 +187,7 @@ export class FunctionController {
     const lags = await this.#observe()
     if (lags === null || this.#stopped) return
     const current = this.replicas.wanted
-    const d = decideReplicas({ now: Date.now(), current, lags, settings: this.#o.config.scale, state: this.#state })
+    const d = decideReplicas({ now: this.#clock.now(), current, lags, settings: this.#o.config.scale, state: this.#state })
     if (upOnly && d.desired <= current) return
     this.#state = d.state
     if (d.desired !== current) this.#apply(d.desired, d.reason)
@@ -210,7 +217,7 @@ export class FunctionController {
       return null
     }
     this.#status.error = null
-    const now = Date.now()
+    const now = this.#clock.now()
     const partitions = (offsets ?? []).map(p => ({ partition: p.partition, lag: partitionLag(p, startFrom), endOffset: p.endOffset, committed: p.committed }))
     this.#status.lag = { total: partitions.reduce((n, p) => n + p.lag, 0), partitions }
     this.#status.observedAt = new Date(now).toISOString()

@@ -1,17 +1,12 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Logger } from '../shared/logger.js'
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
 import { backoffDelay } from '../shared/http-delivery.js'
 import type { EventLog } from './events.js'
 
-/** What a replica process reports to its supervisor over the IPC channel. */
-export type ReplicaMessage =
-  | { type: 'parked' }
-  | { type: 'start' }
-  | { type: 'ready' }
-  | { type: 'stats', records: number, handlerErrors: number, deadLetters: number, sends: number, undecodableBatches?: number, lastError?: ReplicaProblem | null }
+import type { ReplicaMessage, ReplicaProblem } from './replica-ipc.js'
 
-/** The last thing that went wrong in a replica: an undecodable batch, a consumer that failed, an exit. */
-export interface ReplicaProblem { time: string, message: string }
+export type { ReplicaMessage, ReplicaProblem }
 
 interface Slot {
   child: ChildProcess | null
@@ -19,7 +14,7 @@ interface Slot {
   stopping: boolean
   ready: boolean
   stats: typeof ZERO
-  restartTimer: NodeJS.Timeout | null
+  restartTimer: TimerHandle | null
   crashes: number[]
   /** The last problem this slot's current process reported. */
   problem: ReplicaProblem | null
@@ -49,7 +44,7 @@ export class ReplicaSet {
   #wanted = 0
   #closed = false
   #spare: ChildProcess | null = null
-  #spareTimer: NodeJS.Timeout | null = null
+  #spareTimer: TimerHandle | null = null
   #spareCrashes: number[] = []
   #spareParked = false
   #lastError: ReplicaProblem | null = null
@@ -68,7 +63,13 @@ export class ReplicaSet {
     graceMs?: number
     /** Called when the running or ready count changes. */
     onChange?: () => void
-  }) {}
+    /** Time for restart backoff, grace periods and crash windows. Default: the system clock. */
+    clock?: Clock
+  }) {
+    this.#clock = opts.clock ?? systemClock
+  }
+
+  readonly #clock: Clock
 
   /** Replica processes alive and not on their way out. */
   get running (): number { return [...this.#slots.values()].filter(s => s.child !== null && !s.stopping).length }
@@ -110,14 +111,14 @@ export class ReplicaSet {
   async stopAll (): Promise<void> {
     this.#closed = true
     this.#wanted = 0
-    if (this.#spareTimer !== null) clearTimeout(this.#spareTimer)
+    if (this.#spareTimer !== null) this.#clock.clearTimeout(this.#spareTimer)
     const spare = this.#spare
     this.#spare = null
     const spareExited = spare === null || spare.exitCode !== null ? Promise.resolve() : new Promise<void>(resolve => spare.once('exit', () => resolve()))
     spare?.kill('SIGTERM')
     if (spare !== null) {
-      const kill = setTimeout(() => spare.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
-      spare.once('exit', () => clearTimeout(kill))
+      const kill = this.#clock.setTimeout(() => spare.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
+      spare.once('exit', () => this.#clock.clearTimeout(kill))
     }
     const exits = [...this.#slots.entries()].map(([slot, s]) => {
       const exited = s.child === null ? Promise.resolve() : new Promise<void>(resolve => s.child!.once('exit', () => resolve()))
@@ -143,11 +144,11 @@ export class ReplicaSet {
       this.#spareParked = false
       if (this.#closed) return
       // A spare that dies is a handler or config that cannot load: back off, as for replicas.
-      const now = Date.now()
+      const now = this.#clock.now()
       this.#spareCrashes = [...this.#spareCrashes, now].filter(t => now - t < CRASH_WINDOW_MS)
       const delay = backoffDelay(this.#spareCrashes.length, RESTART_BACKOFF)
       this.opts.logger.warn({ function: this.opts.name, code, signal, restartInMs: delay }, 'spare replica exited; starting another')
-      this.#spareTimer = setTimeout(() => { this.#spareTimer = null; this.keepSpare() }, delay)
+      this.#spareTimer = this.#clock.setTimeout(() => { this.#spareTimer = null; this.keepSpare() }, delay)
     })
   }
 
@@ -183,14 +184,14 @@ export class ReplicaSet {
   }
 
   #stop (slot: number, s: Slot): void {
-    if (s.restartTimer !== null) { clearTimeout(s.restartTimer); s.restartTimer = null }
+    if (s.restartTimer !== null) { this.#clock.clearTimeout(s.restartTimer); s.restartTimer = null }
     if (s.child === null) { this.#slots.delete(slot); return }
     if (s.stopping) return
     s.stopping = true
     const child = s.child
     child.kill('SIGTERM')
-    const kill = setTimeout(() => child.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
-    child.once('exit', () => clearTimeout(kill))
+    const kill = this.#clock.setTimeout(() => child.kill('SIGKILL'), this.opts.graceMs ?? DEFAULT_GRACE_MS)
+    child.once('exit', () => this.#clock.clearTimeout(kill))
   }
 
   #exited (slot: number, s: Slot, code: number | null, signal: NodeJS.Signals | null): void {
@@ -204,7 +205,7 @@ export class ReplicaSet {
       this.opts.onChange?.()
       return
     }
-    const now = Date.now()
+    const now = this.#clock.now()
     s.crashes = [...s.crashes, now].filter(t => now - t < CRASH_WINDOW_MS)
     const delay = backoffDelay(s.crashes.length, RESTART_BACKOFF)
     const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`
@@ -219,7 +220,7 @@ export class ReplicaSet {
       this.opts.logger.warn({ function: this.opts.name, slot, code, signal, restartInMs: delay }, 'replica exited; restarting')
     }
     this.opts.onChange?.()
-    s.restartTimer = setTimeout(() => {
+    s.restartTimer = this.#clock.setTimeout(() => {
       s.restartTimer = null
       if (this.#closed || slot > this.#wanted) { this.#slots.delete(slot); return }
       this.#start(slot, s.crashes)
