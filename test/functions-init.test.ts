@@ -83,3 +83,19 @@ test('tidewatch up in the initialised folder: a 404 record posted to it becomes 
     assert.equal(await up.stop(), 0)
   }
 })
+
+test('a handler that cannot load stops up and run before anything starts, naming the file and the error', async () => {
+  const dir = path.join(tempDir('tidewatch-init-'), 'broken')
+  assert.equal((await tidewatch(path.dirname(dir), 'init', 'broken')).code, 0)
+  fs.appendFileSync(path.join(dir, 'handler.ts'), "\nthrow new Error('no config for the enrichment service')\n")
+  for (const args of [['up', '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, '.tw-up')], ['run', 'function.yaml', '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, '.tw-run')]]) {
+    const r = await tidewatch(dir, ...args)
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`)
+    assert.match(r.stderr, /handler\.ts: the handler module failed while loading: no config for the enrichment service/, args[0])
+    assert.ok(!fs.existsSync(path.join(dir, args[0] === 'up' ? '.tw-up' : '.tw-run', 'broker')), `${args[0]}: no broker was started`)
+  }
+  fs.writeFileSync(path.join(dir, 'handler.ts'), 'export default {}\n')
+  const r = await tidewatch(dir, 'up', '--port', '0', '--broker-port', '0', '--data-dir', path.join(dir, '.tw-up2'))
+  assert.equal(r.code, 2)
+  assert.match(r.stderr, /handler\.ts: export 'default' is not a handler/)
+})
