@@ -15,7 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { KafkaClient } from '../src/kafka/client.js'
-import { tempDir } from '../test/helpers/processes.js'
+import { BrokerProcess, tempDir } from '../test/helpers/processes.js'
 import { RunningFunction } from '../test/helpers/tidewatch-run.js'
 import { waitFor } from '../test/helpers/wait.js'
 import { fluentBitRecord } from './log-records.js'
@@ -49,14 +49,18 @@ function writeFunction (dir: string, body: string): string {
   return file
 }
 
-async function activation (spare: boolean): Promise<number[]> {
+async function activation (spare: boolean, external = false): Promise<number[]> {
   const sink = await alertSink()
   const dir = tempDir('tidewatch-bench-fn-')
+  // External: a separate `tidewatch broker` process, reached over the network as a real Kafka
+  // cluster is, with lag read through the Admin API (the path real Kafka takes).
+  const broker = external ? await BrokerProcess.start(tempDir('tidewatch-bench-broker-'), ['--partitions', '1']) : null
   // The example's Function file with a short cooldown so that each round starts from zero again.
   const yaml = fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
     .replace(/cooldownPeriod: \d+/, 'cooldownPeriod: 1\n  pollingInterval: 1')
     .replace('handler: ./handler.ts', `handler: ${JSON.stringify(path.join(example, 'handler.ts'))}`)
-  const tw = await RunningFunction.start(writeFunction(dir, yaml), tempDir('tidewatch-bench-'), ['--partitions', '1', ...(spare ? [] : ['--no-spare'])], { ALERTMANAGER_URL: sink.url })
+  const args = broker !== null ? ['--brokers', broker.bootstrap] : ['--partitions', '1']
+  const tw = await RunningFunction.start(writeFunction(dir, yaml), tempDir('tidewatch-bench-'), [...args, ...(spare ? [] : ['--no-spare'])], { ALERTMANAGER_URL: sink.url, ...(process.env.BENCH_TRACE !== undefined ? { TIDEWATCH_LOG_LEVEL: 'debug' } : {}) })
   const client = new KafkaClient({ clientId: 'bench-producer', bootstrap: [tw.bootstrap] })
   const times: number[] = []
   try {
@@ -78,7 +82,9 @@ async function activation (spare: boolean): Promise<number[]> {
   } finally {
     await client.close()
     await tw.proc.stop()
+    await broker?.stop()
     sink.close()
+    if (process.env.BENCH_TRACE !== undefined) fs.writeFileSync(`/tmp/bench-activation-${external ? 'external' : 'embedded'}.log`, tw.proc.stderr)
   }
   return times
 }
@@ -138,12 +144,14 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 const SEED_ACTIVATION_MS = 15_000 / 2 + 11_000 // average wait for a KEDA poll every 15 s, then pod ready
 
-const withSpare = await activation(true)
-const cold = await activation(false)
+const withSpare = process.env.BENCH_ONLY_EXTERNAL !== undefined ? [] : await activation(true)
+const cold = process.env.BENCH_ONLY_EXTERNAL !== undefined ? [] : await activation(false)
+const external = await activation(true, true)
 console.log(`\nActivation from 0 replicas: first 404 produced -> its alert at the Alertmanager endpoint (${ROUNDS} rounds)`)
 console.log('| path | median | min | max | vs seed (KEDA poll avg 7.5 s + pod ready 11 s) |')
 console.log('|---|---:|---:|---:|---:|')
-for (const [name, xs] of [['parked spare (default)', withSpare], ['cold process start (--no-spare)', cold]] as const) {
+for (const [name, xs] of [['parked spare (default)', withSpare], ['cold process start (--no-spare)', cold], ['external broker (tidewatch run --brokers, pollingInterval 1 s)', external]] as const) {
+  if (xs.length === 0) continue
   console.log(`| ${name} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${(SEED_ACTIVATION_MS / median(xs)).toFixed(0)}x faster |`)
 }
 const s = await surge()

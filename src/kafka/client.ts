@@ -44,6 +44,7 @@ export class KafkaClient {
   readonly #clientId: string
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null
   #admin: Admin | null = null
+  #probe: Admin | null = null
 
   constructor (opts: { bootstrap: string[], clientId: string }) {
     this.#bootstrap = opts.bootstrap
@@ -106,6 +107,25 @@ export class KafkaClient {
   }
 
   /**
+   * Metadata of a topic that may well not exist (a function's dead-letter topic before its
+   * first dead letter): asked without the client's retries, which would spend 3 s on every
+   * "unknown topic" — the autoscaler asks each poll. Other failures get the retrying client.
+   */
+  async #metadataIfExists (topic: string): Promise<Awaited<ReturnType<Admin['metadata']>> | null> {
+    this.#probe ??= new Admin({ clientId: `${this.#clientId}-probe`, bootstrapBrokers: this.#bootstrap, retries: 0 })
+    try {
+      return await this.#probe.metadata({ topics: [topic], forceUpdate: true })
+    } catch (err) {
+      if ((err as { findBy?: (k: string, v: string) => unknown }).findBy?.('apiId', 'UNKNOWN_TOPIC_OR_PARTITION') !== undefined) return null
+    }
+    try {
+      return await this.#adminClient().metadata({ topics: [topic], forceUpdate: true })
+    } catch {
+      return null
+    }
+  }
+
+  /**
    * Reads `topic` from the given positions with Tidewatch's own codec, one raw Fetch per
    * partition leader, for when the consumer failed on a response: per partition, the records up
    * to the first batch that cannot be read, and that batch. Throws when a leader cannot be read.
@@ -148,13 +168,8 @@ export class KafkaClient {
   /** End and start offset of every partition of `topic`; null when the topic does not exist. */
   async topicOffsets (topic: string): Promise<Omit<PartitionOffsets, 'committed'>[] | null> {
     const admin = this.#adminClient()
-    let count: number
-    try {
-      const meta = await admin.metadata({ topics: [topic], forceUpdate: true })
-      count = meta.topics.get(topic)?.partitionsCount ?? 0
-    } catch {
-      return null
-    }
+    const meta = await this.#metadataIfExists(topic)
+    const count = meta?.topics.get(topic)?.partitionsCount ?? 0
     if (count === 0) return null
     const partitions = [...Array(count).keys()]
     const list = async (timestamp: bigint): Promise<number[]> => {
@@ -205,7 +220,7 @@ export class KafkaClient {
    */
   async close (timeoutMs = 5000): Promise<void> {
     let timer: NodeJS.Timeout | undefined
-    const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {})])
+    const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {}), this.#probe?.close().catch(() => {})])
     await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
     clearTimeout(timer)
   }

@@ -8,9 +8,10 @@ import { waitFor } from './wait.js'
 export class RunningFunction {
   protected constructor (readonly proc: LineProcess, readonly api: string, readonly bootstrap: string) {}
 
-  /** Starts `tidewatch run FILE --broker-port 0 --port 0 --data-dir DIR ARGS…` and waits until it is ready. */
+  /** Starts `tidewatch run FILE --port 0 --data-dir DIR ARGS…` (and `--broker-port 0` unless ARGS name --brokers) and waits until it is ready. */
   static async launch (file: string, dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ proc: LineProcess, api: string, bootstrap: string }> {
-    const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--broker-port', '0', '--port', '0', '--data-dir', dataDir, ...args], env)
+    const embedded = args.includes('--brokers') ? [] : ['--broker-port', '0']
+    const proc = new LineProcess(process.execPath, [CLI, 'run', file, ...embedded, '--port', '0', '--data-dir', dataDir, ...args], env)
     await waitFor(() => {
       if (proc.child.exitCode !== null) throw new Error(`tidewatch run exited: ${proc.stderr}`)
       return proc.lines.some(l => l.startsWith('  API '))
