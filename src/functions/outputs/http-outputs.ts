@@ -1,6 +1,9 @@
 import type { OutputConfig } from '../config/load.js'
 import { DeliveryError, postJson } from '../../shared/http-delivery.js'
 import type { Output } from './output.js'
+import { createHash } from 'node:crypto'
+import { RateLimiter, type RateLimit } from '../../shared/rate-limiter.js'
+import { systemClock } from '../../shared/clock.js'
 import { collectAlerts } from './alerts.js'
 
 type HttpConfig<T extends string> = Extract<OutputConfig, { type: T }>
@@ -37,12 +40,23 @@ export function webhookOutput (c: HttpConfig<'webhook'>): Output {
   }
 }
 
+// Slack accepts about one message per second per webhook; every Slack output in this process
+// posting to the same webhook shares one limit, as the notifier's Slack receivers do.
+const SLACK_INTERVAL_MS = 1000
+const slackLimiter = new RateLimiter(systemClock)
+const never = new AbortController().signal
+
 /**
  * Slack incoming webhook: a payload that is already a Slack message (text/blocks) is posted as
- * is; alerts in the batch become one message; anything else is shown as JSON.
+ * is; alerts in the batch become one message; anything else is shown as JSON. Messages are
+ * paced at one per second per webhook; a 429 closes the webhook's limit for its Retry-After.
+ * A batch retried after a failure resumes after the messages already posted, so a retry does
+ * not post them twice.
  */
 export function slackOutput (c: HttpConfig<'slack'>): Output {
   const describe = `output ${c.name} (${c.url.hint})`
+  const limit: RateLimit = { key: `slack ${createHash('sha256').update(c.url.reveal()).digest('hex')}`, intervalMs: SLACK_INTERVAL_MS, burst: 1 }
+  const posted = new WeakMap<unknown[], number>()
   return {
     name: c.name,
     type: 'slack',
@@ -57,7 +71,16 @@ export function slackOutput (c: HttpConfig<'slack'>): Output {
         messages.push({ text: `[FIRING:${alerts.length}] ${name}\n${lines.join('\n')}` })
       }
       for (const p of payloads) if (!isSlackMessage(p) && collectAlerts([p]).length === 0) messages.push({ text: '```' + JSON.stringify(p) + '```' })
-      for (const m of messages) await postJson(c.url.reveal(), m, { describe, timeoutMs: c.retry.timeoutMs })
+      for (let i = posted.get(payloads) ?? 0; i < messages.length; i++) {
+        await slackLimiter.take(limit, never)
+        try {
+          await postJson(c.url.reveal(), messages[i], { describe, timeoutMs: c.retry.timeoutMs })
+        } catch (err) {
+          if (err instanceof DeliveryError && err.retryAfterMs !== null) slackLimiter.closeUntil(limit, Date.now() + err.retryAfterMs)
+          throw err
+        }
+        posted.set(payloads, i + 1)
+      }
     }
   }
 }

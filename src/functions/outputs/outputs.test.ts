@@ -68,3 +68,17 @@ test('alertmanager output refuses payloads that are not alerts (they go to the d
   const out = createOutput({ name: 'am', type: 'alertmanager', url: secretUrl('http://127.0.0.1:1'), headers: {}, retry }, deps)
   await assert.rejects(out.deliver(['just text']), (err: DeliveryError) => !err.retryable && /not alerts/.test(err.message))
 })
+
+test('slack: messages to one webhook are paced at one per second, and a 429 retried resumes after what was posted', async () => {
+  const arrivals: number[] = []
+  const r = await receiver(n => { arrivals.push(Date.now()); return n === 2 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 } })
+  try {
+    const out = createOutput({ name: 'chat', type: 'slack', url: secretUrl(r.url), retry: { ...retry, timeoutMs: 10_000 } }, deps)
+    const batch = [{ text: 'one' }, { text: 'two' }, { text: 'three' }]
+    await assert.rejects(out.deliver(batch), (err: Error) => err instanceof DeliveryError && err.retryable && err.retryAfterMs === 1000)
+    await out.deliver(batch) // the replica retries the same batch
+    assert.deepEqual(r.bodies, [{ text: 'one' }, { text: 'two' }, { text: 'two' }, { text: 'three' }], 'the message refused with 429 is posted again; the one before it is not')
+    // Lower bounds only: the limiter guarantees them, however loaded the machine is.
+    for (let i = 1; i < arrivals.length; i++) assert.ok(arrivals[i] - arrivals[i - 1] >= 950, `messages ${i} and ${i + 1} were ${arrivals[i] - arrivals[i - 1]} ms apart`)
+  } finally { await r.close() }
+})

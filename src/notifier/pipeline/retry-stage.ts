@@ -12,7 +12,7 @@ import { DeliveryError, retryDecision, type Backoff } from '../../shared/http-de
 import type { QueuedNotification } from '../store/outbox.js'
 import type { DeliveryStage } from './delivery.js'
 import type { RateLimiter } from './rate-limit-stage.js'
-import { sleep } from './sleep.js'
+import { sleep } from '../../shared/sleep.js'
 
 export type { Backoff, RetryDecision } from '../../shared/http-delivery.js'
 export { retryDecision }

@@ -4,15 +4,9 @@
  * (DeliveryError, retryable or not); rate limits, retries and the log are the pipeline's.
  */
 import type { QueuedNotification } from '../store/outbox.js'
+import type { RateLimit } from '../../shared/rate-limiter.js'
 
-export interface RateLimit {
-  /** Integrations with the same key share one limit (for Slack, a hash of the webhook URL). */
-  readonly key: string
-  /** At most one message per this many ms on average… */
-  readonly intervalMs: number
-  /** …with at most this many sent back to back after a quiet period. */
-  readonly burst: number
-}
+export type { RateLimit }
 
 export interface SendContext {
   readonly signal: AbortSignal

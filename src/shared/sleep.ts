@@ -1,4 +1,4 @@
-import type { Clock } from '../../shared/clock.js'
+import type { Clock } from './clock.js'
 
 /** Waits `ms` on `clock`; resolves early (false) when `signal` aborts. */
 export async function sleep (clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
