@@ -13,7 +13,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { deliveryStatus, type DeliverySource } from './delivery-status.js'
+import { deliveryStatus, type DeliverySource } from '../notifier/status.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -14,14 +14,14 @@ import { loadNotifierConfig, type NotifierConfig } from './config.js'
 import { AlertnameLimits } from './alert-limits.js'
 import { DeliveryWorker } from './delivery-worker.js'
 import { Dispatcher, type GroupView } from './dispatcher.js'
-import { inhibitionIndex } from './inhibit.js'
 import { buildDeliveryPipeline, buildFlushPipeline, DEFAULT_BACKOFF, RateLimiter, type Backoff, type DeliveryRecord, type FlushContext } from './pipeline/index.js'
 import { buildIntegrations, type Integration } from './receivers/index.js'
-import { matchRoutes, routeAlert } from './route.js'
+import { routeAlert } from './route.js'
 import { AlertStore, type StoredAlert } from './store/alerts.js'
 import { NotificationLog } from './store/notification-log.js'
 import { Outbox } from './store/outbox.js'
 import { SilenceStore } from './store/silences.js'
+import { alertStatuses, deliveryStatus, type AlertStatus, type DeliveryStatus } from './status.js'
 
 export interface NotifierStartOptions {
   /** A routing file (Alertmanager's YAML shape), or an already parsed config. */
@@ -37,13 +37,7 @@ export interface NotifierStartOptions {
   maintenanceIntervalMs?: number
 }
 
-/** An alert as the API lists it, with whether and by what it is muted. */
-export interface AlertStatus {
-  alert: Alert
-  receivers: string[]
-  silencedBy: string[]
-  inhibitedBy: string[]
-}
+export type { AlertStatus }
 
 /** Recent delivery outcomes kept for the status API and tests. */
 const RECENT_DELIVERIES = 1000
@@ -189,19 +183,11 @@ export class Notifier {
 
   /** Every alert held and not yet resolved, with its mute status, as GET /api/v2/alerts lists them. */
   alerts (): AlertStatus[] {
-    const now = this.#clock.now()
-    const live = [...this.#alerts.held()].filter(a => !isResolved(a, now))
-    const inhibited = inhibitionIndex(this.config.inhibitRules, live, now)
-    return live.map(alert => {
-      const inh = inhibited(alert.labels)
-      return {
-        alert,
-        receivers: [...new Set(matchRoutes(this.config.route, alert.labels).map(r => r.options.receiver))],
-        silencedBy: this.silences.mutedBy(alert.labels, now),
-        inhibitedBy: inh.inhibited ? [inh.by] : []
-      }
-    })
+    return alertStatuses(this.#alerts.held(), this.config, (labels, now) => this.silences.mutedBy(labels, now), this.#clock.now())
   }
+
+  /** Delivery outcomes per alert group, for the console. */
+  deliveryStatus (): DeliveryStatus { return deliveryStatus(this) }
 
   groups (): GroupView[] { return this.#dispatcher.groups() }
 

@@ -1,9 +1,39 @@
-// What the console shows about notification delivery, per alert group: which integrations the
-// group's receiver has and the newest outcome of each (delivered / failed, attempts, when).
-// Alertmanager's v2 API has no such view, so the console plugin serves it from the notifier's
-// in-memory state. Integration keys are `receiver/type/index`: names only, never a URL.
-import type { Notifier } from '../notifier/index.js'
-import { integrationKey } from '../notifier/receivers/integration.js'
+// The notifier's read model: what the API and the console show, computed from its state.
+// - alertStatuses: every held, unresolved alert with whether and by what it is muted (the
+//   routes' receivers, the silences and inhibit rules in force), as GET /api/v2/alerts lists it.
+// - deliveryStatus: per alert group, which integrations its receiver has and the newest outcome
+//   of each (delivered / failed, attempts, when). Alertmanager's v2 API has no such view; the
+//   console serves it. Integration keys are `receiver/type/index`: names only, never a URL.
+import type { Notifier } from './notifier.js'
+import type { Alert } from './alert.js'
+import type { NotifierConfig } from './config.js'
+import { isResolved } from './alert.js'
+import { inhibitionIndex } from './inhibit.js'
+import { matchRoutes } from './route.js'
+import { integrationKey } from './receivers/integration.js'
+
+/** An alert as the API lists it, with whether and by what it is muted. */
+export interface AlertStatus {
+  alert: Alert
+  receivers: string[]
+  silencedBy: string[]
+  inhibitedBy: string[]
+}
+
+/** Every held alert not yet resolved at `now`, with its receivers and what mutes it. */
+export function alertStatuses (held: Iterable<Alert>, config: NotifierConfig, silencedBy: (labels: Record<string, string>, now: number) => string[], now: number): AlertStatus[] {
+  const live = [...held].filter(a => !isResolved(a, now))
+  const inhibited = inhibitionIndex(config.inhibitRules, live, now)
+  return live.map(alert => {
+    const inh = inhibited(alert.labels)
+    return {
+      alert,
+      receivers: [...new Set(matchRoutes(config.route, alert.labels).map(r => r.options.receiver))],
+      silencedBy: silencedBy(alert.labels, now),
+      inhibitedBy: inh.inhibited ? [inh.by] : []
+    }
+  })
+}
 
 /** The parts of the notifier this view reads (a narrow type keeps tests free of a real notifier). */
 export type DeliverySource = Pick<Notifier, 'groups' | 'deliveries' | 'pendingNotifications' | 'config'>

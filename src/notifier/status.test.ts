@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { deliveryStatus, type DeliverySource } from './delivery-status.js'
+import { deliveryStatus, type DeliverySource } from './status.js'
 
 function source (over: Partial<DeliverySource> = {}): DeliverySource {
   return {
