@@ -10,27 +10,14 @@ import path from 'node:path'
 import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { groupOffsets } from './helpers/lag.js'
 import { waitFor } from './helpers/wait.js'
+import { writeBusyFunction } from './helpers/busy-function.js'
 
 const execFileAsync = promisify(execFile)
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
 import type { ScalingEvent } from '../src/scaling/events.js'
 
-// With HANG=1 the handler marks that it started and never returns.
-const HANDLER = `import fs from 'node:fs'
-export default async (ctx: any, data: any) => {
-  if (process.env.HANG === '1') {
-    fs.writeFileSync(process.env.MARKS + '/busy-' + process.pid, '')
-    await new Promise(resolve => setTimeout(resolve, 3_600_000))
-  }
-  await ctx.send(String(data.id), 'done')
-}
-`
-
 function writeFunction (dir: string): string {
-  fs.writeFileSync(path.join(dir, 'handler.ts'), HANDLER)
-  const file = path.join(dir, 'function.yaml')
-  fs.writeFileSync(file, 'name: stuck\ninput: { topic: work, startFrom: earliest }\nhandler: ./handler.ts\ntimeoutMs: 3600000\noutputs:\n  done: { type: kafka, topic: done }\n')
-  return file
+  return writeBusyFunction(dir, 'stuck')
 }
 
 async function produce (bootstrap: string, ids: number[]): Promise<void> {
@@ -51,7 +38,7 @@ test('SIGTERM stops a replica whose handler never returns: it exits, nothing of 
   fs.mkdirSync(marks)
   const broker = await BrokerProcess.start(path.join(dir, 'broker'), ['--partitions', '2'])
   const file = writeFunction(dir)
-  const replica = (hang: string): LineProcess => new LineProcess(process.execPath, [CLI, 'replica', file, '--brokers', broker.bootstrap], { HANG: hang, MARKS: marks })
+  const replica = (hang: string): LineProcess => new LineProcess(process.execPath, [CLI, 'replica', file, '--brokers', broker.bootstrap], { BUSY: hang, MARKS: marks })
   let stuck: LineProcess | null = null
   let next: LineProcess | null = null
   try {
@@ -80,7 +67,7 @@ test('a replica whose consumer fails (its broker killed) exits and is restarted 
   const brokerDir = path.join(dir, 'broker')
   let broker = await BrokerProcess.start(brokerDir, ['--partitions', '2'])
   const port = broker.port
-  const runner = new LineProcess(process.execPath, [CLI, 'run', writeFunction(dir), '--brokers', broker.bootstrap, '--replicas', '1', '--port', '0', '--data-dir', path.join(dir, 'data')], { HANG: '0' })
+  const runner = new LineProcess(process.execPath, [CLI, 'run', writeFunction(dir), '--brokers', broker.bootstrap, '--replicas', '1', '--port', '0', '--data-dir', path.join(dir, 'data')], { BUSY: '0' })
   try {
     const api = await waitFor(() => runner.lines.find(l => l.startsWith('  API '))?.trim().split(/\s+/)[1], { what: 'tidewatch run to be ready', timeoutMs: 60_000 })
     const status = async (): Promise<FunctionStatus> => ((await (await fetch(`${api}/api/v1/functions`)).json()) as { functions: FunctionStatus[] }).functions[0]

@@ -11,34 +11,13 @@ import { Kafka, logLevel, AssignerProtocol } from 'kafkajs'
 import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { freePort } from './helpers/alertmanager.js'
 import { waitFor } from './helpers/wait.js'
+import { writeBusyFunction } from './helpers/busy-function.js'
 
 const execFileAsync = promisify(execFile)
 import type { FunctionStatus } from '../src/scaling/function-controller.js'
 
-// With SLOW=1 the handler marks that it is busy and then never finishes (timeoutMs is longer
-// than any test); otherwise it passes each id on at once.
-const HANDLER = `import fs from 'node:fs'
-export default async (ctx: any, data: any) => {
-  if (process.env.SLOW === '1') {
-    fs.writeFileSync(process.env.MARKS + '/busy-' + process.pid, '')
-    await new Promise(resolve => setTimeout(resolve, 3_600_000))
-  }
-  await ctx.send(String(data.id), 'done')
-}
-`
-
 function writeFunction (dir: string): string {
-  fs.writeFileSync(path.join(dir, 'handler.ts'), HANDLER)
-  const file = path.join(dir, 'function.yaml')
-  fs.writeFileSync(file, `name: slow
-input: { topic: work, startFrom: earliest }
-handler: ./handler.ts
-timeoutMs: 3600000
-outputs:
-  done: { type: kafka, topic: done }
-scale: { minReplicas: 2, maxReplicas: 2 }
-`)
-  return file
+  return writeBusyFunction(dir, 'slow', 'scale: { minReplicas: 2, maxReplicas: 2 }\n')
 }
 
 /** State letter of a process from /proc, or null when there is no such process. */
@@ -148,7 +127,7 @@ test('kill -9 of tidewatch run --brokers B with busy replicas and a parked spare
   let second: LineProcess | null = null
   const family: number[] = []
   try {
-    first = start({ SLOW: '1' })
+    first = start({ BUSY: '1' })
     const api = (p: LineProcess): Promise<string> => waitFor(() => p.lines.find(l => l.startsWith('  API '))?.trim().split(/\s+/)[1], { what: 'tidewatch run to be ready', timeoutMs: 60_000 })
     const firstApi = await api(first)
     const ids = Array.from({ length: 40 }, (_, i) => i)
@@ -156,7 +135,7 @@ test('kill -9 of tidewatch run --brokers B with busy replicas and a parked spare
     await killBusySupervisor(first, firstApi, marks, family)
     await waitFor(async () => (await groupMembers(broker.bootstrap)).members.length === 0, { what: 'the group to have no members left', timeoutMs: 30_000 })
 
-    second = start({ SLOW: '0' }, ['--replicas', '1'])
+    second = start({ BUSY: '0' }, ['--replicas', '1'])
     await api(second)
     const group = await waitFor(async () => { const g = await groupMembers(broker.bootstrap); return g.state === 'Stable' && g.members.length > 0 ? g : null }, { what: 'the new replica to join', timeoutMs: 60_000 })
     assert.equal(group.members.length, 1, 'only the new replica is in the group')
@@ -188,14 +167,14 @@ test('kill -9 of tidewatch up with busy replicas and a parked spare: every proce
   let second: LineProcess | null = null
   const family: number[] = []
   try {
-    first = start({ SLOW: '1' })
+    first = start({ BUSY: '1' })
     const firstUrl = await consoleUrl(first)
     const ids = Array.from({ length: 40 }, (_, i) => i)
     await busyWithSpare(firstUrl, bootstrap, ids)
     await killBusySupervisor(first, firstUrl, marks, family)
 
     // Restarted at once on the same broker port: an orphan would reconnect and rejoin the group.
-    second = start({ SLOW: '0' })
+    second = start({ BUSY: '0' })
     const url = await consoleUrl(second)
     await waitFor(async () => (await doneIds(bootstrap)).size === ids.length, { what: 'every record processed after the restart', timeoutMs: 60_000 })
     // Compared once the group is stable and up's replicas have all joined.

@@ -4,10 +4,8 @@
 // response; this is how a replica looks at those bytes itself to find the batch at fault.
 import net from 'node:net'
 import { Reader } from '../protocol/reader.js'
-import { Writer } from '../protocol/writer.js'
 import { apiMessages } from '../protocol/generated/index.js'
-import { encodeRequestHeader } from '../protocol/generated/request-header.js'
-import { requestHeaderVersion } from '../protocol/headers.js'
+import { encodeRequestFrame } from '../protocol/headers.js'
 
 const API_VERSIONS = 18
 const FETCH = 1
@@ -60,18 +58,13 @@ class OneShotConnection {
   async request (apiKey: number, version: number, body: unknown, clientId: string, timeoutMs: number): Promise<any> {
     if (this.#failure !== null) throw this.#failure
     const correlationId = ++this.#correlationId
-    const w = new Writer()
-    encodeRequestHeader(w, requestHeaderVersion(apiKey, version), { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId })
-    apiMessages[apiKey].encodeRequest(w, version, body)
-    const payload = w.toBuffer()
-    const size = Buffer.alloc(4)
-    size.writeInt32BE(payload.length)
-    const frame = await new Promise<Buffer>((resolve, reject) => {
+    const frame = encodeRequestFrame(apiKey, version, body, correlationId, clientId)
+    const answer = await new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => { this.#pending = null; reject(new Error(`no answer to ${apiMessages[apiKey].name} within ${timeoutMs} ms`)) }, timeoutMs)
       this.#pending = { resolve: f => { clearTimeout(timer); resolve(f) }, reject: e => { clearTimeout(timer); reject(e) } }
-      this.#socket.write(Buffer.concat([size, payload]))
+      this.#socket.write(frame)
     })
-    const r = new Reader(frame)
+    const r = new Reader(answer)
     if (r.readInt32() !== correlationId) throw new Error('the broker answered another request')
     // ApiVersions answers with header v0 whatever its version; others use v1 when flexible.
     const m = apiMessages[apiKey]

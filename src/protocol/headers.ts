@@ -1,5 +1,7 @@
 import type { Reader } from './reader.js'
 import type { Writer } from './writer.js'
+import { Writer as WriterImpl } from './writer.js'
+import { encodeRequestHeader as encodeRequestHeaderImpl } from './generated/request-header.js'
 import { apiMessages } from './generated/index.js'
 import { decodeRequestHeader as decodeHeader } from './generated/request-header.js'
 import { encodeResponseHeader as encodeHeader } from './generated/response-header.js'
@@ -51,4 +53,15 @@ export function decodeRequestHeader (r: Reader): RequestHeader {
 
 export function encodeResponseHeader (w: Writer, headerVersion: number, correlationId: number): void {
   encodeHeader(w, headerVersion, { correlationId })
+}
+
+/** A whole request as it goes on the wire: size prefix, request header, body (the generated codec). */
+export function encodeRequestFrame (apiKey: number, apiVersion: number, body: unknown, correlationId: number, clientId: string): Buffer {
+  const w = new WriterImpl()
+  encodeRequestHeaderImpl(w, requestHeaderVersion(apiKey, apiVersion), { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId })
+  apiMessages[apiKey].encodeRequest(w, apiVersion, body)
+  const payload = w.toBuffer()
+  const size = Buffer.alloc(4)
+  size.writeInt32BE(payload.length)
+  return Buffer.concat([size, payload])
 }

@@ -1,9 +1,7 @@
 import net from 'node:net'
-import { Writer } from '../../src/protocol/writer.js'
 import { Reader } from '../../src/protocol/reader.js'
 import { apiMessages } from '../../src/protocol/generated/index.js'
-import { requestHeaderVersion } from '../../src/protocol/headers.js'
-import { encodeRequestHeader } from '../../src/protocol/generated/request-header.js'
+import { encodeRequestFrame } from '../../src/protocol/headers.js'
 
 /**
  * A minimal Kafka wire client for tests that need to send exact (or deliberately broken) frames.
@@ -69,13 +67,7 @@ export class RawClient {
 
   /** Encodes a request frame with the generated codec. */
   static frame (apiKey: number, version: number, body: unknown, correlationId = 1, clientId = 'raw-test'): Buffer {
-    const w = new Writer()
-    encodeRequestHeader(w, requestHeaderVersion(apiKey, version), { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId })
-    apiMessages[apiKey].encodeRequest(w, version, body)
-    const payload = w.toBuffer()
-    const size = Buffer.alloc(4)
-    size.writeInt32BE(payload.length)
-    return Buffer.concat([size, payload])
+    return encodeRequestFrame(apiKey, version, body, correlationId, clientId)
   }
 
   /** Sends a request and decodes the response body (after the response header). */
