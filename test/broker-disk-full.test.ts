@@ -36,10 +36,11 @@ function errorType (err: unknown): string {
 async function readAll (bootstrap: string): Promise<{ partition: number, offset: number, value: string }[]> {
   const r = await run('kcat', ['-b', bootstrap, '-C', '-t', TOPIC, '-e', '-q', '-f', '%p %o %s\\n'], { timeoutMs: 120_000 })
   assert.equal(r.code, 0, r.stderr)
+  // Sorted: kcat interleaves partitions in whatever order their fetches come back.
   return r.stdout.split('\n').filter(l => l !== '').map(l => {
     const [p, o, v] = l.split(' ')
     return { partition: Number(p), offset: Number(o), value: v }
-  })
+  }).sort((a, b) => a.partition - b.partition || a.offset - b.offset)
 }
 
 function assertContiguous (records: { partition: number, offset: number }[]): void {
