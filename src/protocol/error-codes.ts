@@ -1,7 +1,7 @@
 /**
- * Kafka protocol error codes the broker returns. Numbers are Kafka's (see the protocol guide's
- * "Error Codes" table); only the codes this broker can produce are listed, so a new one is added
- * here deliberately rather than typed inline as a magic number.
+ * Kafka protocol error codes the broker returns and the consumer acts on. Numbers are Kafka's (see
+ * the protocol guide's "Error Codes" table); only the codes Tidewatch produces or handles are
+ * listed, so a new one is added here deliberately rather than typed inline as a magic number.
  */
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
@@ -13,13 +13,16 @@ export const ErrorCode = {
   LEADER_NOT_AVAILABLE: 5,
   NOT_LEADER_OR_FOLLOWER: 6,
   REQUEST_TIMED_OUT: 7,
+  REPLICA_NOT_AVAILABLE: 9,
   MESSAGE_TOO_LARGE: 10,
+  NETWORK_EXCEPTION: 13,
   OFFSET_METADATA_TOO_LARGE: 12,
   COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
   INVALID_TOPIC_EXCEPTION: 17,
   RECORD_LIST_TOO_LARGE: 18,
+  NOT_ENOUGH_REPLICAS: 19,
   INVALID_REQUIRED_ACKS: 21,
   ILLEGAL_GENERATION: 22,
   INCONSISTENT_GROUP_PROTOCOL: 23,
@@ -54,6 +57,9 @@ export const ErrorCode = {
   INVALID_FETCH_SESSION_EPOCH: 71,
   GROUP_SUBSCRIBED_TO_TOPIC: 86,
   NON_EMPTY_GROUP: 68,
+  FENCED_LEADER_EPOCH: 74,
+  UNKNOWN_LEADER_EPOCH: 75,
+  OFFSET_NOT_AVAILABLE: 78,
   MEMBER_ID_REQUIRED: 79,
   FENCED_INSTANCE_ID: 82,
   UNSTABLE_OFFSET_COMMIT: 88,
@@ -64,3 +70,11 @@ export const ErrorCode = {
 
 export type ErrorCodeName = keyof typeof ErrorCode
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName]
+
+const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]))
+
+/** The name of an error code for messages ("NOT_LEADER_OR_FOLLOWER (6)"), or its number. */
+export function errorCodeName (code: number): string {
+  const name = NAMES.get(code)
+  return name === undefined ? `error ${code}` : `${name} (${code})`
+}
