@@ -4,21 +4,9 @@ import type { FunctionConfig } from './config/load.js'
 import { loadHandler } from './loader.js'
 import { createContext, Outbox, parseData, prefilter } from './context.js'
 import { silentLogger, type Logger } from '../shared/logger.js'
+import { Deadline } from './deadline.js'
 
 export interface LocalTestSummary { lines: number, sends: number, errors: number }
-
-/** Runs `fn` with a deadline; a handler that never settles must not hang the pipeline. */
-export async function withTimeout<T> (ms: number, fn: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      Promise.resolve().then(fn),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`handler did not finish within ${ms} ms (timeoutMs)`)), ms) })
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /**
  * The local development loop: runs the handler on each line of `input`, with no broker and no
@@ -31,6 +19,7 @@ export async function runLocalTest (config: FunctionConfig, input: Readable, out
   const env = { ...process.env, ...config.env }
   const summary: LocalTestSummary = { lines: 0, sends: 0, errors: 0 }
   const wanted = prefilter(config.input.prefilter)
+  const deadline = new Deadline(config.timeoutMs)
   const rl = readline.createInterface({ input, crlfDelay: Infinity })
   for await (const line of rl) {
     const n = ++summary.lines
@@ -39,7 +28,7 @@ export async function runLocalTest (config: FunctionConfig, input: Readable, out
     const record = { topic: config.input.topic, partition: 0, offset: n - 1, timestamp: Date.now(), key: null, headers: {} }
     const ctx = createContext({ name: config.name, record, env, log: logger.child({ line: n }), outbox })
     try {
-      await withTimeout(config.timeoutMs, () => handler.handle(ctx, parseData(line)))
+      await deadline.run(() => handler.handle(ctx, parseData(line)))
     } catch (err) {
       summary.errors++
       out.write(JSON.stringify({ line: n, error: (err as Error).message, stack: (err as Error).stack }) + '\n')

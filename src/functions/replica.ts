@@ -1,22 +1,19 @@
 import type { Logger } from '../shared/logger.js'
 import { systemClock, type Clock } from '../shared/clock.js'
 import type { FunctionConfig, RetryConfig } from './config/load.js'
-import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.js'
+import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord, Polled } from '../kafka/client.js'
 import type { UnreadableBatch } from '../kafka/batch-reader.js'
 import { loadHandler, type LoadedHandler } from './loader.js'
-import { createContext, Outbox, parseData, prefilter } from './context.js'
-import { withTimeout } from './local-test.js'
+import { createContext, Outbox, parseData } from './context.js'
+import { Deadline } from './deadline.js'
 import { createOutput, type Output } from './outputs/index.js'
 import { DeliveryError, retryDecision } from '../shared/http-delivery.js'
 
 const DEFAULT_RETRY: RetryConfig = { attempts: 5, initialBackoffMs: 200, maxBackoffMs: 10_000 }
 /** An unreadable batch larger than this goes to the dead-letter topic cut to this size. */
 export const DEAD_BATCH_MAX_BYTES = 512 * 1024
-// After a consumer failure, partitions are read RECOVERY_WINDOW_BYTES at a time, at most
-// RECOVERY_WINDOWS times, before a new consumer takes over (it fails again, and this repeats,
-// if a bad batch lies further on).
-const RECOVERY_WINDOW_BYTES = 1024 * 1024
-const RECOVERY_WINDOWS = 16
+/** Records that passed the prefilter handled per batch (one delivery and one commit per batch). */
+export const BATCH_RECORDS = 500
 
 export interface ReplicaStats {
   records: number
@@ -35,8 +32,10 @@ class Stopping extends Error {}
 
 interface Extra {
   dead: OutgoingRecord[]
-  /** Offsets to commit past what the records reach (batches skipped into the dead-letter topic). */
+  /** Offsets to commit past what the records reach (filtered out records, dead-lettered batches). */
   commits: { partition: number, offset: number }[]
+  /** Records the batch covers, those the prefilter skipped included. */
+  scanned: number
 }
 
 /**
@@ -54,6 +53,8 @@ export class Replica {
   #handler: LoadedHandler | null = null
   #outputs = new Map<string, Output>()
   #sub: GroupSubscription | null = null
+  #committing: Promise<void> = Promise.resolve()
+  readonly #deadline: Deadline
   #stopping = false
   #wake: (() => void) | null = null
 
@@ -62,6 +63,7 @@ export class Replica {
   constructor (opts: { config: FunctionConfig, kafka: KafkaClient, logger: Logger, write?: (line: string) => void, clock?: Clock }) {
     this.#clock = opts.clock ?? systemClock
     this.#config = opts.config
+    this.#deadline = new Deadline(opts.config.timeoutMs)
     this.#kafka = opts.kafka
     this.#log = opts.logger
     this.#write = opts.write ?? (line => { process.stdout.write(line) })
@@ -92,29 +94,36 @@ export class Replica {
       await this.#kafka.pinUncommittedToEnd(consumerGroup, topic).catch(() => 0)
     }
     if (this.#stopping) return
-    this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [topic], startFrom })
+    this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [topic], startFrom, log: this.#log })
     this.#log.info({ function: this.#config.name, topic, group: consumerGroup }, 'replica started')
   }
 
   /**
-   * Processes batches until stop(); resolves after the group is left. When the consumer fails,
-   * the partitions are read with Tidewatch's own codec from where it stopped: an undecodable
-   * batch goes to the dead-letter topic, the rest is processed, and a new consumer carries on.
-   * Throws when that finds nothing to get past (the replica then exits and is restarted).
+   * Processes batches until stop(); resolves after the group is left. The consumer applies the
+   * Function file's prefilter to the raw values, so only matching records become objects; a
+   * batch that cannot be decoded goes to the dead-letter topic and consumption continues after
+   * it. Throws when the consumer fails (no broker reachable): the replica then exits and is
+   * restarted.
    */
   async run (): Promise<void> {
+    const needles = this.#config.input.prefilter.map(n => Buffer.from(n))
     try {
       while (!this.#stopping && this.#sub !== null) {
         try {
-          let batch: KafkaRecord[]
+          let polled: Polled
           try {
-            batch = await this.#sub.nextBatch(500, 1000)
+            polled = await this.#sub.poll({ maxRecords: BATCH_RECORDS, maxWaitMs: 1000, needles })
           } catch (err) {
             if (this.#stopping) break
-            await this.#recover(err as Error)
-            continue
+            throw err
           }
-          if (batch.length > 0) await this.#process(batch)
+          if (polled.positions.length === 0 && polled.unreadable.length === 0) continue
+          for (const b of polled.unreadable) {
+            this.#log.error({ function: this.#config.name, topic: b.topic, partition: b.partition, baseOffset: b.baseOffset, lastOffset: b.lastOffset, reason: b.reason }, 'undecodable batch; sent to the dead-letter topic, consumption continues after it')
+            this.#problem(`undecodable batch ${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}: ${b.reason}`)
+          }
+          await this.#process(polled.records, { dead: polled.unreadable.map(b => this.#deadBatch(b)), commits: polled.positions, scanned: polled.scanned })
+          this.stats.undecodableBatches += polled.unreadable.length
         } catch (err) {
           if (err instanceof Stopping) break
           throw err
@@ -124,6 +133,8 @@ export class Replica {
       this.#problem((err as Error).message)
       throw err
     } finally {
+      // The last batch handled is committed before leaving (a failed commit means redelivery).
+      await this.#committing.catch(() => {})
       await this.#sub?.close()
       this.#log.info({ function: this.#config.name, ...this.stats }, 'replica stopped')
     }
@@ -148,58 +159,20 @@ export class Replica {
     this.stats.lastError = { time: new Date(this.#clock.now()).toISOString(), message: message.slice(0, 1000) }
   }
 
-  /**
-   * After the consumer failed: reads each assigned partition from where it stopped, window by
-   * window (the client fetches up to 10 MiB a partition, RECOVERY_WINDOW_BYTES is read at a
-   * time), processing and committing as it goes, until the partition's first undecodable batch
-   * is in the dead-letter topic and committed past, or its end is reached. Then a new consumer.
-   */
-  async #recover (failure: Error): Promise<void> {
-    const sub = this.#sub!
-    let positions = sub.positions()
-    this.#problem(failure.message)
-    this.#log.error({ function: this.#config.name, err: failure.message, positions }, 'the consumer failed; reading its partitions from where it stopped')
-    let progressed = false
-    for (let window = 0; positions.length > 0 && window < RECOVERY_WINDOWS; window++) {
-      const readings = await this.#kafka.readFrom(sub.topic, positions, { maxBytesPerPartition: RECOVERY_WINDOW_BYTES })
-      const records = readings.flatMap(r => r.records)
-      const unreadable = readings.flatMap(r => r.unreadable === null ? [] : [r.unreadable])
-      for (const b of unreadable) {
-        this.#log.error({ function: this.#config.name, topic: b.topic, partition: b.partition, baseOffset: b.baseOffset, lastOffset: b.lastOffset, reason: b.reason }, 'undecodable batch; sent to the dead-letter topic, consumption continues after it')
-        this.#problem(`undecodable batch ${b.topic}/${b.partition}/${b.baseOffset}-${b.lastOffset}: ${b.reason}`)
-      }
-      const moved = readings.filter(r => r.next > r.from)
-      if (moved.length === 0) break
-      progressed = true
-      await this.#process(records, { dead: unreadable.map(b => this.#deadBatch(b)), commits: moved.map(r => ({ partition: r.partition, offset: r.next })) })
-      this.stats.undecodableBatches += unreadable.length
-      // Read on only where nothing was wrong yet: the consumer can take over from a bad batch.
-      positions = moved.filter(r => r.unreadable === null).map(r => ({ partition: r.partition, offset: r.next }))
-    }
-    // Nothing to get past: not a problem with the data. Fail, and be restarted.
-    if (!progressed) throw failure
-    await sub.close()
-    if (this.#stopping) { this.#sub = null; return }
-    const { consumerGroup, startFrom } = this.#config.input
-    this.#sub = await this.#kafka.subscribe({ groupId: consumerGroup, topics: [sub.topic], startFrom })
-  }
-
-  async #process (records: KafkaRecord[], extra: Extra = { dead: [], commits: [] }): Promise<void> {
+  async #process (records: KafkaRecord[], extra: Extra): Promise<void> {
     const handler = this.#handler!
     const names = [...this.#outputs.keys()]
     const env = { ...process.env, ...this.#config.env }
     const outbox = new Outbox(names)
     const dead: OutgoingRecord[] = [...extra.dead]
-    const wanted = prefilter(this.#config.input.prefilter)
     for (const r of records) {
       if (this.#stopping) throw new Stopping()
-      if (!wanted(r.value)) continue
       // Sends are kept only if the handler succeeds, so a failed record sends nothing.
       const local = new Outbox(names)
       const record = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, headers: r.headers }
       const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local })
       try {
-        await withTimeout(this.#config.timeoutMs, () => handler.handle(ctx, parseData(r.value)))
+        await this.#deadline.run(() => handler.handle(ctx, parseData(r.value)))
         for (const [name, payloads] of local.byOutput) for (const p of payloads) outbox.add(p, name)
       } catch (err) {
         this.stats.handlerErrors++
@@ -226,8 +199,13 @@ export class Replica {
     for (const r of records) next.set(r.partition, Math.max(next.get(r.partition) ?? 0, r.offset + 1))
     for (const c of extra.commits) next.set(c.partition, Math.max(next.get(c.partition) ?? 0, c.offset))
     const topic = this.#config.input.topic
-    await this.#sub!.commit([...next].map(([partition, offset]) => ({ topic, partition, offset })))
-    this.stats.records += records.length
+    // The commit travels while the next batch is fetched and handled; the one before is awaited
+    // first, so commits stay in order and a failed one stops the replica a batch later at most.
+    await this.#committing
+    const sub = this.#sub!
+    this.#committing = sub.commit([...next].map(([partition, offset]) => ({ topic, partition, offset }))).then(() => {})
+    this.#committing.catch(() => {})
+    this.stats.records += extra.scanned
     this.stats.batches++
   }
 

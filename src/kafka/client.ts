@@ -1,10 +1,12 @@
-import { Admin, Consumer, Producer, compressionsAlgorithms } from '@platformatic/kafka'
+import { Admin, Producer, compressionsAlgorithms } from '@platformatic/kafka'
 import { zstdDecompress } from '../protocol/record-batch/compression.js'
-import { fetchRawBatches } from './raw-fetch.js'
+import type { FetchResponse } from '../protocol/generated/fetch-response.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
-import { GroupSubscription } from './subscription.js'
+import { Cluster } from './cluster.js'
+import { FETCH_VERSIONS, fetchBody } from './fetcher.js'
+import { GroupSubscription, type SubscribeOptions } from './subscription.js'
 
-export { GroupSubscription, StreamFailure } from './subscription.js'
+export { GroupSubscription, StreamFailure, type Polled, type PollOptions } from './subscription.js'
 
 // @platformatic/kafka decompresses zstd only with node:zlib's zstd, which Node 20 lacks: there a
 // single zstd batch (kcat -z zstd, a Java producer with compression.type=zstd) fails the whole
@@ -36,8 +38,9 @@ export interface OutgoingRecord {
 }
 
 /**
- * The one way Tidewatch code talks to Kafka — the embedded broker or a real cluster alike —
- * over @platformatic/kafka. Kept small on purpose so the client library stays replaceable.
+ * The one way Tidewatch code talks to Kafka — the embedded broker or a real cluster alike.
+ * Consuming (group membership, Fetch, commits) is Tidewatch's own code on its own codec
+ * (subscription.ts); producing and admin calls go through @platformatic/kafka.
  */
 export class KafkaClient {
   readonly #bootstrap: string[]
@@ -86,19 +89,12 @@ export class KafkaClient {
     }
   }
 
-  /** Joins `groupId` for `topics`. A group with no committed offsets starts at `startFrom`. */
-  async subscribe (opts: { groupId: string, topics: string[], startFrom: 'earliest' | 'latest', sessionTimeoutMs?: number }): Promise<GroupSubscription> {
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      clientId: this.#clientId,
-      groupId: opts.groupId,
-      bootstrapBrokers: this.#bootstrap,
-      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 300,
-      maxWaitTime: 500,
-      highWaterMark: 16384
-    })
-    const stream = await consumer.consume({ topics: opts.topics, mode: 'committed', fallbackMode: opts.startFrom, autocommit: false })
-    return new GroupSubscription(opts.topics[0], consumer, stream)
+  /**
+   * Joins `groupId` for `topics` (the first one is consumed); resolves once this member has its
+   * partitions. A group with no committed offsets starts at `startFrom`.
+   */
+  async subscribe (opts: SubscribeOptions): Promise<GroupSubscription> {
+    return await GroupSubscription.open(this.#bootstrap, this.#clientId, opts)
   }
 
   #adminClient (): Admin {
@@ -126,32 +122,35 @@ export class KafkaClient {
   }
 
   /**
-   * Reads `topic` from the given positions with Tidewatch's own codec, one raw Fetch per
-   * partition leader, for when the consumer failed on a response: per partition, the records up
-   * to the first batch that cannot be read, and that batch. Throws when a leader cannot be read.
+   * Reads `topic` from the given positions, one Fetch per partition leader, without joining a
+   * group: per partition, the records up to the first batch that cannot be read, and that batch.
+   * Throws when a leader cannot be read.
    */
   async readFrom (topic: string, positions: { partition: number, offset: number }[], opts: { maxBytesPerPartition?: number, timeoutMs?: number } = {}): Promise<(PartitionReading & { partition: number, from: number })[]> {
     if (positions.length === 0) return []
-    const meta = await this.#adminClient().metadata({ topics: [topic], forceUpdate: true })
-    const partitions = meta.topics.get(topic)?.partitions ?? []
-    const byLeader = new Map<number, { partition: number, offset: number }[]>()
-    for (const p of positions) {
-      const leader = partitions[p.partition]?.leader
-      if (leader === undefined || leader < 0) continue
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p])
-    }
-    const out: (PartitionReading & { partition: number, from: number })[] = []
-    for (const [leader, wanted] of byLeader) {
-      const broker = meta.brokers.get(leader)
-      if (broker === undefined) throw new Error(`broker ${leader}, the leader of ${topic}, is not in the cluster metadata`)
-      const data = await fetchRawBatches({ broker, clientId: this.#clientId, topic, partitions: wanted, maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576, timeoutMs: opts.timeoutMs ?? 10_000 })
-      for (const p of data) {
-        const from = wanted.find(w => w.partition === p.partition)?.offset
-        if (from === undefined || p.errorCode !== 0) continue
-        out.push({ partition: p.partition, from, ...readPartitionBatches(topic, p.partition, from, p.records) })
+    const cluster = new Cluster(this.#bootstrap, { clientId: this.#clientId, requestTimeoutMs: opts.timeoutMs ?? 10_000 })
+    try {
+      await cluster.refreshMetadata([topic])
+      const layout = cluster.partitions(topic) ?? []
+      const byLeader = new Map<number, { partition: number, offset: number, leaderEpoch: number }[]>()
+      for (const p of positions) {
+        const leader = layout[p.partition]?.leader ?? -1
+        if (leader >= 0) byLeader.set(leader, [...(byLeader.get(leader) ?? []), { ...p, leaderEpoch: layout[p.partition].leaderEpoch }])
       }
+      const out: (PartitionReading & { partition: number, from: number })[] = []
+      for (const [leader, wanted] of byLeader) {
+        const max = opts.maxBytesPerPartition ?? 1_048_576
+        const res = await cluster.request(leader, 1, FETCH_VERSIONS[0], FETCH_VERSIONS[1], () => fetchBody(topic, wanted, { maxWaitMs: 0, maxBytes: max * wanted.length, partitionMaxBytes: max })) as FetchResponse
+        for (const p of res.responses.flatMap(t => t.partitions)) {
+          const from = wanted.find(w => w.partition === p.partitionIndex)?.offset
+          if (from === undefined || p.errorCode !== 0 || res.errorCode !== 0) continue
+          out.push({ partition: p.partitionIndex, from, ...readPartitionBatches(topic, p.partitionIndex, from, p.records ?? Buffer.alloc(0)) })
+        }
+      }
+      return out
+    } finally {
+      cluster.close()
     }
-    return out
   }
 
   /** Log end offset of every partition of `topic`. */

@@ -1,145 +1,246 @@
-// The consumer side of a group membership, over @platformatic/kafka's flowing MessagesStream.
-import type { Consumer, MessagesStream, Message } from '@platformatic/kafka'
+// A consumer-group membership that hands out records in batches and commits explicitly, on
+// Tidewatch's own Kafka codec: GroupMember (join, heartbeats, commits), Fetcher (Fetch from each
+// leader, ahead of the caller) and readChunk (batches walked in place, the value filter applied
+// before any record object exists). The embedded broker and a real cluster take the same path.
+import type { Logger } from '../shared/logger.js'
 import type { KafkaRecord } from './client.js'
+import { Cluster } from './cluster.js'
+import { GroupMember, RebalanceNeeded, type Assignment } from './group-member.js'
+import { Fetcher, type Chunk } from './fetcher.js'
+import { readChunk, type ChunkReading, type UnreadableBatch } from './batch-reader.js'
+import { commitDecision } from './decisions.js'
 
-type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
-
-function toRecord (m: RawMessage): KafkaRecord {
-  const headers: Record<string, string> = {}
-  for (const [k, v] of m.headers) headers[k.toString()] = v.toString()
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: Number(m.offset),
-    timestamp: Number(m.timestamp),
-    key: m.key !== undefined && m.key !== null && m.key.length > 0 ? m.key : null,
-    value: m.value ?? null,
-    headers
-  }
-}
-
-/**
- * A consumer-group membership that hands out records in batches and commits explicitly.
- * Batches are whatever the client has already fetched (up to `maxRecords`), so a busy topic
- * gives big batches and a quiet one small, prompt ones.
- *
- * The stream runs in flowing mode into a bounded queue, paused above QUEUE_HIGH and resumed
- * below QUEUE_LOW: @platformatic/kafka keeps fetching only while the stream flows (draining a
- * paused stream with read() stalled it after its first fetch).
- *
- * When the stream fails (a Fetch response it cannot parse, a broker that stays away) or ends
- * unasked, the records already queued are still handed out; after them nextBatch throws
- * StreamFailure, and positions() tells where each partition stopped.
- */
-const QUEUE_HIGH = 5000
-const QUEUE_LOW = 1000
-
-/** The consumer's stream failed or ended; the subscription cannot hand out more records. */
+/** The consumer failed or ended; the subscription cannot hand out more records. */
 export class StreamFailure extends Error {
   override name = 'StreamFailure'
 }
 
+export interface SubscribeOptions {
+  groupId: string
+  topics: string[]
+  startFrom: 'earliest' | 'latest'
+  sessionTimeoutMs?: number
+  log?: Logger
+}
+
+/** Limits of one subscription (defaults in docs/architecture.md, "Consumption"). */
+export const CONSUMER_DEFAULTS = {
+  heartbeatIntervalMs: 300,
+  rebalanceTimeoutMs: 30_000,
+  maxWaitMs: 500,
+  fetchMaxBytes: 4 * 1024 * 1024,
+  partitionMaxBytes: 1024 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  unreachableMs: 15_000
+}
+
+export interface PollOptions {
+  maxRecords: number
+  maxWaitMs: number
+  /** Only records whose value contains every one of these are returned (the others are skipped). */
+  needles?: Buffer[] | null
+}
+
+export interface Polled {
+  records: KafkaRecord[]
+  /** Per partition this poll covered: the offset after everything it looked at — what to commit. */
+  positions: { partition: number, offset: number }[]
+  /** Batches that cannot be read, each stepped over (its partition's position is past it). */
+  unreadable: UnreadableBatch[]
+  /** Records looked at, filtered out ones included. */
+  scanned: number
+}
+
+interface Current { chunk: Chunk, reading: ChunkReading, head: number }
+
 export class GroupSubscription {
   readonly topic: string
-  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
-  readonly #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>
-  readonly #queue: RawMessage[] = []
-  #head = 0
-  #waiter: (() => void) | null = null
-  #error: Error | null = null
-  #ended = false
+  readonly #cluster: Cluster
+  readonly #member: GroupMember
+  readonly #fetcher: Fetcher
+  readonly #log: Logger | undefined
+  #assigned = new Set<number>()
+  #current: Current | null = null
+  #failure: Error | null = null
   #closing: Promise<void> | null = null
+  readonly stats = { resets: 0, rebalances: 0, refusedCommits: 0 }
 
-  constructor (topic: string, consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>) {
-    this.topic = topic
-    this.#consumer = consumer
-    this.#stream = stream
-    const wake = (): void => { const w = this.#waiter; this.#waiter = null; w?.() }
-    stream.on('data', (m: RawMessage) => {
-      this.#queue.push(m)
-      if (this.#queue.length - this.#head >= QUEUE_HIGH) stream.pause()
-      wake()
+  private constructor (cluster: Cluster, opts: SubscribeOptions) {
+    this.topic = opts.topics[0]
+    this.#cluster = cluster
+    this.#log = opts.log
+    const d = CONSUMER_DEFAULTS
+    this.#fetcher = new Fetcher(cluster, {
+      topic: this.topic,
+      startFrom: opts.startFrom,
+      maxWaitMs: d.maxWaitMs,
+      maxBytes: d.fetchMaxBytes,
+      partitionMaxBytes: d.partitionMaxBytes,
+      maxBufferedBytes: d.maxBufferedBytes,
+      unreachableMs: d.unreachableMs,
+      onReset: (partition, from, to, reason) => {
+        if (from < 0) return
+        this.stats.resets++
+        this.#log?.warn({ topic: this.topic, partition, position: from, reason }, 'position outside the log (records deleted?); continuing from the function\'s startFrom')
+      }
     })
-    stream.on('error', err => { this.#error ??= err; wake() })
-    stream.on('end', () => { this.#ended = true; wake() })
-    stream.on('close', () => { this.#ended = true; wake() })
+    this.#member = new GroupMember(cluster, {
+      groupId: opts.groupId,
+      topics: [this.topic],
+      sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeoutMs: d.rebalanceTimeoutMs,
+      heartbeatIntervalMs: d.heartbeatIntervalMs,
+      unreachableMs: d.unreachableMs
+    }, a => this.#assign(a))
   }
 
-  get #queued (): number { return this.#queue.length - this.#head }
-
-  /**
-   * Resolves with the next records (at least one), or an empty batch after `maxWaitMs` of
-   * silence. Throws StreamFailure once the queue is empty and the stream has failed or ended.
-   */
-  async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
-    if (this.#queued === 0 && !this.#ended && this.#error === null) {
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(() => { this.#waiter = null; resolve() }, maxWaitMs)
-        this.#waiter = () => { clearTimeout(timer); resolve() }
-      })
+  /** Joins the group; resolves once this member has its first assignment. */
+  static async open (bootstrap: string[], clientId: string, opts: SubscribeOptions): Promise<GroupSubscription> {
+    const cluster = new Cluster(bootstrap, { clientId })
+    const sub = new GroupSubscription(cluster, opts)
+    try {
+      await cluster.refreshMetadata([sub.topic])
+      await sub.#member.join()
+    } catch (err) {
+      sub.#fetcher.close()
+      cluster.close()
+      throw err
     }
-    if (this.#queued === 0 && this.#closing === null) {
-      if (this.#error !== null) throw new StreamFailure(`the consumer stopped: ${describeError(this.#error)}`, { cause: this.#error })
-      if (this.#ended) throw new StreamFailure('the consumer stream ended unexpectedly')
-    }
-    const n = Math.min(maxRecords, this.#queued)
-    const batch = new Array<KafkaRecord>(n)
-    for (let i = 0; i < n; i++) batch[i] = toRecord(this.#queue[this.#head + i])
-    this.#head += n
-    if (this.#head > 10_000 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head)
-      this.#head = 0
-    }
-    if (this.#queued <= QUEUE_LOW && this.#stream.isPaused() && !this.#ended) this.#stream.resume()
-    return batch
+    return sub
   }
 
+  #assign (a: Assignment): void {
+    this.stats.rebalances++
+    const mine = new Set(a.partitions.get(this.topic) ?? [])
+    for (const p of [...this.#fetcher.partitions.keys()]) if (!a.continuous || !mine.has(p)) this.#fetcher.remove(p)
+    if (this.#current !== null && this.#fetcher.partitions.get(this.#current.chunk.partition) !== this.#current.chunk.state) this.#current = null
+    this.#assigned = mine
+    const added = [...mine].filter(p => !this.#fetcher.partitions.has(p))
+    this.#log?.info({ topic: this.topic, generation: a.generationId, partitions: [...mine], kept: a.continuous }, 'partitions assigned')
+    if (added.length > 0) this.#start(added).catch(err => { this.#failure ??= err as Error })
+  }
+
+  /** Starts fetching newly assigned partitions at the group's committed offsets (else startFrom). */
+  async #start (partitions: number[]): Promise<void> {
+    const committed = await this.#member.committed(this.topic, partitions)
+    for (const p of partitions) {
+      if (!this.#assigned.has(p) || this.#fetcher.partitions.has(p)) continue
+      this.#fetcher.add(p, committed.get(p) ?? -1)
+    }
+  }
+
+  get #ended (): Error | null { return this.#failure ?? this.#fetcher.failure }
+
   /**
-   * Where each partition assigned to this member is read from next: after the last batch the
-   * stream handed over. Once every queued record is processed, that is where it stopped.
+   * The next records (up to `maxRecords` that pass the filter), or none after `maxWaitMs` without
+   * data. Throws StreamFailure once the consumer has failed and nothing fetched is left.
    */
-  positions (): { partition: number, offset: number }[] {
-    const assigned = this.#consumer.assignments?.find(a => a.topic === this.topic)?.partitions ?? []
-    const out: { partition: number, offset: number }[] = []
-    for (const partition of assigned) {
-      const offset = this.#stream.offsetsToFetch.get(`${this.topic}:${partition}`)
-      if (offset !== undefined && offset >= 0n) out.push({ partition, offset: Number(offset) })
+  async poll (o: PollOptions): Promise<Polled> {
+    if (this.#current === null && !this.#fetcher.hasData && this.#ended === null) await this.#fetcher.wait(o.maxWaitMs)
+    const out: Polled = { records: [], positions: [], unreadable: [], scanned: 0 }
+    const positions = new Map<number, number>()
+    while (out.records.length < o.maxRecords) {
+      if (this.#current === null) {
+        const chunk = this.#fetcher.take()
+        if (chunk === undefined) break
+        if (this.#fetcher.partitions.get(chunk.partition) !== chunk.state) continue
+        const reading = readChunk(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted)
+        out.scanned += reading.scanned
+        if (reading.unreadable !== null) {
+          out.unreadable.push(reading.unreadable)
+          this.#fetcher.seek(chunk.partition, reading.next)
+        }
+        this.#current = { chunk, reading, head: 0 }
+      }
+      const c = this.#current
+      const records = c.reading.records
+      const n = Math.min(o.maxRecords - out.records.length, records.length - c.head)
+      for (let i = 0; i < n; i++) out.records.push(records[c.head + i])
+      c.head += n
+      const done = c.head === records.length
+      const position = done ? c.reading.next : records[c.head - 1].offset + 1
+      positions.set(c.chunk.partition, position)
+      c.chunk.state.ownership.handedOutUpTo = position
+      if (done) this.#current = null
+    }
+    out.positions = [...positions].map(([partition, offset]) => ({ partition, offset }))
+    if (out.records.length === 0 && out.positions.length === 0 && out.unreadable.length === 0 && this.#closing === null) {
+      const ended = this.#ended
+      if (ended !== null) throw new StreamFailure(`the consumer stopped: ${ended.message}`, { cause: ended })
     }
     return out
   }
 
-  /** Commits, per partition, the offset after the last record processed. */
-  async commit (offsets: { topic: string, partition: number, offset: number }[]): Promise<void> {
-    if (offsets.length === 0) return
-    await this.#consumer.commit({ offsets: offsets.map(o => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) })
+  /**
+   * Resolves with the next records (at least one), or an empty batch after `maxWaitMs` of
+   * silence. Throws StreamFailure once nothing is left and the consumer has failed, or after the
+   * records before a batch that cannot be read (positions() then points at that batch).
+   */
+  async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
+    const polled = await this.poll({ maxRecords, maxWaitMs })
+    const bad = polled.unreadable[0]
+    if (bad !== undefined) {
+      const state = this.#fetcher.partitions.get(bad.partition)
+      if (state !== undefined) state.ownership.handedOutUpTo = bad.baseOffset
+      this.#failure ??= new Error(`undecodable batch ${bad.topic}/${bad.partition}/${bad.baseOffset}-${bad.lastOffset}: ${bad.reason}`)
+      this.#fetcher.close()
+    }
+    return polled.records
+  }
+
+  /** Where each partition assigned to this member is read from next, after what was handed out. */
+  positions (): { partition: number, offset: number }[] {
+    return [...this.#fetcher.partitions.values()].filter(s => s.ownership.handedOutUpTo >= 0).map(s => ({ partition: s.partition, offset: s.ownership.handedOutUpTo }))
   }
 
   /**
-   * Stops the stream and leaves the group. Gives up after `timeoutMs` (a broker that is gone
-   * would otherwise hold it through the client's retries): the group then drops this member
-   * when its session times out.
+   * Commits, per partition, the offset after the last record processed — for the partitions
+   * this member still owns (and only within what it handed out since it owns them). Commits for
+   * revoked partitions are dropped: their new owner starts from the last commit. Returns the
+   * partitions whose commit was dropped, with why.
+   */
+  async commit (offsets: { topic: string, partition: number, offset: number }[]): Promise<{ partition: number, reason: string }[]> {
+    const wanted = new Map<number, number>()
+    for (const o of offsets) if (o.topic === this.topic) wanted.set(o.partition, Math.max(wanted.get(o.partition) ?? -1, o.offset))
+    for (let attempt = 1; ; attempt++) {
+      await this.#member.settled()
+      const identity = this.#member.identity
+      const allowed: { partition: number, offset: number }[] = []
+      const refused: { partition: number, reason: string }[] = []
+      for (const [partition, offset] of wanted) {
+        const d = commitDecision(this.#fetcher.partitions.get(partition)?.ownership, offset)
+        if (d.commit) allowed.push({ partition, offset })
+        else refused.push({ partition, reason: d.reason })
+      }
+      this.stats.refusedCommits += refused.length
+      if (refused.length > 0) this.#log?.info({ topic: this.topic, refused }, 'commits dropped for partitions this member no longer owns')
+      if (allowed.length === 0) return refused
+      try {
+        await this.#member.commit(this.topic, allowed, identity)
+        return refused
+      } catch (err) {
+        if (!(err instanceof RebalanceNeeded) || attempt >= 5) throw err
+      }
+    }
+  }
+
+  /** Bytes of fetched responses waiting to be handed out, now and at most. */
+  get memory (): { bufferedBytes: number, peakBufferedBytes: number } {
+    return { bufferedBytes: this.#fetcher.bufferedBytes, peakBufferedBytes: this.#fetcher.peakBufferedBytes }
+  }
+
+  /**
+   * Stops fetching and leaves the group. Gives up after `timeoutMs` (a broker that is gone would
+   * otherwise hold it): the group then drops this member when its session times out.
    */
   async close (timeoutMs = 5000): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#stream.close().catch(() => {})
-      await new Promise<void>(resolve => this.#consumer.close(true, () => resolve()))
+      this.#fetcher.close()
+      await this.#member.leave().catch(() => {})
     })()
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.#closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
     clearTimeout(timer)
+    this.#cluster.close()
   }
 }
-
-/** An error's message with the first cause that says more (the client wraps errors in others). */
-function describeError (err: Error): string {
-  const parts: string[] = [err.message]
-  const nested = (err as { errors?: Error[] }).errors
-  let cause: unknown = err.cause ?? (Array.isArray(nested) ? nested[nested.length - 1] : undefined)
-  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
-    if (!parts.includes(cause.message)) parts.push(cause.message)
-    const inner = (cause as { errors?: Error[] }).errors
-    cause = cause.cause ?? (Array.isArray(inner) ? inner[inner.length - 1] : undefined)
-  }
-  return parts.join(': ')
-}
-
