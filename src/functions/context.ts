@@ -3,8 +3,8 @@ import type { FunctionContext, PostableAlert, RecordInfo } from './api.js'
 
 /** Where alerts link to: the console's view of the exact record (TIDEWATCH_PUBLIC_URL overrides). */
 export function generatorUrl (record: RecordInfo, base = process.env.TIDEWATCH_PUBLIC_URL ?? 'http://127.0.0.1:8080'): string {
-  const q = new URLSearchParams({ topic: record.topic, partition: String(record.partition), offset: String(record.offset) })
-  return `${base.replace(/\/$/, '')}/context?${q.toString()}`
+  // Built by hand: URLSearchParams cost more than the rest of a matched record's handling.
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/context?topic=${encodeURIComponent(record.topic)}&partition=${record.partition}&offset=${record.offset}`
 }
 
 /** The handler's `data`: the parsed JSON value when the record is JSON, otherwise the text. */

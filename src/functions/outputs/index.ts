@@ -21,7 +21,8 @@ export function createOutput (c: OutputConfig, deps: { kafka: KafkaClient, write
     case 'log': return {
       name: c.name,
       type: 'log',
-      deliver: async payloads => { for (const p of payloads) deps.write(JSON.stringify({ output: c.name, payload: p }) + '\n') }
+      // One write per batch: a write per line was a system call per alert on a pipe.
+      deliver: async payloads => { if (payloads.length > 0) deps.write(payloads.map(p => JSON.stringify({ output: c.name, payload: p }) + '\n').join('')) }
     }
   }
 }
