@@ -40,7 +40,7 @@ function shortUrl (url: string): string {
  * (CLOCK_MONOTONIC microseconds, as process.hrtime gives them; V8 stamps samples on the same
  * clock), or the whole profile when no sample falls in that window.
  */
-export function summarizeProfile (file: string, window?: { fromUs: number, toUs: number }, top = 8): ProfileSummary {
+export function summarizeProfile (file: string, window?: { fromUs: number, toUs: number }, top = Number(process.env.BENCH_PROFILE_TOP ?? 8)): ProfileSummary {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile
   const nodes = new Map(p.nodes.map(n => [n.id, n]))
   const collect = (inWindow: (t: number) => boolean): Map<number, number> => {
@@ -74,5 +74,5 @@ export function summarizeProfile (file: string, window?: { fromUs: number, toUs:
 /** One line per summary for a markdown table cell or a list. */
 export function formatSummary (s: ProfileSummary): string {
   const pct = (x: number): string => `${(x * 100).toFixed(0)}%`
-  return `${s.parts.filter(p => p.share >= 0.02).map(p => `${p.name} ${pct(p.share)}`).join(', ')}; top functions: ${s.functions.slice(0, 5).map(f => `${f.name} ${pct(f.share)}`).join(', ')}`
+  return `${s.parts.filter(p => p.share >= 0.02).map(p => `${p.name} ${pct(p.share)}`).join(', ')}; top functions: ${s.functions.slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 5)).map(f => `${f.name} ${pct(f.share)}`).join(', ')}`
 }

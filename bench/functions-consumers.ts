@@ -111,15 +111,20 @@ handler: ${JSON.stringify(path.join(root, 'examples', 'logs-handler', 'handler.t
 outputs:
   notification-manager: { type: log }
 `)
-  let matched = 0
   const profileDir = path.join(dir, 'profiles')
-  const children: ChildProcess[] = Array.from({ length: n }, () => {
-    const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, path.join(root, 'dist', 'src', 'cli.js'), 'replica', file, '--brokers', bootstrap], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TIDEWATCH_LOG_LEVEL: 'warn' } })
-    child.stdout!.on('data', (d: Buffer) => { for (const b of d) if (b === 10) matched++ })
+  // Each replica's log output (one line per alert) goes to a file, counted at the end: a pipe
+  // into this process would make the replica wait on this process's reading.
+  const outputs = Array.from({ length: n }, (_, i) => path.join(dir, `output-${i}.jsonl`))
+  const children: ChildProcess[] = outputs.map(out => {
+    const fd = fs.openSync(out, 'w')
+    const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, path.join(root, 'dist', 'src', 'cli.js'), 'replica', file, '--brokers', bootstrap], { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, TIDEWATCH_LOG_LEVEL: 'warn' } })
+    fs.closeSync(fd)
     return child
   })
+  const matchedLines = (): number => outputs.reduce((sum, out) => sum + fs.readFileSync(out, 'utf8').split('\n').filter(l => l.startsWith('{"output"')).length, 0)
   const kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: 'bench-watch' })
-  const committed = async (): Promise<number> => ((await kafka.groupOffsets(group, topic)) ?? []).reduce((sum, p) => sum + Math.max(0, p.committed), 0)
+  // One OffsetFetch per look (every 20 ms): this process shares the cores with the replica.
+  const committed = async (): Promise<number> => [...(await kafka.committedOffsets(group, topic)).values()].reduce((sum, c) => sum + Math.max(0, c), 0)
   try {
     let first = 0
     let start = 0
@@ -138,14 +143,18 @@ outputs:
       if (start !== 0) peakRss = Math.max(peakRss, rss)
       if (c >= records) break
       if (children.some(ch => ch.exitCode !== null)) throw new Error('a replica exited during the bench')
-      await new Promise(resolve => setTimeout(resolve, 10))
+      await new Promise(resolve => setTimeout(resolve, 20))
     }
     const toUs = nowUs()
     const scale = records / (records - first)
     const seconds = (performance.now() - start) / 1000 * scale
     const cpu = (children.reduce((t, ch) => t + cpuSeconds(ch.pid!), 0) - cpu0) * scale
     await stop(children)
+    const matched = matchedLines()
     const [profile] = fs.readdirSync(profileDir).sort()
+    // BENCH_PROFILE_DIR keeps the profiles (open them in Chrome DevTools or speedscope).
+    const keep = process.env.BENCH_PROFILE_DIR
+    if (keep !== undefined) for (const f of fs.readdirSync(profileDir)) fs.copyFileSync(path.join(profileDir, f), path.join(keep, `${topic}-${n}-${f}`))
     return { records, seconds, matched, cpuSeconds: cpu, rssAtFirstCommit, peakRss, profile: summarizeProfile(path.join(profileDir, profile), { fromUs, toUs }) }
   } finally {
     await stop(children)
