@@ -20,6 +20,12 @@ export interface BatchOptions {
   logAppendTime?: boolean
   /** Written as the header's maxTimestamp instead of the computed one (tests of bad producers). */
   maxTimestampOverride?: number
+  /**
+   * Offset deltas of the records (default 0, 1, 2, ...) and the batch's lastOffsetDelta (default
+   * the largest): a compacted batch keeps its offset range with records missing from it.
+   */
+  offsetDeltas?: number[]
+  lastOffsetDelta?: number
 }
 
 function bytes (w: Writer, v: string | Buffer | null | undefined): void {
@@ -30,7 +36,7 @@ function bytes (w: Writer, v: string | Buffer | null | undefined): void {
 }
 
 /** The records section (uncompressed) and its max timestamp. */
-export function encodeRecords (records: BatchRecord[], base: number): { section: Buffer, maxTimestamp: number } {
+export function encodeRecords (records: BatchRecord[], base: number, offsetDeltas?: number[]): { section: Buffer, maxTimestamp: number } {
   const body = new Writer()
   let maxTimestamp = records.length === 0 ? base : -Infinity
   records.forEach((r, i) => {
@@ -39,7 +45,7 @@ export function encodeRecords (records: BatchRecord[], base: number): { section:
     const rec = new Writer()
     rec.writeInt8(0)
     rec.writeVarlong(ts - base)
-    rec.writeVarint(i)
+    rec.writeVarint(offsetDeltas?.[i] ?? i)
     bytes(rec, r.key)
     bytes(rec, r.value)
     rec.writeVarint(r.headers?.length ?? 0)
@@ -53,7 +59,7 @@ export function encodeRecords (records: BatchRecord[], base: number): { section:
 
 export function buildBatch (records: BatchRecord[], opts: BatchOptions = {}): Buffer {
   const base = opts.timestamp ?? records[0]?.timestamp ?? Date.now()
-  const { section, maxTimestamp } = encodeRecords(records, base)
+  const { section, maxTimestamp } = encodeRecords(records, base, opts.offsetDeltas)
   const codec = opts.compression ?? 0
   const payload = compressRecords(codec, section)
   const attributes = codec |
@@ -67,7 +73,7 @@ export function buildBatch (records: BatchRecord[], opts: BatchOptions = {}): Bu
   w.writeInt8(2) // magic
   w.writeInt32(0) // crc, computed below
   w.writeInt16(attributes)
-  w.writeInt32(records.length - 1)
+  w.writeInt32(opts.lastOffsetDelta ?? (opts.offsetDeltas === undefined ? records.length - 1 : Math.max(-1, ...opts.offsetDeltas)))
   w.writeInt64(base)
   w.writeInt64(opts.maxTimestampOverride ?? maxTimestamp)
   w.writeInt64(opts.producerId ?? -1)
