@@ -34,12 +34,11 @@ export interface ChunkReading extends PartitionReading {
   scanned: number
   /** Records skipped because their transaction was aborted. */
   aborted: number
+  /** Bytes of records sections decompressed to read this (0 for uncompressed batches). */
+  decompressedBytes: number
 }
 
 export interface AbortedTransaction { producerId: number, firstOffset: number }
-
-/** Bytes of records sections decompressed so far in this process (what memory figures use). */
-export const decompressedBytes = { total: 0 }
 
 /**
  * Reads the whole batches of `data` (one partition's records from a Fetch at offset `from`).
@@ -47,7 +46,7 @@ export const decompressedBytes = { total: 0 }
  * `aborted`: the response's aborted transactions under read_committed (null: read everything).
  */
 export function readChunk (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null): ChunkReading {
-  const out: ChunkReading = { records: [], unreadable: null, next: from, scanned: 0, aborted: 0 }
+  const out: ChunkReading = { records: [], unreadable: null, next: from, scanned: 0, aborted: 0, decompressedBytes: 0 }
   const pending = aborted === null ? [] : [...aborted].sort((a, b) => a.firstOffset - b.firstOffset)
   const abortedProducers = new Set<number>()
   let position = 0
@@ -110,7 +109,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
   } catch (err) {
     return (err as Error).message
   }
-  if (info.compression !== 0) decompressedBytes.total += section.length
+  if (info.compression !== 0) out.decompressedBytes += section.length
   const logAppendTime = (info.attributes & TIMESTAMP_TYPE_FLAG) !== 0
   const base = info.baseOffset
   const n = needles?.length ?? 0

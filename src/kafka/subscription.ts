@@ -49,6 +49,9 @@ export interface Polled {
   unreadable: UnreadableBatch[]
   /** Records looked at, filtered out ones included. */
   scanned: number
+  /** Bytes of fetched batches this poll read, and of their records decompressed (memory in use). */
+  fetchedBytes: number
+  decompressedBytes: number
 }
 
 interface Current { chunk: Chunk, reading: ChunkReading, head: number }
@@ -137,7 +140,7 @@ export class GroupSubscription {
    */
   async poll (o: PollOptions): Promise<Polled> {
     if (this.#current === null && !this.#fetcher.hasData && this.#ended === null) await this.#fetcher.wait(o.maxWaitMs)
-    const out: Polled = { records: [], positions: [], unreadable: [], scanned: 0 }
+    const out: Polled = { records: [], positions: [], unreadable: [], scanned: 0, fetchedBytes: 0, decompressedBytes: 0 }
     const positions = new Map<number, number>()
     while (out.records.length < o.maxRecords) {
       if (this.#current === null) {
@@ -146,6 +149,8 @@ export class GroupSubscription {
         if (this.#fetcher.partitions.get(chunk.partition) !== chunk.state) continue
         const reading = readChunk(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted)
         out.scanned += reading.scanned
+        out.fetchedBytes += chunk.data.length
+        out.decompressedBytes += reading.decompressedBytes
         if (reading.unreadable !== null) {
           out.unreadable.push(reading.unreadable)
           this.#fetcher.seek(chunk.partition, reading.next)
