@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildBatch, updateCrc, ATTRIBUTES, HEADER_SIZE } from '../protocol/record-batch/index.js'
-import { readPartitionBatches } from './batch-reader.js'
+import { readChunk, readPartitionBatches } from './batch-reader.js'
 
 const batch = (base: number, values: string[], opts: { compression?: number, control?: boolean } = {}): Buffer =>
   buildBatch(values.map(value => ({ value, headers: [['h', value]] })), { baseOffset: base, ...opts })
@@ -40,4 +40,35 @@ test('a truncated batch at the end of a fetch is left for the next read', () => 
   assert.deepEqual(r.records.map(x => x.offset), [0])
   assert.equal(r.unreadable, null)
   assert.equal(r.next, 1)
+})
+
+test('the value filter keeps exactly the records whose value contains every needle (compared with a plain includes() on random data, needles across record boundaries, null and empty values)', () => {
+  let seed = 7
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  const alphabet = 'ab 4_0'
+  for (let round = 0; round < 200; round++) {
+    const values = Array.from({ length: 1 + rand(40) }, () => rand(10) === 0 ? null : Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join(''))
+    const needles = Array.from({ length: 1 + rand(2) }, () => Array.from({ length: 1 + rand(3) }, () => alphabet[rand(alphabet.length)]).join(''))
+    const data = buildBatch(values.map(value => ({ value })), { compression: round % 2 === 0 ? 0 : 1 })
+    const r = readChunk('t', 0, 0, data, needles.map(n => Buffer.from(n)))
+    const expected = values.map((v, i) => ({ v, i })).filter(x => x.v !== null && needles.every(n => x.v!.includes(n))).map(x => x.i)
+    assert.deepEqual(r.records.map(x => x.offset), expected, `values ${JSON.stringify(values)} needles ${JSON.stringify(needles)}`)
+    assert.equal(r.scanned, values.length)
+  }
+})
+
+test('with an aborted-transactions list, batches of aborted transactions are skipped until their producer\'s abort marker; committed ones and markers\' offsets are still covered', () => {
+  const marker = (producerId: number, type: number, base: number): Buffer => {
+    const key = Buffer.alloc(4)
+    key.writeInt16BE(type, 2)
+    return buildBatch([{ key, value: Buffer.alloc(6) }], { baseOffset: base, control: true, transactional: true, producerId })
+  }
+  const txn = (producerId: number, base: number, values: string[]): Buffer => buildBatch(values.map(value => ({ value })), { baseOffset: base, transactional: true, producerId })
+  const data = Buffer.concat([txn(1, 0, ['keep-1']), txn(2, 1, ['drop-1', 'drop-2']), marker(1, 1, 3), marker(2, 0, 4), txn(2, 5, ['keep-2']), marker(2, 1, 6)])
+  const r = readChunk('t', 0, 0, data, null, [{ producerId: 2, firstOffset: 1 }])
+  assert.deepEqual(r.records.map(x => x.value?.toString()), ['keep-1', 'keep-2'])
+  assert.equal(r.aborted, 2)
+  assert.equal(r.next, 7)
+  // read_uncommitted (no list): everything but the markers.
+  assert.deepEqual(readChunk('t', 0, 0, data).records.map(x => x.value?.toString()), ['keep-1', 'drop-1', 'drop-2', 'keep-2'])
 })
