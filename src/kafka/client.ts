@@ -1,5 +1,4 @@
-import { Admin, Producer, compressionsAlgorithms } from '@platformatic/kafka'
-import { zstdDecompress } from '../protocol/record-batch/compression.js'
+import { Admin, Producer } from '@platformatic/kafka'
 import type { FetchResponse } from '../protocol/generated/fetch-response.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
 import { Cluster } from './cluster.js'
@@ -7,14 +6,6 @@ import { FETCH_VERSIONS, fetchBody } from './fetcher.js'
 import { GroupSubscription, type SubscribeOptions } from './subscription.js'
 
 export { GroupSubscription, StreamFailure, type Polled, type PollOptions } from './subscription.js'
-
-// @platformatic/kafka decompresses zstd only with node:zlib's zstd, which Node 20 lacks: there a
-// single zstd batch (kcat -z zstd, a Java producer with compression.type=zstd) fails the whole
-// Fetch response and stops the consumer. Its codec table is exported and mutable, and it is the
-// only place the client decompresses, so the decoder Tidewatch's own codec uses (node:zlib
-// where it has zstd, fzstd otherwise) is installed there, once, when this module loads.
-const zstd = compressionsAlgorithms.zstd as { decompressSync: (data: Buffer | { buffer: Buffer }) => Buffer }
-zstd.decompressSync = data => zstdDecompress(Buffer.isBuffer(data) ? data : data.buffer)
 
 /** Offsets of one partition as seen by one consumer group. */
 export interface PartitionOffsets { partition: number, endOffset: number, logStartOffset: number, committed: number }
