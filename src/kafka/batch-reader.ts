@@ -41,46 +41,81 @@ export interface ChunkReading extends PartitionReading {
 export interface AbortedTransaction { producerId: number, firstOffset: number }
 
 /**
- * Reads the whole batches of `data` (one partition's records from a Fetch at offset `from`).
+ * Reads the whole batches of `data` (one partition's records from a Fetch at offset `from`), a
+ * few at a time: each read() stops after the batch that brings it to `want` records, so only
+ * the batches one handler batch needs are decompressed and kept at once.
  * `needles`: only records whose value contains every one of them are returned (null: all).
  * `aborted`: the response's aborted transactions under read_committed (null: read everything).
  */
-export function readChunk (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null): ChunkReading {
-  const out: ChunkReading = { records: [], unreadable: null, next: from, scanned: 0, aborted: 0, decompressedBytes: 0 }
-  const pending = aborted === null ? [] : [...aborted].sort((a, b) => a.firstOffset - b.firstOffset)
-  const abortedProducers = new Set<number>()
-  let position = 0
-  for (let size = batchSizeAt(data, 0); size > 0; position += size, size = batchSizeAt(data, position)) {
-    const info = readBatchInfo(data, position)
-    const lastOffset = info.baseOffset + info.lastOffsetDelta
-    if (lastOffset < from) continue
-    const batch = data.subarray(position, position + size)
-    out.next = lastOffset + 1
-    const problem = batchProblem(batch, 0)
-    if (problem !== null) {
-      out.unreadable = { topic, partition, baseOffset: info.baseOffset, lastOffset, bytes: batch, reason: `corrupt batch: ${problem}` }
-      return out
-    }
-    if (aborted !== null && info.producerId >= 0) {
-      // Transactions aborted from an offset up to this batch's end are in effect for it.
-      while (pending.length > 0 && pending[0].firstOffset <= lastOffset) abortedProducers.add(pending.shift()!.producerId)
-      if ((info.attributes & CONTROL_FLAG) !== 0) {
-        if (isAbortMarker(batch, info)) abortedProducers.delete(info.producerId)
-        continue
-      }
-      if ((info.attributes & TRANSACTIONAL_FLAG) !== 0 && abortedProducers.has(info.producerId)) {
-        out.aborted += info.recordsCount
-        continue
-      }
-    }
-    if ((info.attributes & CONTROL_FLAG) !== 0) continue
-    const problemWithRecords = readRecords(topic, partition, from, batch, info, needles, out)
-    if (problemWithRecords !== null) {
-      out.unreadable = { topic, partition, baseOffset: info.baseOffset, lastOffset, bytes: batch, reason: problemWithRecords }
-      return out
-    }
+export class ChunkReader {
+  readonly #topic: string
+  readonly #partition: number
+  readonly #from: number
+  readonly #data: Buffer
+  readonly #needles: Buffer[] | null
+  readonly #readCommitted: boolean
+  readonly #pending: AbortedTransaction[]
+  readonly #abortedProducers = new Set<number>()
+  #position = 0
+  #next: number
+  done = false
+
+  constructor (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null) {
+    this.#topic = topic
+    this.#partition = partition
+    this.#from = from
+    this.#data = data
+    this.#needles = needles
+    this.#readCommitted = aborted !== null
+    this.#pending = aborted === null ? [] : [...aborted].sort((a, b) => a.firstOffset - b.firstOffset)
+    this.#next = from
   }
-  return out
+
+  /** The next batches' records (at least `want` unless the data ends or a batch is unreadable). */
+  read (want = Infinity): ChunkReading {
+    const out: ChunkReading = { records: [], unreadable: null, next: this.#next, scanned: 0, aborted: 0, decompressedBytes: 0 }
+    const data = this.#data
+    const from = this.#from
+    for (let size = batchSizeAt(data, this.#position); size > 0 && out.records.length < want; size = batchSizeAt(data, this.#position)) {
+      const position = this.#position
+      this.#position += size
+      const info = readBatchInfo(data, position)
+      const lastOffset = info.baseOffset + info.lastOffsetDelta
+      if (lastOffset < from) continue
+      const batch = data.subarray(position, position + size)
+      out.next = this.#next = lastOffset + 1
+      const problem = batchProblem(batch, 0)
+      if (problem !== null) return this.#unreadable(out, info, batch, `corrupt batch: ${problem}`)
+      if (this.#readCommitted && info.producerId >= 0) {
+        // Transactions aborted from an offset up to this batch's end are in effect for it.
+        while (this.#pending.length > 0 && this.#pending[0].firstOffset <= lastOffset) this.#abortedProducers.add(this.#pending.shift()!.producerId)
+        if ((info.attributes & CONTROL_FLAG) !== 0) {
+          if (isAbortMarker(batch, info)) this.#abortedProducers.delete(info.producerId)
+          continue
+        }
+        if ((info.attributes & TRANSACTIONAL_FLAG) !== 0 && this.#abortedProducers.has(info.producerId)) {
+          out.aborted += info.recordsCount
+          continue
+        }
+      }
+      if ((info.attributes & CONTROL_FLAG) !== 0) continue
+      const problemWithRecords = readRecords(this.#topic, this.#partition, from, batch, info, this.#needles, out)
+      if (problemWithRecords !== null) return this.#unreadable(out, info, batch, problemWithRecords)
+    }
+    if (batchSizeAt(data, this.#position) <= 0) this.done = true
+    return out
+  }
+
+  #unreadable (out: ChunkReading, info: BatchInfo, batch: Buffer, reason: string): ChunkReading {
+    this.done = true
+    out.unreadable = { topic: this.#topic, partition: this.#partition, baseOffset: info.baseOffset, lastOffset: info.baseOffset + info.lastOffsetDelta, bytes: batch, reason }
+    return out
+  }
+}
+
+/** All of `data`'s records at once (see ChunkReader). */
+export function readChunk (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null): ChunkReading {
+  return new ChunkReader(topic, partition, from, data, needles, aborted).read()
 }
 
 /** The records of the fetch position on, with no filter: what the recovery path reads. */

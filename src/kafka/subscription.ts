@@ -7,7 +7,7 @@ import type { KafkaRecord } from './client.js'
 import { Cluster } from './cluster.js'
 import { GroupMember, RebalanceNeeded, type Assignment } from './group-member.js'
 import { Fetcher, type Chunk } from './fetcher.js'
-import { readChunk, type ChunkReading, type UnreadableBatch } from './batch-reader.js'
+import { ChunkReader, type UnreadableBatch } from './batch-reader.js'
 import { commitDecision } from './decisions.js'
 
 /** The consumer failed or ended; the subscription cannot hand out more records. */
@@ -54,7 +54,7 @@ export interface Polled {
   decompressedBytes: number
 }
 
-interface Current { chunk: Chunk, reading: ChunkReading, head: number }
+interface Current { chunk: Chunk, reader: ChunkReader, records: KafkaRecord[], head: number, next: number }
 
 export class GroupSubscription {
   readonly topic: string
@@ -147,26 +147,31 @@ export class GroupSubscription {
         const chunk = this.#fetcher.take()
         if (chunk === undefined) break
         if (this.#fetcher.partitions.get(chunk.partition) !== chunk.state) continue
-        const reading = readChunk(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted)
-        out.scanned += reading.scanned
         out.fetchedBytes += chunk.data.length
+        const reader = new ChunkReader(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted)
+        this.#current = { chunk, reader, records: [], head: 0, next: chunk.from }
+      }
+      const c = this.#current
+      if (c.head === c.records.length && !c.reader.done) {
+        // Only as many batches as this poll still has room for are decompressed now.
+        const reading = c.reader.read(o.maxRecords - out.records.length)
+        out.scanned += reading.scanned
         out.decompressedBytes += reading.decompressedBytes
         if (reading.unreadable !== null) {
           out.unreadable.push(reading.unreadable)
-          this.#fetcher.seek(chunk.partition, reading.next)
+          this.#fetcher.seek(c.chunk.partition, reading.next)
         }
-        this.#current = { chunk, reading, head: 0 }
+        c.records = reading.records
+        c.head = 0
+        c.next = reading.next
       }
-      const c = this.#current
-      const records = c.reading.records
-      const n = Math.min(o.maxRecords - out.records.length, records.length - c.head)
-      for (let i = 0; i < n; i++) out.records.push(records[c.head + i])
+      const n = Math.min(o.maxRecords - out.records.length, c.records.length - c.head)
+      for (let i = 0; i < n; i++) out.records.push(c.records[c.head + i])
       c.head += n
-      const done = c.head === records.length
-      const position = done ? c.reading.next : records[c.head - 1].offset + 1
+      const position = c.head === c.records.length ? c.next : c.records[c.head - 1].offset + 1
       positions.set(c.chunk.partition, position)
       c.chunk.state.ownership.handedOutUpTo = position
-      if (done) this.#current = null
+      if (c.head === c.records.length && c.reader.done) this.#current = null
     }
     out.positions = [...positions].map(([partition, offset]) => ({ partition, offset }))
     if (out.records.length === 0 && out.positions.length === 0 && out.unreadable.length === 0 && this.#closing === null) {
