@@ -14,8 +14,13 @@ export class Deadline {
 
   constructor (ms: number) { this.ms = ms }
 
-  /** Runs `fn`, rejecting with HandlerTimeout once it has run for `ms` without settling. */
-  async run<T> (fn: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `fn`, rejecting with HandlerTimeout once it has run for `ms` without settling. A call
+   * that returns without a promise is done at once, with no timer touched.
+   */
+  async run<T> (fn: () => T | PromiseLike<T>): Promise<T> {
+    const result = fn()
+    if (typeof (result as PromiseLike<T> | null)?.then !== 'function') return result as T
     return await new Promise<T>((resolve, reject) => {
       const entry = { until: performance.now() + this.ms, reject }
       this.#current = entry
@@ -27,7 +32,7 @@ export class Deadline {
         // An idle timer must not keep the process alive; it is reused by the next call.
         this.#timer?.unref()
       }
-      Promise.resolve().then(fn).then(v => { done(); resolve(v) }, (err: unknown) => { done(); reject(err) })
+      ;(result as PromiseLike<T>).then(v => { done(); resolve(v) }, (err: unknown) => { done(); reject(err) })
     })
   }
 

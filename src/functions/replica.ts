@@ -165,10 +165,12 @@ export class Replica {
     const env = { ...process.env, ...this.#config.env }
     const outbox = new Outbox(names)
     const dead: OutgoingRecord[] = [...extra.dead]
+    // Sends are kept only if the handler succeeds, so a failed record sends nothing: each record
+    // sends into `local`, emptied before the next, and merged into the batch's outbox on success.
+    const local = new Outbox(names)
     for (const r of records) {
       if (this.#stopping) throw new Stopping()
-      // Sends are kept only if the handler succeeds, so a failed record sends nothing.
-      const local = new Outbox(names)
+      local.byOutput.clear()
       const record = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, headers: r.headers }
       const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local })
       try {

@@ -18,11 +18,19 @@ export function createOutput (c: OutputConfig, deps: { kafka: KafkaClient, write
         await deps.kafka.produce(payloads.map(p => ({ topic: c.topic, value: typeof p === 'string' ? p : JSON.stringify(p) })))
       }
     }
-    case 'log': return {
-      name: c.name,
-      type: 'log',
-      // One write per batch: a write per line was a system call per alert on a pipe.
-      deliver: async payloads => { if (payloads.length > 0) deps.write(payloads.map(p => JSON.stringify({ output: c.name, payload: p }) + '\n').join('')) }
+    case 'log': {
+      // The line is {"output":NAME,"payload":...}; the prefix is the same for every line.
+      const prefix = `{"output":${JSON.stringify(c.name)},"payload":`
+      return {
+        name: c.name,
+        type: 'log',
+        // One write per batch: a write per line was a system call per alert on a pipe.
+        deliver: async payloads => {
+          let text = ''
+          for (const p of payloads) text += p === undefined ? `{"output":${JSON.stringify(c.name)}}\n` : `${prefix}${JSON.stringify(p)}}\n`
+          if (text !== '') deps.write(text)
+        }
+      }
     }
   }
 }
