@@ -99,7 +99,7 @@ test('replicas joining and leaving mid-stream (SIGTERM and kill -9, records stil
       assert.ok(owned !== undefined, `a commit by ${commit.memberId} in generation ${commit.generationId}, which it never synced`)
       for (const p of commit.partitions) assert.ok(owned.includes(p), `${commit.memberId} committed partition ${p} in generation ${commit.generationId}, owning ${owned.join(',')}`)
     }
-    assert.ok(new Set(proxy.commits.map(c => c.generationId)).size >= 4, 'commits were made across the rebalances')
+    assert.ok(new Set(proxy.commits.map(c => c.generationId)).size >= 3, 'commits were made across the rebalances')
   } finally {
     producing = false
     await producer.catch(() => {})

@@ -2,6 +2,7 @@ import { Admin, Producer } from '@platformatic/kafka'
 import type { FetchResponse } from '../protocol/generated/fetch-response.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
 import { Cluster } from './cluster.js'
+import type { ConnectionOptions } from './connection.js'
 import { FETCH_VERSIONS, fetchBody } from './fetcher.js'
 import { GroupSubscription, type SubscribeOptions } from './subscription.js'
 
@@ -85,7 +86,16 @@ export class KafkaClient {
    * partitions. A group with no committed offsets starts at `startFrom`.
    */
   async subscribe (opts: SubscribeOptions): Promise<GroupSubscription> {
-    return await GroupSubscription.open(this.#bootstrap, this.#clientId, opts)
+    return await GroupSubscription.open(this.#bootstrap, this.#connection(), opts)
+  }
+
+  /**
+   * What every socket of Tidewatch's own consumer is opened with: the one place where connection
+   * settings (TLS, SASL) join the client id; the producer and admin clients (@platformatic/kafka)
+   * take the same settings in their own options.
+   */
+  #connection (extra: Partial<ConnectionOptions> = {}): ConnectionOptions {
+    return { clientId: this.#clientId, ...extra }
   }
 
   #adminClient (): Admin {
@@ -119,7 +129,7 @@ export class KafkaClient {
    */
   async readFrom (topic: string, positions: { partition: number, offset: number }[], opts: { maxBytesPerPartition?: number, timeoutMs?: number } = {}): Promise<(PartitionReading & { partition: number, from: number })[]> {
     if (positions.length === 0) return []
-    const cluster = new Cluster(this.#bootstrap, { clientId: this.#clientId, requestTimeoutMs: opts.timeoutMs ?? 10_000 })
+    const cluster = new Cluster(this.#bootstrap, this.#connection({ requestTimeoutMs: opts.timeoutMs ?? 10_000 }))
     try {
       await cluster.refreshMetadata([topic])
       const layout = cluster.partitions(topic) ?? []

@@ -47,6 +47,7 @@ export class GroupMember {
   readonly #cluster: Cluster
   readonly #o: MemberOptions
   readonly #onAssigned: (a: Assignment) => void
+  readonly #onFailed: (err: Error) => void
   memberId = ''
   generationId = -1
   #joining: Promise<void> | null = null
@@ -55,15 +56,19 @@ export class GroupMember {
   /** Set when this member lost its id (session expired, fenced): its next assignment has a gap. */
   #gap = true
 
-  constructor (cluster: Cluster, opts: MemberOptions, onAssigned: (a: Assignment) => void) {
+  /** `onFailed`: joining gave up (a fatal error, no broker reachable); the member is out. */
+  constructor (cluster: Cluster, opts: MemberOptions, onAssigned: (a: Assignment) => void, onFailed: (err: Error) => void) {
     this.#cluster = cluster
     this.#o = opts
     this.#onAssigned = onAssigned
+    this.#onFailed = onFailed
   }
 
   /** Joins (or rejoins) the group; resolves once this member has its assignment. */
   async join (): Promise<void> {
-    this.#joining ??= this.#joinLoop().finally(() => { this.#joining = null })
+    this.#joining ??= this.#joinLoop()
+      .catch((err: Error) => { this.#onFailed(err); throw err })
+      .finally(() => { this.#joining = null })
     await this.#joining
   }
 

@@ -5,6 +5,7 @@
 import type { Logger } from '../shared/logger.js'
 import type { KafkaRecord } from './client.js'
 import { Cluster } from './cluster.js'
+import type { ConnectionOptions } from './connection.js'
 import { GroupMember, RebalanceNeeded, type Assignment } from './group-member.js'
 import { Fetcher, type Chunk } from './fetcher.js'
 import { ChunkReader, type UnreadableBatch } from './batch-reader.js'
@@ -94,12 +95,15 @@ export class GroupSubscription {
       rebalanceTimeoutMs: d.rebalanceTimeoutMs,
       heartbeatIntervalMs: d.heartbeatIntervalMs,
       unreachableMs: d.unreachableMs
-    }, a => this.#assign(a))
+    }, a => this.#assign(a), err => { this.#failure ??= err })
   }
 
-  /** Joins the group; resolves once this member has its first assignment. */
-  static async open (bootstrap: string[], clientId: string, opts: SubscribeOptions): Promise<GroupSubscription> {
-    const cluster = new Cluster(bootstrap, { clientId })
+  /**
+   * Joins the group; resolves once this member has its first assignment. `connection` is what
+   * every socket of this subscription is opened with (connection.ts).
+   */
+  static async open (bootstrap: string[], connection: ConnectionOptions, opts: SubscribeOptions): Promise<GroupSubscription> {
+    const cluster = new Cluster(bootstrap, connection)
     const sub = new GroupSubscription(cluster, opts)
     try {
       await cluster.refreshMetadata([sub.topic])
