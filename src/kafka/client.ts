@@ -3,7 +3,7 @@ import type { FetchResponse } from '../protocol/generated/fetch-response.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
 import { Cluster } from './cluster.js'
 import type { ConnectionOptions } from './connection.js'
-import { FETCH_VERSIONS, fetchBody } from './fetcher.js'
+import { FETCH_VERSIONS, fetchBody } from './requests.js'
 import { GroupSubscription, type SubscribeOptions } from './subscription.js'
 
 export { GroupSubscription, StreamFailure, type Polled, type PollOptions } from './subscription.js'

@@ -12,30 +12,11 @@ import type { ListOffsetsResponse } from '../protocol/generated/list-offsets-res
 import type { Cluster } from './cluster.js'
 import { fetchErrorAction, type Ownership } from './decisions.js'
 import type { AbortedTransaction } from './batch-reader.js'
+import { FETCH_VERSIONS, LIST_OFFSETS_VERSIONS, fetchBody, listOffsetsBody } from './requests.js'
 
 const FETCH = 1
 const LIST_OFFSETS = 2
-const READ_COMMITTED = 1
 const EMPTY = Buffer.alloc(0)
-
-// v4 is the oldest Fetch a Kafka 4 broker serves; v12 the newest that names topics (v13+ use ids).
-export const FETCH_VERSIONS = [4, 12] as const
-
-/** A Fetch request body (v4-12) for `partitions` of `topic`, read_committed, without a fetch session. */
-export function fetchBody (topic: string, partitions: { partition: number, offset: number, leaderEpoch: number }[], o: { maxWaitMs: number, maxBytes: number, partitionMaxBytes: number }): unknown {
-  return {
-    replicaId: -1,
-    maxWaitMs: o.maxWaitMs,
-    minBytes: 1,
-    maxBytes: o.maxBytes,
-    isolationLevel: READ_COMMITTED,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: partitions.map(p => ({ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: o.partitionMaxBytes })) }],
-    forgottenTopicsData: [],
-    rackId: ''
-  }
-}
 
 export interface FetchOptions {
   topic: string
@@ -280,11 +261,7 @@ export class Fetcher {
       }
       await Promise.all([...byLeader].map(async ([leader, states]) => {
         try {
-          const res = await this.#cluster.request(leader, LIST_OFFSETS, 1, 7, () => ({
-            replicaId: -1,
-            isolationLevel: READ_COMMITTED,
-            topics: [{ name: this.#o.topic, partitions: states.map(s => ({ partitionIndex: s.partition, currentLeaderEpoch: -1, timestamp: this.#o.startFrom === 'earliest' ? -2 : -1, maxNumOffsets: 1 })) }]
-          })) as ListOffsetsResponse
+          const res = await this.#cluster.request(leader, LIST_OFFSETS, LIST_OFFSETS_VERSIONS[0], LIST_OFFSETS_VERSIONS[1], () => listOffsetsBody(this.#o.topic, states.map(s => s.partition), this.#o.startFrom)) as ListOffsetsResponse
           const found = new Map(res.topics.flatMap(t => t.partitions).map(p => [p.partitionIndex, p]))
           for (const s of states) {
             const p = found.get(s.partition)
