@@ -113,8 +113,10 @@ outputs:
 `)
   const profileDir = path.join(dir, 'profiles')
   // Each replica's log output (one line per alert) goes to a file, counted at the end: a pipe
-  // into this process would make the replica wait on this process's reading.
-  const outputs = Array.from({ length: n }, (_, i) => path.join(dir, `output-${i}.jsonl`))
+  // into this process would make the replica wait on this process's reading. The file is on
+  // tmpfs where there is one, so a disk busy with other work does not stall the replica's writes.
+  const outDir = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/tidewatch-bench-') : dir
+  const outputs = Array.from({ length: n }, (_, i) => path.join(outDir, `output-${i}.jsonl`))
   const children: ChildProcess[] = outputs.map(out => {
     const fd = fs.openSync(out, 'w')
     const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, path.join(root, 'dist', 'src', 'cli.js'), 'replica', file, '--brokers', bootstrap], { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, TIDEWATCH_LOG_LEVEL: 'warn' } })
@@ -160,6 +162,7 @@ outputs:
     await stop(children)
     await kafka.close()
     fs.rmSync(dir, { recursive: true, force: true })
+    fs.rmSync(outDir, { recursive: true, force: true })
   }
 }
 
