@@ -11,11 +11,14 @@ const METADATA = 3
 const FIND_COORDINATOR = 10
 
 /**
- * Fetches go on connections of their own: a broker answers a connection's requests in order, so
- * a commit or heartbeat behind a Fetch the broker holds for maxWaitMs would wait that long too.
+ * Requests a broker may hold go on connections of their own: a broker answers a connection's
+ * requests one at a time, in order, so a commit, heartbeat or LeaveGroup behind a Fetch held for
+ * maxWaitMs, or behind a JoinGroup held until every member has rejoined, would wait that long.
  */
-type Lane = 'fetch' | 'control'
-const laneOf = (apiKey: number): Lane => apiKey === FETCH ? 'fetch' : 'control'
+type Lane = 'fetch' | 'join' | 'control'
+const JOIN_GROUP = 11
+const SYNC_GROUP = 14
+const laneOf = (apiKey: number): Lane => apiKey === FETCH ? 'fetch' : apiKey === JOIN_GROUP || apiKey === SYNC_GROUP ? 'join' : 'control'
 
 export interface PartitionLeader { partition: number, leader: number, leaderEpoch: number, errorCode: number }
 

@@ -1,6 +1,6 @@
 // A consumer-group membership that hands out records in batches and commits explicitly, on
 // Tidewatch's own Kafka codec: GroupMember (join, heartbeats, commits), Fetcher (Fetch from each
-// leader, ahead of the caller) and readChunk (batches walked in place, the value filter applied
+// leader, ahead of the caller) and ChunkReader (batches walked in place, the value filter applied
 // before any record object exists). The embedded broker and a real cluster take the same path.
 import type { Logger } from '../shared/logger.js'
 import type { KafkaRecord } from './client.js'
