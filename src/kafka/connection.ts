@@ -46,7 +46,11 @@ interface Pending {
 
 export function describeAddress (a: BrokerAddress): string { return `${a.host}:${a.port}` }
 
-/** Connects to `address` and learns which API versions the broker serves. */
+/**
+ * Connects to `address` and learns which API versions the broker serves. A TLS socket cannot
+ * read into a given buffer (net's onread): for one, feed `reader.push` from its 'data' events;
+ * SASL's handshake and authentication belong here too, after ApiVersions.
+ */
 export async function openConnection (address: BrokerAddress, opts: ConnectionOptions): Promise<BrokerConnection> {
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const reader = new FrameReader()
