@@ -47,7 +47,22 @@ async function main (argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
+/**
+ * A command has closed everything it started when it returns, so the process should end at once.
+ * If something still holds the event loop (a timer or socket a library left behind), say what,
+ * and end anyway: a stopped Tidewatch must never linger. The timer is unref'd, so a clean exit
+ * is not delayed by it.
+ */
+function exitIfStillRunning (): void {
+  setTimeout(() => {
+    const holding = process.getActiveResourcesInfo().filter(r => r !== 'TTYWrap' && r !== 'Timeout')
+    console.error(`tidewatch: still running 5 s after stopping (held by ${holding.join(', ') || 'timers'}); exiting`)
+    process.exit()
+  }, 5_000).unref()
+}
+
+main(process.argv.slice(2)).then(code => { process.exitCode = code; exitIfStillRunning() }, err => {
+  exitIfStillRunning()
   if (err instanceof CliError || err instanceof ConfigError || err instanceof HandlerLoadError) {
     console.error(`tidewatch: ${err.message}`)
     process.exitCode = 2
