@@ -151,7 +151,8 @@ function parseMechanism (name: string, v: string): SaslMechanism {
   throw new KafkaSettingsError(`${name}: expected one of ${SASL_MECHANISMS.join(', ')}, got '${v}'`)
 }
 
-function parseBrokers (name: string, v: string): string[] {
+/** A comma-separated host:port list; errors name `name` (a variable or flag). */
+export function parseBrokers (name: string, v: string): string[] {
   const list = v.split(',').map(s => s.trim()).filter(s => s !== '')
   for (const b of list) if (!hostPort.safeParse(b).success) throw new KafkaSettingsError(`${name}: '${b}' is not host:port`)
   if (list.length === 0) throw new KafkaSettingsError(`${name}: list at least one host:port`)
