@@ -41,6 +41,8 @@ export async function startApiServer (o: ApiServerOptions): Promise<RunningApiSe
 
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/api/v1/functions', async () => ({ functions: o.functions() }))
+  // Rules workloads with their rules (state, last value, alerts); they are listed under functions too.
+  app.get('/api/v1/rules', async () => ({ workloads: o.functions().filter(f => f.kind === 'rules') }))
   app.get<{ Params: { name: string } }>('/api/v1/functions/:name', async (req, reply) => {
     const f = o.functions().find(x => x.name === req.params.name)
     if (f === undefined) return await reply.code(404).send({ error: `no function named '${req.params.name}'` })

@@ -30,9 +30,9 @@ export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tide
 
 export const UP_USAGE = `Usage: tidewatch up [--config tidewatch.yaml] [options]
 
-Runs a whole project on this machine: the embedded Kafka-protocol broker, every function of the
-project file under the autoscaler, the notifier (Alertmanager's v2 API) and the console, all on
-one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
+Runs a whole project on this machine: the embedded Kafka-protocol broker, every function and
+rules workload of the project file under the autoscaler, the notifier (Alertmanager's v2 API)
+and the console, all on one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
 (an unfinished batch is left uncommitted and redelivered next time).
 
 Options:
@@ -86,6 +86,9 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   for (const f of functions) {
     for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)
   }
+  // Rules workloads: their rule files were loaded and checked with the project file.
+  const rulesWorkloads = project.rules
+  for (const r of rulesWorkloads) if (functions.some(f => f.name === r.name)) throw new CliError(`${project.file}: the rules workload '${r.name}' has the name of a function; give its rules: entry a name: of its own`)
   // Each handler loads once, in a process of its own: a handler that cannot load stops `up` here.
   await checkHandlers(functions).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
@@ -110,6 +113,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
     const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
+    for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
       host: v.host ?? '127.0.0.1',
       port,
@@ -156,7 +160,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     const shown = path.relative(process.cwd(), project.file)
     console.log(`tidewatch up: ${shown.startsWith('..') ? project.file : shown}
   console    ${api.url}/
-  functions  ${functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}
+  functions  ${functions.length === 0 ? 'none' : functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}${rulesWorkloads.length > 0 ? `
+  rules      ${rulesWorkloads.map(r => `${r.name} (${r.ruleCount} rule${r.ruleCount === 1 ? '' : 's'}, ${r.scale.minReplicas}-${r.scale.maxReplicas} replicas, reading ${r.input.topic})`).join(', ')}` : ''}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
   broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)

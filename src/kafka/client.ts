@@ -33,6 +33,10 @@ export interface OutgoingRecord {
   key?: string | Buffer | null
   value: string | Buffer
   headers?: Record<string, string>
+  /** A partition chosen by the caller (otherwise the client's partitioner picks one). */
+  partition?: number
+  /** The record's timestamp, epoch ms (otherwise now). */
+  timestamp?: number
 }
 
 /**
@@ -60,6 +64,8 @@ export class KafkaClient {
         topic: r.topic,
         key: r.key === undefined || r.key === null ? undefined : buf(r.key),
         value: buf(r.value),
+        ...(r.partition !== undefined ? { partition: r.partition } : {}),
+        ...(r.timestamp !== undefined ? { timestamp: BigInt(Math.trunc(r.timestamp)) } : {}),
         headers: r.headers === undefined ? undefined : new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
       }))
     })
@@ -152,6 +158,47 @@ export class KafkaClient {
       }
     }
     return out
+  }
+
+  /** Partitions of `topic`; 0 when it does not exist. */
+  async partitionCount (topic: string): Promise<number> {
+    try {
+      const meta = await this.#adminClient().metadata({ topics: [topic], forceUpdate: true })
+      return meta.topics.get(topic)?.partitionsCount ?? 0
+    } catch {
+      return 0
+    }
+  }
+
+  /**
+   * Creates `topic` with `partitions` and `configs` unless it exists (a topic created meanwhile
+   * by another process is fine); returns its partition count, which may differ if it existed.
+   */
+  async ensureTopic (topic: string, partitions: number, configs: Record<string, string> = {}): Promise<number> {
+    const existing = await this.partitionCount(topic)
+    if (existing > 0) return existing
+    try {
+      await this.#adminClient().createTopics({ topics: [topic], partitions, replicas: -1, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) })
+    } catch (err) {
+      const now = await this.partitionCount(topic)
+      if (now > 0) return now
+      throw err
+    }
+    return await this.partitionCount(topic)
+  }
+
+  /**
+   * Per partition, the first offset whose record timestamp is at or after `timestampMs` (Kafka's
+   * ListOffsets by time), or the log end offset where no record is that recent.
+   */
+  async offsetsForTime (topic: string, partitions: number[], timestampMs: number): Promise<Map<number, number>> {
+    const admin = this.#adminClient()
+    const list = async (timestamp: bigint): Promise<Map<number, number>> => {
+      const res = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map(p => ({ partitionIndex: p, timestamp })) }] })
+      return new Map(res[0].partitions.map(p => [p.partitionIndex, Number(p.offset)]))
+    }
+    const [found, ends] = await Promise.all([list(BigInt(Math.max(0, Math.trunc(timestampMs)))), list(-1n)])
+    return new Map(partitions.map(p => [p, (found.get(p) ?? -1) < 0 ? ends.get(p) ?? 0 : found.get(p)!]))
   }
 
   /** Log end offset of every partition of `topic`. */

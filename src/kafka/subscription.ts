@@ -108,6 +108,11 @@ export class GroupSubscription {
     return out
   }
 
+  /** The partitions of the topic this member is assigned now (they change with every rebalance). */
+  assigned (): number[] {
+    return [...(this.#consumer.assignments?.find(a => a.topic === this.topic)?.partitions ?? [])].sort((a, b) => a - b)
+  }
+
   /** Commits, per partition, the offset after the last record processed. */
   async commit (offsets: { topic: string, partition: number, offset: number }[]): Promise<void> {
     if (offsets.length === 0) return
