@@ -13,7 +13,7 @@ import { Shutdown } from './shutdown.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
-       tidewatch run RULES.yaml [--name NAME] [--topic logs] [options]
+       tidewatch run RULES.yaml [--name NAME] [--topic logs] [--start-from latest] [options]
 
 Runs a function. Replicas are processes sharing the function's consumer group; by default the
 autoscaler keeps as many as the lag needs (the file's scale: settings, as KEDA reads them) —
@@ -42,6 +42,7 @@ ${tokenOptionsHelp(22)}; required off 127.0.0.1
                       default: the file's name)
   --topic TOPIC       rule files: the topic the rules read (default logs); alerts go to
                       $ALERTMANAGER_URL (default http://127.0.0.1:9093)
+  --start-from WHERE  rule files: where a new group starts, latest (default) or earliest
   -h, --help          show this help
 
 See also: tidewatch status, tidewatch events.`
@@ -65,6 +66,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
         'no-spare': { type: 'boolean' },
         name: { type: 'string' },
         topic: { type: 'string' },
+        'start-from': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })

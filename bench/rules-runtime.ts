@@ -1,0 +1,133 @@
+// npm run bench:rules, second part: the rules runtime as it runs — a broker process and
+// `tidewatch run RULES.yaml --brokers` with its replica processes (both stages each, internal
+// topics, acks=all, commits), on a 4-partition topic:
+//   1. records/s per replica: a new group reads a backlog of the corpus from the start, with
+//      1 and then 2 replicas; timed from the group's first commit to its last (committed
+//      offsets polled every 100 ms).
+//   2. line→alert latency at 20,000 lines/s: corpus traffic at that rate, and every 200 ms a
+//      line whose own series crosses its rule's threshold; latency is from the produce call of
+//      that line to its alert's POST arriving at an Alertmanager-shaped receiver (where the
+//      notifier would take it). p50/p99.
+// Not a test: it prints figures.
+import fs from 'node:fs'
+import path from 'node:path'
+import { KafkaClient } from '../src/kafka/client.js'
+import { BrokerProcess, CLI, LineProcess, tempDir } from '../test/helpers/processes.js'
+import { waitFor } from '../test/helpers/wait.js'
+import { WebhookSink } from '../test/helpers/webhook-sink.js'
+import { stream } from '../test/fixtures/rules/corpus.js'
+import { RULES, ruleFile } from './rule-kinds.js'
+
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 400_000)
+const RATE = Number(process.env.BENCH_RATE ?? 20_000)
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 40)
+const TRIGGER_EVERY_MS = 200
+
+const TRIGGER_RULE = `      - alert: Trigger
+        expr: 'sum by (trigger) (count_over_time({topic="logs"} |= "latency-trigger" | logfmt [1m])) > 0'
+`
+
+async function produce (kafka: KafkaClient, values: string[], offset = 0): Promise<void> {
+  for (let i = 0; i < values.length; i += 2000) {
+    await kafka.produce(values.slice(i, i + 2000).map((value, j) => ({ topic: 'logs', partition: (offset + i + j) % 4, value })))
+  }
+}
+
+async function startRun (file: string, bootstrap: string, dir: string, name: string, replicas: number, alertmanager: string): Promise<LineProcess> {
+  const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--brokers', bootstrap, '--replicas', String(replicas), '--no-spare', '--name', name, '--start-from', 'earliest', '--port', '0', '--data-dir', path.join(dir, name)], { ALERTMANAGER_URL: alertmanager })
+  await waitFor(() => { if (proc.child.exitCode !== null) throw new Error(proc.stderr); return proc.lines.some(l => l.startsWith('  API ')) }, { what: 'tidewatch run', timeoutMs: 60_000 })
+  return proc
+}
+
+async function throughput (kafka: KafkaClient, file: string, bootstrap: string, dir: string, replicas: number, sink: string): Promise<number> {
+  const name = `bench-${replicas}`
+  const proc = await startRun(file, bootstrap, dir, name, replicas, sink)
+  try {
+    const total = async (): Promise<number> => [...(await kafka.committedOffsets(name, 'logs')).values()].reduce((n, o) => n + Math.max(0, o), 0)
+    const ends = (await kafka.endOffsets('logs')).reduce((n, o) => n + o, 0)
+    let first = 0
+    let firstAt = 0
+    await waitFor(async () => { first = await total(); firstAt = performance.now(); return first > 0 }, { what: 'the first commit', timeoutMs: 120_000, intervalMs: 100 })
+    await waitFor(async () => await total() >= ends, { what: 'the backlog read', timeoutMs: 600_000, intervalMs: 100 })
+    return (ends - first) / ((performance.now() - firstAt) / 1000)
+  } finally {
+    await proc.stop('SIGINT')
+  }
+}
+
+function percentile (sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]
+}
+
+async function latency (kafka: KafkaClient, file: string, bootstrap: string, dir: string, sink: WebhookSink): Promise<{ p50: number, p99: number, max: number, n: number, achieved: number }> {
+  const proc = await startRun(file, bootstrap, dir, 'bench-latency', 2, sink.url)
+  const sent = new Map<string, number>()
+  let produced = 0
+  try {
+    await waitFor(async () => (await kafka.committedOffsets('bench-latency', 'logs')).size === 4, { what: 'the latency workload caught up', timeoutMs: 300_000, intervalMs: 200 })
+    const started = performance.now()
+    let trigger = 0
+    let nextTrigger = started
+    for (let tick = 0; performance.now() - started < LATENCY_SECONDS * 1000; tick++) {
+      // Paced per 50 ms tick: RATE/20 lines, spread over the partitions.
+      const due = started + tick * 50
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+      const now = Date.now()
+      await produce(kafka, stream(RATE / 20, i => now + i / 100), produced)
+      produced += RATE / 20
+      if (performance.now() >= nextTrigger) {
+        nextTrigger += TRIGGER_EVERY_MS
+        const id = String(++trigger)
+        sent.set(id, Date.now())
+        await kafka.produce([{ topic: 'logs', partition: trigger % 4, value: `latency-trigger trigger=${id}` }])
+      }
+    }
+    const seconds = (performance.now() - started) / 1000
+    await waitFor(() => received().size >= sent.size, { what: 'every trigger alerted', timeoutMs: 60_000 })
+    const got = received()
+    const lat = [...sent].flatMap(([id, at]) => got.has(id) ? [got.get(id)! - at] : []).sort((a, b) => a - b)
+    return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1], n: lat.length, achieved: produced / seconds }
+  } finally {
+    await proc.stop('SIGINT')
+  }
+  function received (): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const r of sink.at('/api/v2/alerts')) {
+      for (const a of r.body as { labels: Record<string, string> }[]) {
+        const id = a.labels.trigger
+        if (id !== undefined && !out.has(id)) out.set(id, r.receivedAt)
+      }
+    }
+    return out
+  }
+}
+
+export async function benchRuntime (): Promise<void> {
+  const dir = tempDir('tidewatch-bench-rules-')
+  const file = path.join(dir, 'rules.yaml')
+  fs.writeFileSync(file, ruleFile(RULES.map(r => r[1]), TRIGGER_RULE))
+  const broker = await BrokerProcess.start(path.join(dir, 'broker'), ['--partitions', '4'])
+  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'bench-rules' })
+  const sink = await WebhookSink.start()
+  try {
+    const now = Date.now()
+    await produce(kafka, stream(BACKLOG, i => now + i / 100))
+    console.log(`\nthrough the runtime (broker process, tidewatch run RULES.yaml --brokers, 4 partitions, the five rules + a trigger rule), Node ${process.version}\n`)
+    console.log('| replicas | records/s | records/s per replica |')
+    console.log('|---:|---:|---:|')
+    for (const n of [1, 2]) {
+      const rps = await throughput(kafka, file, broker.bootstrap, dir, n, sink.url)
+      console.log(`| ${n} | ${Math.round(rps).toLocaleString('en-US')} | ${Math.round(rps / n).toLocaleString('en-US')} |`)
+    }
+    const l = await latency(kafka, file, broker.bootstrap, dir, sink)
+    console.log(`\nline→alert at ${Math.round(l.achieved).toLocaleString('en-US')} lines/s (asked ${RATE.toLocaleString('en-US')}), 2 replicas, ${l.n} alerts: p50 ${Math.round(l.p50)} ms, p99 ${Math.round(l.p99)} ms, max ${Math.round(l.max)} ms`)
+  } finally {
+    await sink.stop()
+    await kafka.close()
+    await broker.stop('SIGTERM')
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1]?.endsWith('rules-runtime.js')) await benchRuntime()
