@@ -3,7 +3,9 @@
 // topics, acks=all, commits), on a 4-partition topic:
 //   1. records/s per replica: a new group reads a backlog of the corpus from the start, with
 //      1 and then 2 replicas; timed from the group's first commit to its last (committed
-//      offsets polled every 100 ms).
+//      offsets polled every 100 ms). In the same run and measured the same way: the 404 rule
+//      alone, and the reference 404 function (examples/logs-handler, `tidewatch run
+//      function.yaml --brokers`), the throughput the rules are compared with.
 //   2. line→alert latency at 20,000 lines/s: corpus traffic at that rate, and every 200 ms a
 //      line whose own series crosses its rule's threshold; latency is from the produce call of
 //      that line to its alert's POST arriving at an Alertmanager-shaped receiver (where the
@@ -11,6 +13,7 @@
 // Not a test: it prints figures.
 import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { KafkaClient } from '../src/kafka/client.js'
 import { BrokerProcess, CLI, LineProcess, tempDir } from '../test/helpers/processes.js'
 import { waitFor } from '../test/helpers/wait.js'
@@ -22,6 +25,7 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 400_000)
 const RATE = Number(process.env.BENCH_RATE ?? 20_000)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 40)
 const TRIGGER_EVERY_MS = 200
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 const TRIGGER_RULE = `      - alert: Trigger
         expr: 'sum by (trigger) (count_over_time({topic="logs"} |= "latency-trigger" | logfmt [1m])) > 0'
@@ -34,13 +38,14 @@ async function produce (kafka: KafkaClient, values: string[], offset = 0): Promi
 }
 
 async function startRun (file: string, bootstrap: string, dir: string, name: string, replicas: number, alertmanager: string): Promise<LineProcess> {
-  const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--brokers', bootstrap, '--replicas', String(replicas), '--no-spare', '--name', name, '--start-from', 'earliest', '--port', '0', '--data-dir', path.join(dir, name)], { ALERTMANAGER_URL: alertmanager })
+  // A Function file names its group and start in the file; a rule file takes them as flags.
+  const ruleFlags = file.endsWith('function.yaml') ? [] : ['--name', name, '--start-from', 'earliest']
+  const proc = new LineProcess(process.execPath, [CLI, 'run', file, '--brokers', bootstrap, '--replicas', String(replicas), '--no-spare', ...ruleFlags, '--port', '0', '--data-dir', path.join(dir, name)], { ALERTMANAGER_URL: alertmanager })
   await waitFor(() => { if (proc.child.exitCode !== null) throw new Error(proc.stderr); return proc.lines.some(l => l.startsWith('  API ')) }, { what: 'tidewatch run', timeoutMs: 60_000 })
   return proc
 }
 
-async function throughput (kafka: KafkaClient, file: string, bootstrap: string, dir: string, replicas: number, sink: string): Promise<number> {
-  const name = `bench-${replicas}`
+async function throughput (kafka: KafkaClient, file: string, bootstrap: string, dir: string, replicas: number, sink: string, name: string): Promise<number> {
   const proc = await startRun(file, bootstrap, dir, name, replicas, sink)
   try {
     const total = async (): Promise<number> => [...(await kafka.committedOffsets(name, 'logs')).values()].reduce((n, o) => n + Math.max(0, o), 0)
@@ -64,7 +69,9 @@ async function latency (kafka: KafkaClient, file: string, bootstrap: string, dir
   const sent = new Map<string, number>()
   let produced = 0
   try {
-    await waitFor(async () => (await kafka.committedOffsets('bench-latency', 'logs')).size === 4, { what: 'the latency workload caught up', timeoutMs: 300_000, intervalMs: 200 })
+    // It reads the backlog first: measure only once it has caught up.
+    const ends = (await kafka.endOffsets('logs')).reduce((n, o) => n + o, 0)
+    await waitFor(async () => [...(await kafka.committedOffsets('bench-latency', 'logs')).values()].reduce((n, o) => n + Math.max(0, o), 0) >= ends, { what: 'the latency workload caught up', timeoutMs: 300_000, intervalMs: 200 })
     const started = performance.now()
     let trigger = 0
     let nextTrigger = started
@@ -113,12 +120,34 @@ export async function benchRuntime (): Promise<void> {
   try {
     const now = Date.now()
     await produce(kafka, stream(BACKLOG, i => now + i / 100))
-    console.log(`\nthrough the runtime (broker process, tidewatch run RULES.yaml --brokers, 4 partitions, the five rules + a trigger rule), Node ${process.version}\n`)
-    console.log('| replicas | records/s | records/s per replica |')
-    console.log('|---:|---:|---:|')
-    for (const n of [1, 2]) {
-      const rps = await throughput(kafka, file, broker.bootstrap, dir, n, sink.url)
-      console.log(`| ${n} | ${Math.round(rps).toLocaleString('en-US')} | ${Math.round(rps / n).toLocaleString('en-US')} |`)
+    console.log(`\nthrough the runtime (broker process, tidewatch run FILE --brokers, 4 partitions, ${BACKLOG.toLocaleString('en-US')} records of backlog), Node ${process.version}\n`)
+    // The reference 404 function, as bench:functions runs it (its prefilter, its handler, a
+    // log output so that delivery does not count), in a group of its own.
+    const fnDir = path.join(dir, 'fn404')
+    fs.mkdirSync(fnDir)
+    const fnFile = path.join(fnDir, 'function.yaml')
+    fs.writeFileSync(fnFile, `name: bench-fn404
+input: { topic: logs, consumerGroup: bench-fn404, startFrom: earliest, prefilter: [" 404 "] }
+handler: ${JSON.stringify(path.join(ROOT, 'examples', 'logs-handler', 'handler.ts'))}
+outputs:
+  notification-manager: { type: log }
+`)
+    const only404 = path.join(dir, 'rules-404.yaml')
+    fs.writeFileSync(only404, ruleFile([RULES[4][1]]))
+    const runs: [string, string, number, string][] = [
+      ['baseline: the 404 function (examples/logs-handler)', fnFile, 1, 'bench-fn404'],
+      ['the 404 rule alone', only404, 1, 'bench-404-1'],
+      ['the five kinds + trigger', file, 1, 'bench-all-1'],
+      ['the five kinds + trigger', file, 2, 'bench-all-2']
+    ]
+    console.log('| workload | replicas | records/s | records/s per replica | per replica vs 404 function |')
+    console.log('|---|---:|---:|---:|---:|')
+    let fn404 = 0
+    for (const [what, f, n, name] of runs) {
+      const rps = await throughput(kafka, f, broker.bootstrap, dir, n, sink.url, name)
+      if (f === fnFile) fn404 = rps
+      const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
+      console.log(`| ${what} | ${n} | ${fmt(rps)} | ${fmt(rps / n)} | ${(rps / n / fn404).toFixed(2)} |`)
     }
     const l = await latency(kafka, file, broker.bootstrap, dir, sink)
     console.log(`\nline→alert at ${Math.round(l.achieved).toLocaleString('en-US')} lines/s (asked ${RATE.toLocaleString('en-US')}), 2 replicas, ${l.n} alerts: p50 ${Math.round(l.p50)} ms, p99 ${Math.round(l.p99)} ms, max ${Math.round(l.max)} ms`)
