@@ -10,7 +10,7 @@ import { CLI, tempDir } from './helpers/processes.js'
 import { startUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import { WebhookSink } from './helpers/webhook-sink.js'
-import { produceSpread, rulesWorkload } from './helpers/rules-project.js'
+import { produceSpread, waitRulesEvaluating } from './helpers/rules-project.js'
 
 const EXAMPLE = path.resolve(path.dirname(CLI), '..', '..', 'examples', 'exception-to-slack')
 
@@ -29,10 +29,7 @@ test('examples/exception-to-slack: exceptions reach Slack with container, namesp
   const up = await startUp({ config: path.join(dir, 'tidewatch.yaml'), dataDir: path.join(dir, 'data') })
   const messages = (): { text: string, color: string, title: string }[] => slack.at('/services/T000/B000/XXXXSECRET').map(r => r.body.attachments[0])
   try {
-    await waitFor(async () => {
-      const w = await rulesWorkload(up.url, 'rules')
-      return w !== undefined && w.replicas.ready >= 1 && (w.rules ?? []).every(r => r.evaluatedAt !== null)
-    }, { what: 'the rules workload evaluating', timeoutMs: 90_000 })
+    await waitRulesEvaluating(up.url, { name: 'rules' })
     const cart = ['cart-7d9f8-x2k4p', 'shop', 'cart', 'node-a'] as const
     const invoice = ['invoice-6f7d8-z8x7c', 'billing', 'invoice', 'node-b'] as const
     const web = ['web-5c6b7-q9w2e', 'shop', 'nginx', 'node-c'] as const

@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { BrokerProcess, CLI, LineProcess, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
 import { WebhookSink } from './helpers/webhook-sink.js'
-import { fluentBitRecord, produceSpread, rule, rulesWorkload } from './helpers/rules-project.js'
+import { fluentBitRecord, produceSpread, rule, rulesWorkload, waitRulesEvaluating } from './helpers/rules-project.js'
 import fs from 'node:fs'
 
 const N = 2000
@@ -36,10 +36,7 @@ async function startRun (file: string, bootstrap: string, dataDir: string, alert
     return proc.lines.some(l => l.startsWith('  API '))
   }, { what: 'tidewatch run to be ready', timeoutMs: 60_000 })
   const api = proc.lines.find(l => l.startsWith('  API '))!.trim().split(/\s+/)[1]
-  await waitFor(async () => {
-    const w = await rulesWorkload(api)
-    return w !== undefined && w.replicas.ready === 2 && (w.rules ?? []).filter(r => r.kind === 'metric').every(r => r.evaluatedAt !== null)
-  }, { what: 'two rules replicas evaluating', timeoutMs: 90_000 })
+  await waitRulesEvaluating(api, { replicas: 2 })
   return { proc, api }
 }
 

@@ -11,7 +11,7 @@ import { tempDir } from './helpers/processes.js'
 import { startUp, type RunningUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import { WebhookSink } from './helpers/webhook-sink.js'
-import { fluentBitRecord, produceSpread, rule, rulesWorkload, writeRulesProject } from './helpers/rules-project.js'
+import { fluentBitRecord, produceSpread, rule, waitRulesEvaluating, writeRulesProject } from './helpers/rules-project.js'
 
 const N = 2000
 const RULES = `groups:
@@ -37,10 +37,7 @@ interface Posted { labels: Record<string, string>, annotations: Record<string, s
 const burst = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => fluentBitRecord(`payment declined for order ${from + i}`, `cart-${(from + i) % 5}`))
 
 async function ready (up: RunningUp): Promise<void> {
-  await waitFor(async () => {
-    const w = await rulesWorkload(up.url)
-    return w !== undefined && w.replicas.ready === 2 && (w.rules ?? []).filter(r => r.kind === 'metric').every(r => r.evaluatedAt !== null)
-  }, { what: 'two rules replicas evaluating', timeoutMs: 90_000 })
+  await waitRulesEvaluating(up.url, { replicas: 2 })
 }
 
 test('restart everything mid-window: no duplicate firing, no lost baseline, for: clocks and learned patterns kept', { timeout: 300_000 }, async () => {

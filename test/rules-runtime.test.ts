@@ -13,7 +13,7 @@ import { KafkaClient } from '../src/kafka/client.js'
 import { loadRuleFile } from '../src/rules/file.js'
 import { RuleSet } from '../src/rules/rule-set.js'
 import { ownerPartition } from '../src/rules/runtime/messages.js'
-import { fluentBitRecord, notifierAlerts, produceSpread, rule, rulesWorkload, writeRulesProject } from './helpers/rules-project.js'
+import { fluentBitRecord, notifierAlerts, produceSpread, rule, rulesWorkload, waitRulesEvaluating, writeRulesProject } from './helpers/rules-project.js'
 
 const N = 4000
 const RULES = `groups:
@@ -39,11 +39,8 @@ async function ownerCommits (bootstrap: string): Promise<Map<number, number>> {
 }
 
 async function ready (up: RunningUp, replicas: number): Promise<void> {
-  await waitFor(async () => {
-    const w = await rulesWorkload(up.url)
-    // Both stages are running once every rule has been evaluated (every input partition reported).
-    return w !== undefined && w.replicas.ready === replicas && (w.rules ?? []).every(r => r.evaluatedAt !== null)
-  }, { what: `${replicas} rules replicas ready and evaluating`, timeoutMs: 90_000 })
+  // Both stages are running once every rule has been evaluated (every input partition reported).
+  await waitRulesEvaluating(up.url, { replicas })
 }
 
 /** Waits until the owners have evaluated past `since` (every record produced before it is counted), then checks the counts. */

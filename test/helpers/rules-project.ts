@@ -6,6 +6,7 @@ import path from 'node:path'
 import { KafkaClient } from '../../src/kafka/client.js'
 import type { WorkloadStatus } from '../../src/scaling/function-controller.js'
 import type { RuleSummary } from '../../src/rules/runtime/summary.js'
+import { waitFor } from './wait.js'
 
 export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, notifier?: string, name?: string } = {}): string {
   fs.mkdirSync(dir, { recursive: true })
@@ -49,6 +50,20 @@ export async function rulesWorkload (api: string, name = 'shop-rules'): Promise<
   const res = await fetch(`${api}/api/v1/rules`)
   if (!res.ok) throw new Error(`/api/v1/rules: HTTP ${res.status}`)
   return ((await res.json()) as { workloads: WorkloadStatus[] }).workloads.find(w => w.name === name)
+}
+
+/**
+ * Waits until the rules workload has `replicas` ready replicas (default: at least one) and the
+ * owner of every metric rule has evaluated it. Before the replicas' first report the workload
+ * lists no rules at all, which must not pass for "every rule evaluated".
+ */
+export async function waitRulesEvaluating (api: string, o: { replicas?: number, name?: string, timeoutMs?: number } = {}): Promise<void> {
+  await waitFor(async () => {
+    const w = await rulesWorkload(api, o.name)
+    if (w === undefined || (o.replicas === undefined ? w.replicas.ready < 1 : w.replicas.ready !== o.replicas)) return false
+    const rules = w.rules ?? []
+    return rules.length > 0 && rules.filter(r => r.kind === 'metric').every(r => r.evaluatedAt !== null)
+  }, { what: `${o.replicas ?? 'the'} rules replicas ready and every metric rule evaluated`, timeoutMs: o.timeoutMs ?? 90_000 })
 }
 
 export async function rule (api: string, alert: string, name = 'shop-rules'): Promise<RuleSummary | undefined> {
