@@ -160,14 +160,9 @@ export class KafkaClient {
     return out
   }
 
-  /** Partitions of `topic`; 0 when it does not exist. */
+  /** Partitions of `topic`; 0 when it does not exist (asked without retries, see above). */
   async partitionCount (topic: string): Promise<number> {
-    try {
-      const meta = await this.#adminClient().metadata({ topics: [topic], forceUpdate: true })
-      return meta.topics.get(topic)?.partitionsCount ?? 0
-    } catch {
-      return 0
-    }
+    return (await this.#metadataIfExists(topic))?.topics.get(topic)?.partitionsCount ?? 0
   }
 
   /**

@@ -8,6 +8,7 @@
 import type { KafkaClient } from '../../kafka/client.js'
 import { systemClock, type Clock } from '../../shared/clock.js'
 import type { Logger } from '../../shared/logger.js'
+import { sleep } from '../../shared/sleep.js'
 import type { PostableAlert } from '../alerts.js'
 import type { CompiledRule } from '../compile.js'
 import { RecordStage } from '../record-stage.js'
@@ -63,8 +64,7 @@ export class RulesReplica {
   readonly #sender: AlertSender
   #input: InputRole | null = null
   #owner: OwnerRole | null = null
-  #stopping = false
-  readonly #wakers = new Set<() => void>()
+  readonly #stopped = new AbortController()
 
   constructor (o: RulesReplicaOptions) {
     this.#o = o
@@ -74,14 +74,7 @@ export class RulesReplica {
   }
 
   /** A sleep that a stop request cuts short. */
-  #sleep = async (ms: number): Promise<void> => {
-    if (this.#stopping) return
-    await new Promise<void>(resolve => {
-      const wake = (): void => { this.#clock.clearTimeout(t); this.#wakers.delete(wake); resolve() }
-      const t = this.#clock.setTimeout(wake, ms)
-      this.#wakers.add(wake)
-    })
-  }
+  #sleep = async (ms: number): Promise<void> => { await sleep(this.#clock, ms, this.#stopped.signal) }
 
   /**
    * Waits for the input topic, and creates the internal topics with its partition count (a
@@ -96,15 +89,15 @@ export class RulesReplica {
     const partitions = await kafka.ensureTopic(names.contributions, inputPartitions, retention)
     await kafka.ensureTopic(names.state, partitions, retention)
     const clock = this.#clock
-    const sleep = this.#sleep
-    this.#input = new InputRole({ kafka, stage: new RecordStage(this.#o.rules), rules: this.#rules, topic: config.topic, group: config.consumerGroup, startFrom: config.startFrom, contributions: { topic: names.contributions, partitions }, logger, clock, sleep })
-    this.#owner = new OwnerRole({ kafka, rules: this.#rules, names, partitions, inputPartitions, sender: this.#sender, logger, clock, sleep })
+    const pause = this.#sleep
+    this.#input = new InputRole({ kafka, stage: new RecordStage(this.#o.rules), rules: this.#rules, topic: config.topic, group: config.consumerGroup, startFrom: config.startFrom, contributions: { topic: names.contributions, partitions }, logger, clock, sleep: pause })
+    this.#owner = new OwnerRole({ kafka, rules: this.#rules, names, partitions, inputPartitions, sender: this.#sender, logger, clock, sleep: pause })
   }
 
   async join (): Promise<void> {
-    if (this.#stopping) return
+    if (this.#stopped.signal.aborted) return
     await this.#owner!.join()
-    if (this.#stopping) return
+    if (this.#stopped.signal.aborted) return
     await this.#input!.join()
     this.#o.logger.info({ workload: this.#o.config.name, topic: this.#o.config.topic }, 'rules replica started')
   }
@@ -123,10 +116,9 @@ export class RulesReplica {
   }
 
   stop (): void {
-    this.#stopping = true
     this.#input?.stop()
     this.#owner?.stop()
-    for (const w of [...this.#wakers]) w()
+    this.#stopped.abort()
   }
 
   /** Leaves both groups now, whatever the loops wait for. */
