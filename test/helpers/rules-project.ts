@@ -8,7 +8,7 @@ import type { WorkloadStatus } from '../../src/scaling/function-controller.js'
 import type { RuleSummary } from '../../src/rules/runtime/summary.js'
 import { waitFor } from './wait.js'
 
-export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, notifier?: string, name?: string } = {}): string {
+export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, notifier?: string, name?: string, functions?: string[] } = {}): string {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'rules.yaml'), rules)
   const n = o.replicas ?? 2
@@ -22,7 +22,8 @@ receivers:
   - name: console
 `
   fs.writeFileSync(path.join(dir, 'notifier.yaml'), notifier)
-  fs.writeFileSync(path.join(dir, 'tidewatch.yaml'), `rules:
+  const functions = o.functions === undefined ? '' : `functions: ${JSON.stringify(o.functions)}\n`
+  fs.writeFileSync(path.join(dir, 'tidewatch.yaml'), `${functions}rules:
   - file: ./rules.yaml
     name: ${o.name ?? 'shop-rules'}
     startFrom: earliest
