@@ -1,6 +1,6 @@
 /**
  * One replica process of a rules workload: both stages in one process, as Kafka Streams runs a
- * topology's sub-topologies in every instance (docs/architecture.md, "Rules workloads"). The
+ * topology's sub-topologies in every instance (docs/rules-runtime.md, "How it works"). The
  * record stage reads the input topic in the workload's group; the owner stage reads
  * `<name>.contributions` in `<name>.owners`. The two loops run side by side, so an Alertmanager
  * that is down holds only the owner's snapshots, not the reading of records.
