@@ -11,6 +11,7 @@ import { tempDir } from './helpers/processes.js'
 import { startUp, type RunningUp } from './helpers/tidewatch-up.js'
 import { waitFor } from './helpers/wait.js'
 import { KafkaClient } from '../src/kafka/client.js'
+import type { ScalingEvent } from '../src/scaling/events.js'
 import { loadRuleFile } from '../src/rules/file.js'
 import { RuleSet } from '../src/rules/rule-set.js'
 import { ownerPartition } from '../src/rules/runtime/messages.js'
@@ -145,6 +146,30 @@ test('rules in tidewatch up: SIGKILL of the owning replica while the burst is st
     await assertExactCount(up, since, n)
     const w = await rulesWorkload(up.url)
     t.diagnostic(`input committed when killed: ${committedAtKill} of ${n / 2}; contributions ignored as redelivered: ${w?.contributions?.duplicates ?? '?'}, late: ${w?.contributions?.late ?? '?'}`)
+  } finally {
+    assert.equal(await up.stop(), 0, up.process.stderr.slice(-3000))
+  }
+})
+
+test('rules in tidewatch up: the autoscaler adds replicas for a burst\'s lag, and the count is exact through the rebalances', { timeout: 240_000 }, async t => {
+  const n = 60_000
+  const dir = tempDir('tidewatch-rules-autoscale-')
+  const up = await startUp({ config: writeRulesProject(dir, rulesFor(n), { scale: '{ minReplicas: 1, maxReplicas: 4, lagThreshold: 100 }' }), dataDir: path.join(dir, 'data') })
+  try {
+    await ready(up, 1)
+    // Produced faster than one replica reads it: the lag calls for more replicas, which join
+    // both groups while the burst is being read (input partitions and owner partitions move).
+    await produceSpread(up.bootstrap, 'logs', burst(0, n))
+    const since = Date.now()
+    const scaled = await waitFor(async () => {
+      const res = await fetch(`${up.url}/api/v1/events?function=shop-rules`)
+      const { events } = await res.json() as { events: ScalingEvent[] }
+      return events.find(e => e.type === 'scale' && (e.to ?? 0) > 1)
+    }, { what: 'a scale-up of the rules workload', timeoutMs: 60_000 })
+    assert.match(scaled.reason, /lag/)
+    await assertExactCount(up, since, n)
+    const w = await rulesWorkload(up.url)
+    t.diagnostic(`scaled ${scaled.from ?? '?'} -> ${scaled.to ?? '?'}; contributions ignored as redelivered: ${w?.contributions?.duplicates ?? '?'}`)
   } finally {
     assert.equal(await up.stop(), 0, up.process.stderr.slice(-3000))
   }

@@ -8,7 +8,8 @@ import type { WorkloadStatus } from '../../src/scaling/function-controller.js'
 import type { RuleSummary } from '../../src/rules/runtime/summary.js'
 import { waitFor } from './wait.js'
 
-export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, notifier?: string, name?: string, functions?: string[] } = {}): string {
+/** `replicas`: a fixed count (default 2); `scale`: the rules entry's scale: block instead, as YAML flow. */
+export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, scale?: string, notifier?: string, name?: string, functions?: string[] } = {}): string {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'rules.yaml'), rules)
   const n = o.replicas ?? 2
@@ -27,7 +28,7 @@ receivers:
   - file: ./rules.yaml
     name: ${o.name ?? 'shop-rules'}
     startFrom: earliest
-    scale: { minReplicas: ${n}, maxReplicas: ${n} }
+    scale: ${o.scale ?? `{ minReplicas: ${n}, maxReplicas: ${n} }`}
 notifier: ./notifier.yaml
 broker:
   partitions: 4
