@@ -9,6 +9,7 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
 import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
+import { scalingPlugin } from '../api/scaling-routes.js'
 import { Shutdown } from './shutdown.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
@@ -110,7 +111,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   else supervisor.add(config as FunctionConfig, how2)
   let api
   try {
-    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: resolveApiToken(v), logger, functions: () => supervisor.functions(), events })
+    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: resolveApiToken(v), logger, plugins: [scalingPlugin({ functions: () => supervisor.functions(), events })] })
   } catch (err) {
     await broker?.close()
     await kafka?.close()

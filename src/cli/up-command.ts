@@ -11,6 +11,7 @@ import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
 import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import type { ReplicaEnvironment } from '../scaling/replica-ipc.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
+import { scalingPlugin } from '../api/scaling-routes.js'
 import { randomBytes } from 'node:crypto'
 import { createHttpApp, headerEquals } from '../api/http-app.js'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
@@ -119,9 +120,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       port,
       token,
       logger,
-      functions: () => supervisor.functions(),
-      events,
       plugins: [
+        scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
         async app => { await app.register(logStoreRoutes, { core: broker.core }) },
         consolePlugin({ notifier })
