@@ -155,7 +155,8 @@ export class TailAgent {
       if (!this.#shipper.hasRoom) return true
       let n = 0
       const gen = f.generation
-      try { n = f.read(now, this.#o.chunkBytes) } catch (err) {
+      // Never more than the buffer has room for: unacknowledged data stays within bufferBytes.
+      try { n = f.read(now, Math.min(this.#o.chunkBytes, this.#shipper.room)) } catch (err) {
         this.#d.logger.warn({ path: f.path, err: (err as Error).message }, 'reading failed; the file is closed')
         this.#forget(f, true)
         continue

@@ -53,6 +53,9 @@ export class Shipper<R extends ShippedRecord> {
   /** Whether the reader may hand over more. */
   get hasRoom (): boolean { return this.#buffered < this.#o.bufferBytes }
 
+  /** Bytes the reader may still hand over. */
+  get room (): number { return Math.max(0, this.#o.bufferBytes - this.#buffered) }
+
   add (r: R): void {
     if (this.#open.length === 0) this.#openedAt = Date.now()
     this.#open.push(r)
