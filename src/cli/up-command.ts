@@ -25,6 +25,7 @@ import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
 import { Shutdown } from './shutdown.js'
+import { checkTail, ingestPlugin, startUpTail } from './up-tail.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
@@ -93,6 +94,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   // Each handler loads once, in a process of its own: a handler that cannot load stops `up` here.
   await checkHandlers(functions).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
+  checkTail(project)
   const logger = createLogger('up')
   const token = resolveApiToken(v)
 
@@ -124,6 +126,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
         scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
         async app => { await app.register(logStoreRoutes, { core: broker.core }) },
+        ingestPlugin(broker.core, project),
         consolePlugin({ notifier })
       ]
     }).catch(err => {
@@ -153,6 +156,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()
     }
+    const tailing = startUpTail(project, broker.bootstrap, dataDir, shutdown)
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
     const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
     shutdown.add('printing', () => { stopPrinting(); stopEvents() })
@@ -163,7 +167,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   functions  ${functions.length === 0 ? 'none' : functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}${rulesWorkloads.length > 0 ? `
   rules      ${rulesWorkloads.map(r => `${r.name} (${r.ruleCount} rule${r.ruleCount === 1 ? '' : 's'}, ${r.scale.minReplicas}-${r.scale.maxReplicas} replicas, reading ${r.input.topic})`).join(', ')}` : ''}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
-  broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
+  broker     ${broker.bootstrap} (embedded)
+  ingest     ${api.url}/_bulk (Elasticsearch), ${api.url}/loki/api/v1/push, ${api.url}/v1/logs → '${project.ingest.topic}'${tailing !== null ? `\n  tail       ${tailing}` : ''}${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped
     console.log('tidewatch up: stopping (replicas commit what they finished; the rest is redelivered next time)')

@@ -4,6 +4,7 @@ import { isMap } from 'yaml'
 import { z } from 'zod'
 import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../shared/config-source.js'
 import { resolveRulesEntries, rulesEntrySchema, type ProjectRules } from './rules-entries.js'
+import { ingestSchema, resolveTail, tailSchema, type IngestConfig, type TailConfig } from './tail-ingest-schema.js'
 
 // The project file `tidewatch up` reads: which functions and rules to run, how alerts are routed,
 // and the embedded broker's and demo traffic's settings. Paths are relative to the project file.
@@ -17,7 +18,10 @@ const projectSchema = z.strictObject({
   }).prefault({}),
   demo: z.strictObject({
     topic: z.string().min(1).prefault('logs')
-  }).prefault({})
+  }).prefault({}),
+  // Collection and ingest (tail-ingest-schema.ts).
+  tail: tailSchema.optional(),
+  ingest: ingestSchema.prefault({})
 })
 
 export interface ProjectConfig {
@@ -30,6 +34,10 @@ export interface ProjectConfig {
   notifier: string | null
   broker: { partitions: number }
   demo: { topic: string }
+  /** Files `up` collects (null: none). */
+  tail: TailConfig | null
+  /** The ingest APIs' settings. */
+  ingest: IngestConfig
 }
 
 export function parseProjectFile (file: string, text: string): ProjectConfig {
@@ -54,7 +62,16 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
   const rules = resolveRulesEntries(parsed.data.rules, rawRules, src, dir, new Set(), problems)
   const notifier = parsed.data.notifier === undefined ? null : existing(parsed.data.notifier, ['notifier'], 'routing file')
   if (problems.length > 0) throw new ConfigError(problems)
-  return { file: path.resolve(file), functions, rules, notifier, broker: parsed.data.broker, demo: parsed.data.demo }
+  return {
+    file: path.resolve(file),
+    functions,
+    rules,
+    notifier,
+    broker: parsed.data.broker,
+    demo: parsed.data.demo,
+    tail: resolveTail(parsed.data.tail, dir),
+    ingest: parsed.data.ingest
+  }
 }
 
 export function loadProjectFile (file: string): ProjectConfig {
