@@ -34,7 +34,10 @@ Rules options:
   --alertmanager URL  where the pods post alerts (Alertmanager's API); required for rules
   --public-url URL    the console alerts link to (TIDEWATCH_PUBLIC_URL in the pods)
   --name NAME         a rule file's workload name
-  --topic TOPIC       a rule file's input topic (default logs)`
+  --topic TOPIC       a rule file's input topic (default logs)
+
+tidewatch deploy --kubernetes --tail renders the log collection agent as a DaemonSet instead
+(tidewatch deploy --tail --help).`
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -59,6 +62,7 @@ function checkBrokers (value: string | undefined): string {
 
 /** `tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST`. */
 export async function runDeployCommand (argv: string[]): Promise<number> {
+  if (argv.includes('--tail')) return await (await import('./deploy-tail.js')).runDeployTail(argv)
   let parsed
   try {
     parsed = parseArgs({
