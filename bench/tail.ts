@@ -71,7 +71,7 @@ async function tailRun (broker: BrokerProcess, work: string, source: string, com
     const start = process.hrtime.bigint()
     // Placed at once (a hard link), as a runtime's file appears; found at the next scan (≤ 0.5 s, counted).
     fs.linkSync(source, path.join(dir, path.basename(source)))
-    while (await acked(metricsUrl) < LINES) await new Promise(resolve => setTimeout(resolve, 50))
+    while (await acked(metricsUrl) < LINES) await new Promise(resolve => setTimeout(resolve, 100))
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     return { what: `tidewatch tail (${compression}, acks=all, checkpointed)`, seconds, cpu: cpuSeconds(agent.child.pid!) - cpuBefore, brokerCpu: cpuSeconds(broker.child.pid!) - brokerBefore }
   } finally {

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_TAIL_OPTIONS, FORMATS, TailAgent, multilineMode, progressLines, tailMetrics, type FormatOption, type TailCompression, type TailOptions } from '../collect/index.js'
+import { DEFAULT_TAIL_OPTIONS, FORMATS, TailAgent, multilineMode, progressLines, tailMetrics, type FormatOption, type TailedFile, type TailCompression, type TailOptions } from '../collect/index.js'
 import { CompressionUnavailable, kafkaSink } from '../collect/kafka-sink.js'
 import { createHttpApp, isLoopback } from '../api/http-app.js'
 import { createLogger } from '../shared/logger.js'
@@ -80,7 +80,7 @@ export async function runTailCommand (argv: string[]): Promise<number> {
 
   const logger = createLogger('tail')
   let sink
-  try { sink = kafkaSink({ bootstrap: brokers, topic: options.topic, compression: options.compression }) } catch (err) {
+  try { sink = kafkaSink<TailedFile>({ bootstrap: brokers, topic: options.topic, compression: options.compression, logger }) } catch (err) {
     if (err instanceof CompressionUnavailable) throw new CliError(err.message)
     throw err
   }
@@ -89,7 +89,7 @@ export async function runTailCommand (argv: string[]): Promise<number> {
     if (err instanceof Re2Error) throw new CliError(`--multiline: ${err.message}`)
     throw err
   }
-  const agent = new TailAgent(options, { send: sink.send, logger, multiline })
+  const agent = new TailAgent(options, { send: sink.send, prepare: sink.prepare, partitions: sink.partitions, logger, multiline })
   agent.start()
   let metricsApp = null
   if (port !== undefined) {

@@ -3,7 +3,7 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { BrokerCore } from '../broker/core.js'
-import { TailAgent, multilineMode } from '../collect/index.js'
+import { TailAgent, multilineMode, type TailedFile } from '../collect/index.js'
 import { kafkaSink } from '../collect/kafka-sink.js'
 import { answerElasticsearchRoot, ingestRoutes } from '../ingest/routes.js'
 import type { ProjectConfig } from '../project/project-file.js'
@@ -33,7 +33,8 @@ export function checkTail (project: ProjectConfig): void {
 export function startUpTail (project: ProjectConfig, bootstrap: string, dataDir: string, shutdown: Shutdown): string | null {
   const t = project.tail
   if (t === null) return null
-  const sink = kafkaSink({ bootstrap: [bootstrap], topic: t.topic, compression: 'lz4', clientId: 'tidewatch-up-tail' })
+  const logger = createLogger('tail')
+  const sink = kafkaSink<TailedFile>({ bootstrap: [bootstrap], topic: t.topic, compression: 'lz4', clientId: 'tidewatch-up-tail', logger })
   const agent = new TailAgent({
     patterns: t.paths,
     checkpoints: t.checkpoints ?? path.join(dataDir, 'tail'),
@@ -42,7 +43,7 @@ export function startUpTail (project: ProjectConfig, bootstrap: string, dataDir:
     multiline: t.multiline,
     maxLineBytes: t.maxLineBytes,
     readFrom: t.readFrom
-  }, { send: sink.send, logger: createLogger('tail'), multiline: multilineMode(t.multiline) })
+  }, { send: sink.send, prepare: sink.prepare, partitions: sink.partitions, logger, multiline: multilineMode(t.multiline) })
   agent.start()
   shutdown.add('tail', async () => { await agent.stop(5000); await sink.close() })
   return `${t.paths.join(' ')} → '${t.topic}'`

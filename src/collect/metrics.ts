@@ -13,6 +13,7 @@ export function tailMetrics (agent: TailAgent): Registry {
   gauge('tidewatch_tail_lines_read_total', 'Physical lines read from files', () => c.lines)
   gauge('tidewatch_tail_entries_total', 'Log entries made (after joining partial and multiline lines)', () => c.entries)
   gauge('tidewatch_tail_records_acked_total', 'Records the broker acknowledged (acks=all)', () => s.recordsAcked)
+  gauge('tidewatch_tail_records_refused_total', 'Records the broker refused for good (larger than the topic\'s max.message.bytes): logged, not stored', () => s.recordsRefused)
   gauge('tidewatch_tail_bytes_acked_total', 'Record bytes the broker acknowledged', () => s.bytesAcked)
   gauge('tidewatch_tail_batches_acked_total', 'Batches the broker acknowledged', () => s.batchesAcked)
   gauge('tidewatch_tail_send_failures_total', 'Produce attempts that failed (each is retried)', () => s.sendFailures)

@@ -16,7 +16,10 @@ export interface TailOptions {
   maxLineBytes: number
   /** Most bytes read but not yet acknowledged; reading pauses above it. */
   bufferBytes: number
-  /** A batch is sent once it holds this many bytes… */
+  /**
+   * A batch is sent before it would hold more than this many bytes… (1,000,000 like librdkafka's
+   * batch.size: below Kafka's default max.message.bytes of 1 MiB + 12, whatever the codec).
+   */
   batchBytes: number
   /** …or once its first record waited this long. */
   lingerMs: number
@@ -43,7 +46,7 @@ export const DEFAULT_TAIL_OPTIONS: Omit<TailOptions, 'patterns' | 'checkpoints'>
   multiline: 'none',
   maxLineBytes: 1024 * 1024,
   bufferBytes: 16 * 1024 * 1024,
-  batchBytes: 1024 * 1024,
+  batchBytes: 1_000_000,
   lingerMs: 20,
   flushMs: 1000,
   rotateWaitMs: 5000,

@@ -1,26 +1,42 @@
-// Records to the broker in batches, acknowledged in order. A batch is sealed when it reaches
-// `batchBytes` or has waited `lingerMs`; one batch is in flight at a time, so records of a file
-// reach their partition in the order they were read, and a batch that fails is sent again
-// (backing off up to 5 s) before anything after it: the broker being down or slow stops the
-// pipeline instead of reordering or dropping. What waits (sealed and open batches, the one in
-// flight) is bounded by `bufferBytes`: the reader asks `hasRoom` before reading more, so memory
-// stays bounded however long the broker is away. `onAcked` runs only after the broker
-// acknowledged a batch with acks=all; only then may positions before it be checkpointed.
+// Records to the broker in batches, acknowledged in order. The reader writes each record straight
+// into the open batch (record-sections.ts) and tells the shipper which file position it covers.
+// A batch is sealed before a record would take it past `batchBytes`, or once it waited `lingerMs`; one batch is in flight
+// at a time, so records of a file reach their partition in the order they were read, and a
+// batch that fails is sent again (backing off up to 5 s) before anything after it: the broker
+// being down or slow stops the pipeline instead of reordering or dropping. What waits (sealed
+// and open batches, the one in flight) is bounded by `bufferBytes`: the reader asks `room`
+// before reading more, so memory stays bounded however long the broker is away. `onAcked` runs
+// only after the broker acknowledged a batch with acks=all; only then may positions before it
+// be checkpointed.
 import { backoffDelay } from '../shared/http-delivery.js'
 import type { Logger } from '../shared/logger.js'
+import { sleep } from '../shared/sleep.js'
+import { systemClock } from '../shared/clock.js'
+import { RecordSections } from './record-sections.js'
 
-export interface ShippedRecord {
-  value: string
-  /** Epoch ms: the line's own time. */
-  timestamp: number
-  /** Partition hint, reduced modulo the topic's partition count by the client. */
-  partition: number
-  bytes: number
+/** How far a batch's records take one file: where to resume, in which truncation generation. */
+export interface FileProgress { count: number, resume: number, generation: number }
+
+export class Batch<F> {
+  readonly sections = new RecordSections()
+  readonly progress = new Map<F, FileProgress>()
+  /** Partitions already stored, when a send failed half-way (only the others are sent again). */
+  readonly done = new Set<number>()
+  /** The RecordBatches once built for sending (kept for a retry). */
+  built: Map<number, Buffer> | null = null
+  /** Records the broker refused for good (larger than the topic accepts), over all attempts. */
+  refused = 0
+
+  get records (): number { return this.sections.records }
+  get bytes (): number { return this.sections.bytes }
 }
 
-export interface ShipperOptions<R extends ShippedRecord> {
-  send: (records: R[]) => Promise<void>
-  onAcked: (records: R[]) => void
+export interface ShipperOptions<F> {
+  /** Resolves, once the broker stored the batch, with how many of its records it refused for good. */
+  send: (batch: Batch<F>) => Promise<number>
+  /** Readies a sealed batch for sending (compresses it) while the one before it is in flight. */
+  prepare?: (batch: Batch<F>) => void
+  onAcked: (batch: Batch<F>) => void
   batchBytes: number
   lingerMs: number
   bufferBytes: number
@@ -29,48 +45,62 @@ export interface ShipperOptions<R extends ShippedRecord> {
 
 const BACKOFF = { initialMs: 100, maxMs: 5000 }
 
-export class Shipper<R extends ShippedRecord> {
-  readonly #o: ShipperOptions<R>
-  #open: R[] = []
-  #openBytes = 0
-  #openedAt = 0
-  readonly #sealed: { records: R[], bytes: number }[] = []
-  #buffered = 0
+export class Shipper<F> {
+  readonly #o: ShipperOptions<F>
+  #open: Batch<F> | null = null
+  readonly #sealed: Batch<F>[] = []
+  #sealedBytes = 0
+  #sealedRecords = 0
   #sending = false
   #timer: NodeJS.Timeout | null = null
-  #stopped = false
+  readonly #stop = new AbortController()
   #idleWaiters: (() => void)[] = []
-  readonly stats = { recordsAcked: 0, bytesAcked: 0, batchesAcked: 0, sendFailures: 0, lastError: null as string | null, failingSince: null as number | null }
+  readonly stats = { recordsRefused: 0, recordsAcked: 0, bytesAcked: 0, batchesAcked: 0, sendFailures: 0, lastError: null as string | null, failingSince: null as number | null }
 
-  constructor (o: ShipperOptions<R>) { this.#o = o }
+  constructor (o: ShipperOptions<F>) { this.#o = o }
 
   /** Bytes of records not yet acknowledged. */
-  get bufferedBytes (): number { return this.#buffered }
+  get bufferedBytes (): number { return this.#sealedBytes + (this.#open?.bytes ?? 0) }
 
   /** Records not yet acknowledged. */
-  get bufferedRecords (): number { return this.#open.length + this.#sealed.reduce((n, b) => n + b.records.length, 0) }
+  get bufferedRecords (): number { return this.#sealedRecords + (this.#open?.records ?? 0) }
 
   /** Whether the reader may hand over more. */
-  get hasRoom (): boolean { return this.#buffered < this.#o.bufferBytes }
+  get hasRoom (): boolean { return this.bufferedBytes < this.#o.bufferBytes }
 
   /** Bytes the reader may still hand over. */
-  get room (): number { return Math.max(0, this.#o.bufferBytes - this.#buffered) }
+  get room (): number { return Math.max(0, this.#o.bufferBytes - this.bufferedBytes) }
 
-  add (r: R): void {
-    if (this.#open.length === 0) this.#openedAt = Date.now()
-    this.#open.push(r)
-    this.#openBytes += r.bytes
-    this.#buffered += r.bytes
-    if (this.#openBytes >= this.#o.batchBytes) this.#seal()
-    else this.#timer ??= setTimeout(() => { this.#timer = null; this.#seal() }, Math.max(0, this.#o.lingerMs - (Date.now() - this.#openedAt)))
+  /**
+   * The batch the next record, of about `bytes`, is written into: the open one, sealed first
+   * when that record would take it past `batchBytes`.
+   */
+  openFor (bytes: number): Batch<F> {
+    if (this.#open !== null && this.#open.records > 0 && this.#open.bytes + bytes > this.#o.batchBytes) this.#seal()
+    if (this.#open === null) {
+      this.#open = new Batch<F>()
+      this.#timer = setTimeout(() => { this.#timer = null; this.#seal() }, this.#o.lingerMs)
+    }
+    return this.#open
+  }
+
+  /** A record was written into the open batch; after the broker stored it, `file` may resume at `resume`. */
+  added (file: F, resume: number, generation: number): void {
+    const batch = this.#open!
+    const p = batch.progress.get(file)
+    if (p === undefined) batch.progress.set(file, { count: 1, resume, generation })
+    else { p.count++; p.resume = resume; p.generation = generation }
   }
 
   #seal (): void {
     if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null }
-    if (this.#open.length === 0) return
-    this.#sealed.push({ records: this.#open, bytes: this.#openBytes })
-    this.#open = []
-    this.#openBytes = 0
+    const batch = this.#open
+    this.#open = null
+    if (batch === null || batch.records === 0) return
+    this.#sealed.push(batch)
+    this.#sealedBytes += batch.bytes
+    this.#sealedRecords += batch.records
+    if (this.#sending && this.#sealed.length === 2) this.#o.prepare?.(batch)
     void this.#pump()
   }
 
@@ -79,33 +109,40 @@ export class Shipper<R extends ShippedRecord> {
     this.#sending = true
     try {
       let attempt = 0
-      while (this.#sealed.length > 0 && !this.#stopped) {
+      while (this.#sealed.length > 0 && !this.#stop.signal.aborted) {
         const batch = this.#sealed[0]
+        let refused: number
         try {
-          await this.#o.send(batch.records)
+          const sending = this.#o.send(batch)
+          // The next batch is compressed while the broker stores this one.
+          if (this.#sealed.length > 1) this.#o.prepare?.(this.#sealed[1])
+          refused = await sending
         } catch (err) {
           attempt++
           this.stats.sendFailures++
           this.stats.lastError = (err as Error).message
           this.stats.failingSince ??= Date.now()
-          if (attempt === 1 || attempt % 20 === 0) this.#o.logger.warn({ err: (err as Error).message, attempt, records: batch.records.length }, 'producing to the broker failed; reading pauses and the batch is sent again')
-          await new Promise(resolve => setTimeout(resolve, backoffDelay(attempt, BACKOFF)))
+          if (attempt === 1 || attempt % 20 === 0) this.#o.logger.warn({ err: (err as Error).message, attempt, records: batch.records }, 'producing to the broker failed; reading pauses and the batch is sent again')
+          await sleep(systemClock, backoffDelay(attempt, BACKOFF), this.#stop.signal)
           continue
         }
         if (attempt > 0) this.#o.logger.warn({ attempts: attempt + 1 }, 'producing to the broker works again')
         attempt = 0
         this.stats.failingSince = null
         this.#sealed.shift()
-        this.#buffered -= batch.bytes
-        this.stats.recordsAcked += batch.records.length
+        this.#sealedBytes -= batch.bytes
+        this.#sealedRecords -= batch.records
+        this.stats.recordsAcked += batch.records - refused
+        this.stats.recordsRefused += refused
         this.stats.bytesAcked += batch.bytes
         this.stats.batchesAcked++
-        this.#o.onAcked(batch.records)
+        batch.built = null
+        this.#o.onAcked(batch)
       }
     } finally {
       this.#sending = false
     }
-    if (this.#sealed.length === 0 && this.#open.length === 0) for (const w of this.#idleWaiters.splice(0)) w()
+    if (this.#sealed.length === 0 && this.#open === null) for (const w of this.#idleWaiters.splice(0)) w()
   }
 
   /** Seals what is open and resolves once everything is acknowledged (or `timeoutMs` passed). */
@@ -123,7 +160,7 @@ export class Shipper<R extends ShippedRecord> {
 
   /** Stops sending (what is unacknowledged stays unacknowledged: it is read again next time). */
   stop (): void {
-    this.#stopped = true
+    this.#stop.abort()
     if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null }
   }
 }

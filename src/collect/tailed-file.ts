@@ -10,6 +10,7 @@ import { FileDecoder, type Entry } from './decoder.js'
 import { detectFormat, type Format, type FormatOption } from './formats.js'
 import type { MultilineMode } from './multiline.js'
 import type { KubernetesMeta } from './kubernetes.js'
+import { criWholeLine, type CriFields } from './cri-bytes.js'
 
 /** Bytes of a file's beginning that identify it with its device and inode. */
 export const FINGERPRINT_BYTES = 256
@@ -20,7 +21,14 @@ export interface TailedFileOptions {
   maxLineBytes: number
   chunkBytes: number
   onEntry: (file: TailedFile, e: Entry) => void
+  /**
+   * A whole CRI line nothing is held for, as bytes (the fast path): [start, end) in `buf`, and
+   * the offset to resume from once it is stored. Without it every line goes through the decoder.
+   */
+  onCriLine?: (file: TailedFile, buf: Buffer, start: number, end: number, fields: CriFields, resume: number) => void
   onInvalidUtf8: () => void
+  /** Shared by the agent's files: physical lines read. */
+  counters: { lines: number }
 }
 
 export class TailedFile {
@@ -128,18 +136,23 @@ export class TailedFile {
     const end = this.#filled
     const valid = isUtf8(buf.subarray(from, end))
     let lineStart = 0
+    const max = this.#o.maxLineBytes
     for (;;) {
       const nl = buf.indexOf(10, Math.max(lineStart, from))
       if (nl < 0 || nl >= end) break
+      // A whole line over the limit (read at once, when chunks exceed it) is cut as below.
+      while (nl - lineStart > max) {
+        const cut = cutPoint(buf, lineStart, lineStart + max)
+        this.#line(buf, lineStart, cut, cut - lineStart, now, true, false)
+        lineStart = cut
+      }
       this.#line(buf, lineStart, nl, nl + 1 - lineStart, now, false, valid && lineStart >= from)
       lineStart = nl + 1
     }
     let rest = end - lineStart
     while (rest >= this.#o.maxLineBytes || (atEnd && rest > 0)) {
       // Over the limit (or the file's final line without a newline): cut at a character boundary.
-      let cut = atEnd && rest < this.#o.maxLineBytes ? end : lineStart + this.#o.maxLineBytes
-      while (cut < end && cut > lineStart && (buf[cut] & 0xc0) === 0x80) cut--
-      if (cut === lineStart) cut = Math.min(end, lineStart + this.#o.maxLineBytes) // not UTF-8 at all
+      const cut = atEnd && rest < this.#o.maxLineBytes ? end : cutPoint(buf, lineStart, lineStart + this.#o.maxLineBytes)
       this.#line(buf, lineStart, cut, cut - lineStart, now, !atEnd || cut < end, false)
       lineStart = cut
       rest = end - lineStart
@@ -152,6 +165,12 @@ export class TailedFile {
   }
 
   #line (buf: Buffer, start: number, end: number, bytes: number, now: number, cut: boolean, knownValid: boolean): void {
+    this.#o.counters.lines++
+    const d = this.#decoder
+    if (knownValid && !cut && !this.#continuing && d !== null && d.format === 'cri' && this.#o.multiline === null && this.#o.onCriLine !== undefined && !d.holding) {
+      const fields = criWholeLine(buf, start, end)
+      if (fields !== null) { this.lines++; this.#o.onCriLine(this, buf, start, end, fields, this.#bufStart + start + bytes); return }
+    }
     if (!knownValid && !isUtf8(buf.subarray(start, end))) this.#o.onInvalidUtf8()
     const text = buf.toString('utf8', start, end)
     if (this.#decoder === null) {
@@ -185,6 +204,13 @@ export class TailedFile {
     this.#closed = true
     fs.closeSync(this.#fd)
   }
+}
+
+/** Where to cut [start, limit): at `limit`, moved back to a UTF-8 character boundary. */
+function cutPoint (buf: Buffer, start: number, limit: number): number {
+  let cut = limit
+  while (cut > start && (buf[cut] & 0xc0) === 0x80) cut--
+  return cut === start ? limit : cut // not UTF-8 at all
 }
 
 /** SHA-256 of the first min(size, FINGERPRINT_BYTES) bytes. */

@@ -3,8 +3,10 @@ import { zstdDecompress } from '../protocol/record-batch/compression.js'
 import { fetchRawBatches } from './raw-fetch.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
 import { GroupSubscription } from './subscription.js'
+import { BatchProducer } from './batch-producer.js'
 
 export { GroupSubscription, StreamFailure } from './subscription.js'
+export { BatchProducer, ProduceRefused } from './batch-producer.js'
 
 // @platformatic/kafka decompresses zstd only with node:zlib's zstd, which Node 20 lacks: there a
 // single zstd batch (kcat -z zstd, a Java producer with compression.type=zstd) fails the whole
@@ -51,6 +53,7 @@ export class KafkaClient {
   readonly #clientId: string
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null
   #admin: Admin | null = null
+  #batchProducer: BatchProducer | null = null
   #probe: Admin | null = null
 
   constructor (opts: { bootstrap: string[], clientId: string }) {
@@ -77,6 +80,23 @@ export class KafkaClient {
         headers: r.headers === undefined ? undefined : new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
       }))
     })
+  }
+
+  /**
+   * A producer of RecordBatches built by the caller (the collector's), sent with Tidewatch's own
+   * codec to each partition's leader as this client's metadata says; closed with the client.
+   */
+  batchProducer (): BatchProducer {
+    this.#batchProducer ??= new BatchProducer({
+      clientId: this.#clientId,
+      layout: async (topic, fresh) => {
+        const meta = await this.#adminClient().metadata({ topics: [topic], autocreateTopics: true, forceUpdate: fresh })
+        const t = meta.topics.get(topic)
+        if (t === undefined || t.partitionsCount === 0) throw new Error(`topic '${topic}' is not in the cluster metadata`)
+        return { partitions: t.partitionsCount, leaders: t.partitions.map(p => p?.leader ?? -1), brokers: meta.brokers }
+      }
+    })
+    return this.#batchProducer
   }
 
   /**
@@ -269,6 +289,7 @@ export class KafkaClient {
    * process alive, which callers that are done exit past).
    */
   async close (timeoutMs = 5000): Promise<void> {
+    this.#batchProducer?.close()
     let timer: NodeJS.Timeout | undefined
     const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {}), this.#probe?.close().catch(() => {})])
     await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
