@@ -6,6 +6,7 @@ import { createHttpApp, isLoopback } from '../api/http-app.js'
 import { createLogger } from '../shared/logger.js'
 import { Re2Error } from '../shared/re2.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
+import { Shutdown } from './shutdown.js'
 
 const d = DEFAULT_TAIL_OPTIONS
 export const TAIL_USAGE = `Usage: tidewatch tail [options] PATH_OR_GLOB...
@@ -35,7 +36,8 @@ Options:
 ${tokenOptionsHelp(25)}
   -h, --help             show this help
 
-On a terminal it prints files, lines/s and lag per file every 5 s.`
+On a terminal it prints the files watched, lines/s and each file's lag (bytes not yet
+acknowledged) every 5 s.`
 
 export async function runTailCommand (argv: string[]): Promise<number> {
   let parsed
@@ -90,35 +92,49 @@ export async function runTailCommand (argv: string[]): Promise<number> {
     throw err
   }
   const agent = new TailAgent(options, { send: sink.send, prepare: sink.prepare, partitions: sink.partitions, logger, multiline })
+  // Stopped in reverse order: progress, /metrics, the agent (drains and checkpoints), the client.
+  const shutdown = new Shutdown(logger)
+  shutdown.add('kafka client', async () => { await sink.close() })
   agent.start()
-  let metricsApp = null
-  if (port !== undefined) {
-    metricsApp = createHttpApp({ logger, token })
-    const register = tailMetrics(agent)
-    metricsApp.get('/metrics', async (_req, reply) => await reply.header('content-type', register.contentType).send(await register.metrics()))
-    await metricsApp.listen({ host: metricsHost, port })
-    const address = metricsApp.server.address()
-    console.log(`tidewatch tail: metrics on http://${metricsHost}:${typeof address === 'object' && address !== null ? address.port : port}/metrics`)
+  shutdown.add('agent', async () => { await agent.stop() })
+  try {
+    if (port !== undefined) {
+      const metricsApp = createHttpApp({ logger, token })
+      shutdown.add('metrics', async () => { await metricsApp.close() })
+      const register = tailMetrics(agent)
+      metricsApp.get('/metrics', async (_req, reply) => await reply.header('content-type', register.contentType).send(await register.metrics()))
+      await metricsApp.listen({ host: metricsHost, port })
+      const address = metricsApp.server.address()
+      console.log(`tidewatch tail: metrics on http://${metricsHost}:${typeof address === 'object' && address !== null ? address.port : port}/metrics`)
+    }
+  } catch (err) {
+    await shutdown.run()
+    throw new CliError(`cannot serve /metrics on ${metricsHost}:${port}: ${(err as Error).message}`)
   }
   console.log(`tidewatch tail: ${options.patterns.join(' ')} → topic '${options.topic}' at ${brokers.join(',')} (checkpoints in ${options.checkpoints})`)
-  let progress: NodeJS.Timeout | null = null
   if (process.stdout.isTTY) {
-    let lastLines = 0
-    let lastAt = Date.now()
-    progress = setInterval(() => {
-      const now = Date.now()
-      const rate = (agent.counters.lines - lastLines) / Math.max(0.001, (now - lastAt) / 1000)
-      lastLines = agent.counters.lines
-      lastAt = now
-      for (const line of progressLines(agent, rate)) console.log(line)
-    }, 5000)
+    const progress = startProgress(agent, PROGRESS_MS)
+    shutdown.add('progress', () => { clearInterval(progress) })
   }
   await untilStopSignal()
-  if (progress !== null) clearInterval(progress)
-  await agent.stop()
-  await metricsApp?.close()
-  await sink.close()
+  await shutdown.run()
   return 0
+}
+
+/** How often the progress lines are printed on a terminal. */
+const PROGRESS_MS = 5000
+
+// Files, lines/s over the last interval, and each file's lag, printed every `everyMs`.
+function startProgress (agent: TailAgent, everyMs: number): NodeJS.Timeout {
+  let lastLines = agent.counters.lines
+  let lastAt = Date.now()
+  return setInterval(() => {
+    const now = Date.now()
+    const rate = (agent.counters.lines - lastLines) / Math.max(0.001, (now - lastAt) / 1000)
+    lastLines = agent.counters.lines
+    lastAt = now
+    for (const line of progressLines(agent, rate)) console.log(line)
+  }, everyMs)
 }
 
 function bytesFlag (flag: string, value: string | undefined, fallback: number): number {

@@ -42,6 +42,8 @@ export function progressLines (agent: TailAgent, linesPerSecond: number, maxFile
   const s = agent.shipper.stats
   const failing = s.failingSince !== null ? `, broker unreachable for ${Math.round((Date.now() - s.failingSince) / 1000)} s (${s.lastError ?? ''})` : ''
   const head = `tidewatch tail: ${files.length} file(s), ${Math.round(linesPerSecond)} lines/s, ${s.recordsAcked} records acknowledged, ${agent.shipper.bufferedBytes} bytes waiting${failing}`
-  const lagging = files.filter(f => f.lag > 0).sort((a, b) => b.lag - a.lag).slice(0, maxFiles)
-  return [head, ...lagging.map(f => `  lag ${String(f.lag).padStart(10)} B  ${f.path}${f.orphaned ? ' (rotated)' : ''}`)]
+  // The files furthest behind first; the rest are summed up.
+  const shown = [...files].sort((a, b) => b.lag - a.lag).slice(0, maxFiles)
+  const more = files.length > shown.length ? [`  … and ${files.length - shown.length} more file(s)`] : []
+  return [head, ...shown.map(f => `  lag ${String(f.lag).padStart(10)} B  ${f.path}${f.orphaned ? ' (rotated)' : ''}`), ...more]
 }
