@@ -126,7 +126,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
         scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
         async app => { await app.register(logStoreRoutes, { core: broker.core }) },
-        ingestPlugin(broker.core, project),
+        ingestPlugin(broker.core, project, token),
         consolePlugin({ notifier })
       ]
     }).catch(err => {

@@ -2,6 +2,7 @@
 // to the embedded broker, and the shippers' ingest APIs on up's port. Kept out of up-command.ts.
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { headerEquals } from '../api/http-app.js'
 import type { BrokerCore } from '../broker/core.js'
 import { TailAgent, multilineMode, type TailedFile } from '../collect/index.js'
 import { kafkaSink } from '../collect/kafka-sink.js'
@@ -12,10 +13,13 @@ import { Re2Error } from '../shared/re2.js'
 import { CliError } from './args.js'
 import type { Shutdown } from './shutdown.js'
 
-/** The plugin mounting the ingest APIs (and the Elasticsearch answer on `GET /`). */
-export function ingestPlugin (core: BrokerCore, project: ProjectConfig): (app: FastifyInstance) => Promise<void> {
+/**
+ * The plugin mounting the ingest APIs (and the Elasticsearch answer on `GET /`, which is the
+ * console's public page for browsers, so it checks the token itself).
+ */
+export function ingestPlugin (core: BrokerCore, project: ProjectConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
   return async app => {
-    answerElasticsearchRoot(app)
+    answerElasticsearchRoot(app, token === null || token === '' ? null : h => headerEquals(h, `Bearer ${token}`))
     await app.register(ingestRoutes, { core, topic: project.ingest.topic, maxBytes: project.ingest.maxBytes, maxRecords: project.ingest.maxRecords })
   }
 }

@@ -107,13 +107,17 @@ export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOpti
 
 /**
  * The Elasticsearch handshake on `GET /` of the whole server, for clients that do not ask for
- * HTML (a browser opening `/` still gets the console). Call on the root app, after the token
- * hook, so the token applies.
+ * HTML (a browser opening `/` still gets the console). `/` is the console's public page, which
+ * the server's token check skips, so `authorize` (null: no token set) is checked here.
  */
-export function answerElasticsearchRoot (app: FastifyInstance): void {
+export function answerElasticsearchRoot (app: FastifyInstance, authorize: ((authorization: string | undefined) => boolean) | null): void {
   app.addHook('onRequest', async (req, reply) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.url !== '/') return
     if ((req.headers.accept ?? '').includes('text/html')) return
+    if (authorize !== null && !authorize(req.headers.authorization)) {
+      await reply.code(401).headers({ ...ES_HEADERS, 'www-authenticate': 'Bearer' }).send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
+      return
+    }
     await reply.headers(ES_HEADERS).send(req.method === 'HEAD' ? undefined : rootInfo())
   })
 }
