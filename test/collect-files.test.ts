@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { startTempBroker } from './helpers/temp-broker.js'
-import { CLI, LineProcess, tempDir } from './helpers/processes.js'
+import { CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
 import { containerLogName, criLine, readTopic, startTail, waitForRecords, writeFile } from './helpers/tail.js'
 import type { RunningBroker } from '../src/broker/broker.js'
@@ -112,4 +112,20 @@ test('records too large for the broker: a batch is sent again in halves, a singl
   await waitFor(async () => await metric(metricsUrl(p), 'tidewatch_tail_records_refused_total') === 1, { what: 'the refused record counted' })
   assert.match(p.stderr, /larger than the topic accepts \(max\.message\.bytes\).*--max-line-bytes/)
   assert.equal(await metric(metricsUrl(p), 'tidewatch_tail_records_acked_total'), 4)
+})
+
+test('/metrics off loopback needs a token: refused without one; with one, every request needs it', async () => {
+  const root = tempDir('tidewatch-tail-metrics-')
+  const args = ['--topic', 'metrics-token', '--checkpoints', path.join(root, 'cp'), '--port', '0', path.join(root, '*.log')]
+  const refused = await run(process.execPath, [CLI, 'tail', '--brokers', broker.bootstrap, '--metrics-host', '0.0.0.0', ...args], { env: { TIDEWATCH_API_TOKEN: '' } })
+  assert.equal(refused.code, 2)
+  assert.match(refused.stderr, /refusing to serve \/metrics on 0\.0\.0\.0 without a token/)
+  // Behind the token (on loopback here, so the test exposes nothing).
+  const p = await startTail(['--brokers', broker.bootstrap, ...args], { TIDEWATCH_API_TOKEN: 'tail-metrics-token' })
+  running.push(p)
+  const url = metricsUrl(p)
+  assert.equal((await fetch(url)).status, 401)
+  const ok = await fetch(url, { headers: { authorization: 'Bearer tail-metrics-token' } })
+  assert.equal(ok.status, 200)
+  assert.match(await ok.text(), /tidewatch_tail_files 0/)
 })

@@ -1,5 +1,5 @@
-// The agent's settings and their defaults (docs/collect.md has the table; the CLI flags and
-// the project file's `tail:` block set the same names).
+// The agent's settings and their defaults (the README's "Collection and ingest" has the table;
+// the CLI flags and the project file's `tail:` block set the same names).
 import type { FormatOption } from './formats.js'
 
 export type TailCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'

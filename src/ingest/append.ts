@@ -26,7 +26,7 @@ export function maxRecordBytes (core: BrokerCore, topic: string): number {
 
 /** Too many records: 413 naming the limit. */
 export function tooManyRecords (maxRecords: number): LogStoreError {
-  return new LogStoreError(413, `the request holds more than ${maxRecords} records, the ingest limit per request (ingestMaxRecords); send smaller requests`, 'body')
+  return new LogStoreError(413, `the request holds more than ${maxRecords} records, the ingest limit per request (ingest.maxRecords in the project file); send smaller requests`, 'body')
 }
 
 /**

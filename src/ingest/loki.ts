@@ -25,7 +25,7 @@ export function snappyLength (body: Buffer): number {
 
 export function decodeSnappy (body: Buffer, maxBytes: number): Buffer {
   const length = snappyLength(body)
-  if (length > maxBytes) throw new LogStoreError(413, `the snappy body expands to ${length} bytes, more than the ingest limit of ${maxBytes}; send smaller requests`, 'body')
+  if (length > maxBytes) throw new LogStoreError(413, `the snappy body expands to ${length} bytes, more than the ingest limit of ${maxBytes} (ingest.maxBytes); send smaller requests`, 'body')
   try {
     const out = compressionsAlgorithms.snappy.decompressSync(body)
     return Buffer.isBuffer(out) ? out : Buffer.from(out)

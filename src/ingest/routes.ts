@@ -54,7 +54,15 @@ export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOpti
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => { done(null, body) })
   app.setErrorHandler((err: FastifyError, req, reply) => renderError(err, req, reply, maxBytes))
-  const body = (req: Req): Buffer => decodeContentEncoding(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers['content-encoding'], maxBytes)
+  const body = (req: Req): Buffer => {
+    try {
+      return decodeContentEncoding(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers['content-encoding'], maxBytes)
+    } catch (err) {
+      // The log store's message, with the setting that raises the limit here.
+      if (err instanceof LogStoreError && err.status === 413) throw new LogStoreError(413, `the gzip body expands to more than the ingest limit of ${maxBytes} bytes (ingest.maxBytes); send smaller requests`, 'body')
+      throw err
+    }
+  }
 
   // Elasticsearch, at the root and under /elasticsearch.
   for (const prefix of ['', '/elasticsearch']) {
