@@ -101,6 +101,26 @@ test('a file rewritten in place while the agent was stopped (same inode, other f
   assert.deepEqual(records.map(r => r.doc.log).filter(l => l.startsWith('new ')), Array.from({ length: 80 }, (_, i) => `new ${i}`))
 })
 
+test('a file deleted with lines the agent has not read yet: they are read from the open file, then it is let go', async () => {
+  const root = tempDir('tidewatch-tail-deleted-')
+  const file = path.join(root, 'logs', containerLogName('gone-0', 'identity', 'app'))
+  writeFile(file, Array.from({ length: 20 }, (_, i) => criLine(`line ${i}`)).join(''))
+  const p = await tail(['--topic', 'deleted', '--checkpoints', path.join(root, 'cp'), '--rotate-wait-ms', '300', '--port', '0', path.join(root, 'logs', '*.log')])
+  await waitForRecords(broker.bootstrap, 20, { topic: 'deleted' })
+  // Stopped (SIGSTOP), the agent cannot read what is appended before the file is deleted.
+  p.child.kill('SIGSTOP')
+  try {
+    fs.appendFileSync(file, Array.from({ length: 30 }, (_, i) => criLine(`line ${20 + i}`)).join(''))
+    fs.rmSync(file)
+  } finally {
+    p.child.kill('SIGCONT')
+  }
+  const records = await waitForRecords(broker.bootstrap, 50, { topic: 'deleted' })
+  assert.deepEqual(records.map(r => r.doc.log), Array.from({ length: 50 }, (_, i) => `line ${i}`))
+  await waitFor(async () => await metric(metricsUrl(p), 'tidewatch_tail_files') === 0, { what: 'the deleted file to be let go' })
+  assert.equal(await metric(metricsUrl(p), 'tidewatch_tail_rotations_total'), 1)
+})
+
 test('records too large for the broker: a batch is sent again in halves, a single record is logged and counted, and the lines after it still arrive', async () => {
   const root = tempDir('tidewatch-tail-too-large-')
   const file = path.join(root, 'logs', containerLogName('big-0', 'limits', 'app'))
