@@ -41,9 +41,6 @@ export interface OutgoingRecord {
   timestamp?: number
 }
 
-/** Batch compression for produce: lz4, snappy and gzip everywhere; zstd where node:zlib has it. */
-export type ProduceCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
-
 /**
  * The one way Tidewatch code talks to Kafka — the embedded broker or a real cluster alike —
  * over @platformatic/kafka. Kept small on purpose so the client library stays replaceable.
@@ -61,16 +58,11 @@ export class KafkaClient {
     this.#clientId = opts.clientId
   }
 
-  /**
-   * Resolves once the broker acknowledged every record with acks=all (the producer is
-   * idempotent, which requires it); rejects when any was not stored.
-   */
-  async produce (records: OutgoingRecord[], opts: { compression?: ProduceCompression } = {}): Promise<void> {
+  async produce (records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return
     this.#producer ??= new Producer({ clientId: this.#clientId, bootstrapBrokers: this.#bootstrap, idempotent: true, autocreateTopics: true })
     const buf = (v: string | Buffer): Buffer => typeof v === 'string' ? Buffer.from(v) : v
     await this.#producer.send({
-      ...(opts.compression !== undefined && opts.compression !== 'none' ? { compression: opts.compression } : {}),
       messages: records.map(r => ({
         topic: r.topic,
         key: r.key === undefined || r.key === null ? undefined : buf(r.key),
