@@ -4,14 +4,15 @@
 //
 //   0  shared, protocol                      (bytes, config helpers, HTTP delivery, RE2, clock)
 //   1  broker, kafka                         (the embedded broker; the one Kafka client)
-//   2  functions, rules, notifier, logstore, demo
-//   3  scaling, deploy, project
+//   2  functions, rules, notifier, logstore, demo, collect
+//   3  scaling, deploy, project, ingest      (ingest: shippers' APIs over logstore's append path
+//                                             and collect's envelope, so it sits above both)
 //   4  api, console
 //   5  cli, cli.ts, index.ts                 (composition: may use everything)
 const L0 = 'shared|protocol'
 const L1 = `${L0}|broker|kafka`
-const L2 = `${L1}|functions|rules|notifier|logstore|demo`
-const L3 = `${L2}|scaling|deploy|project`
+const L2 = `${L1}|functions|rules|notifier|logstore|demo|collect`
+const L3 = `${L2}|scaling|deploy|project|ingest`
 const L4 = `${L3}|api|console`
 
 const layer = (parts, below) => ({
@@ -26,8 +27,8 @@ module.exports = {
     { from: { path: '(\\.test\\.ts$|^test/|^scripts/)' }, to: { path: '^(src|test|scripts)/' } },
     layer(L0, L0),
     layer('broker|kafka', L0),
-    layer('functions|rules|notifier|logstore|demo', L1),
-    layer('scaling|deploy|project', L2),
+    layer('functions|rules|notifier|logstore|demo|collect', L1),
+    layer('scaling|deploy|project|ingest', L2),
     layer('api|console', L3),
     { from: { path: '^src/(cli/|cli\\.ts$|index\\.ts$)' }, to: { path: `^src/(cli/|${L4}/)` } },
   ],

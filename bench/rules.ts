@@ -14,22 +14,11 @@ import { OwnerStage } from '../src/rules/owner-stage.js'
 import { RecordStage, type Contribution, type SourceRecord } from '../src/rules/record-stage.js'
 import { RuleSet } from '../src/rules/rule-set.js'
 import { stream } from '../test/fixtures/rules/corpus.js'
+import { RULES, ruleFile } from './rule-kinds.js'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000)
 const ROUNDS = 5
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-
-const RULES: [string, string][] = [
-  ['exception (|~ "(?i)exception", sum by)', 'sum by (namespace, pod, container) (count_over_time({namespace="shop"} |~ "(?i)exception" [1m])) > 0'],
-  ['5xx ratio (two ranges)', 'sum by (namespace) (rate({namespace="shop", container="nginx"} |~ "\\" 5[0-9][0-9] " [1m])) / sum by (namespace) (rate({namespace="shop", container="nginx"}[1m])) > 0.05'],
-  ['silent pod (absent_over_time)', 'absent_over_time({namespace="shop", pod="cart-7d9f8-x2k4p"}[1m])'],
-  ['JSON errors (| json | level="error")', 'sum by (pod, route) (count_over_time({namespace="shop", app="api"} | json | level="error" [2m])) >= 3'],
-  ['404s (|= " 404 " | pattern)', 'sum by (namespace, pod, path) (count_over_time({namespace="demo-project", pod=~"wordpress-v1-.+"} |= " 404 " | pattern `<_> "<method> <path> <_>" <status> <_>` | status="404" [1m])) > 0']
-]
-
-function ruleFile (exprs: string[]): string {
-  return `groups:\n  - name: bench\n    rules:\n${exprs.map((e, i) => `      - alert: R${i}\n        expr: ${JSON.stringify(e)}\n`).join('')}`
-}
 
 const records: SourceRecord[] = stream(RECORDS).map((line, i) => ({ topic: 'logs', partition: i % 4, offset: Math.floor(i / 4), timestamp: 0, value: Buffer.from(line) }))
 const mb = records.reduce((n, r) => n + (r.value as Buffer).length, 0) / 1e6
@@ -93,3 +82,6 @@ const ownerRps = await measure(() => {
   }
 }) * all.length / RECORDS
 console.log(`\nowner stage (apply + evaluate every ${perEval} contributions): ${Math.round(ownerRps).toLocaleString('en-US')} contributions/s`)
+
+// Then the same rules through the real runtime (broker, replica processes, internal topics).
+if (process.env.BENCH_RUNTIME !== '0') await (await import('./rules-runtime.js')).benchRuntime()

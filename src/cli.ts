@@ -14,6 +14,7 @@ Commands:
   status     Show the functions of a running Tidewatch: replicas, lag, records/s, errors
   events     Show scaling events (tidewatch events --follow)
   test       Run a function's handler, or a rule file's alerting rules, on records from a file
+  tail       Ship container log files (CRI, docker, plain) to a Kafka topic, checkpointed
   deploy     Write Kubernetes manifests (Deployment + KEDA ScaledObject) for a function
   import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
   notifier   Run the Alertmanager-compatible notifier alone (tidewatch notifier --config FILE)
@@ -35,6 +36,7 @@ async function main (argv: string[]): Promise<number> {
     case 'import': return (await import('./cli/import-command.js')).runImportCommand(rest)
     case 'status': return await (await import('./cli/status-command.js')).runStatusCommand(rest)
     case 'events': return await (await import('./cli/events-command.js')).runEventsCommand(rest)
+    case 'tail': return await (await import('./cli/tail-command.js')).runTailCommand(rest)
     case 'deploy': return await (await import('./cli/deploy-command.js')).runDeployCommand(rest)
     case 'notifier': return await (await import('./cli/notifier-command.js')).runNotifierCommand(rest)
     case undefined:
@@ -47,7 +49,22 @@ async function main (argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
+/**
+ * A command has closed everything it started when it returns, so the process should end at once.
+ * If something still holds the event loop (a timer or socket a library left behind), say what,
+ * and end anyway: a stopped Tidewatch must never linger. The timer is unref'd, so a clean exit
+ * is not delayed by it.
+ */
+function exitIfStillRunning (): void {
+  setTimeout(() => {
+    const holding = process.getActiveResourcesInfo().filter(r => r !== 'TTYWrap' && r !== 'Timeout')
+    console.error(`tidewatch: still running 5 s after stopping (held by ${holding.join(', ') || 'timers'}); exiting`)
+    process.exit()
+  }, 5_000).unref()
+}
+
+main(process.argv.slice(2)).then(code => { process.exitCode = code; exitIfStillRunning() }, err => {
+  exitIfStillRunning()
   if (err instanceof CliError || err instanceof ConfigError || err instanceof HandlerLoadError) {
     console.error(`tidewatch: ${err.message}`)
     process.exitCode = 2

@@ -30,7 +30,16 @@ const PROBES: { method: string, path: string, body?: unknown }[] = [
   { method: 'GET', path: '/api/v1/search?topic=logs' },
   { method: 'POST', path: '/api/v1/ingest/logs', body: { log: 'x' } },
   { method: 'GET', path: '/metrics' },
-  { method: 'GET', path: '/console/api/deliveries' }
+  { method: 'GET', path: '/console/api/deliveries' },
+  // The shippers' ingest APIs (src/ingest), the Elasticsearch handshake included (`GET /` is
+  // the console's public page for a browser, Elasticsearch's root for any other client).
+  { method: 'GET', path: '/' },
+  { method: 'POST', path: '/_bulk', body: { create: {} } },
+  { method: 'POST', path: '/logs/_bulk', body: { create: {} } },
+  { method: 'GET', path: '/_cluster/health' },
+  { method: 'GET', path: '/elasticsearch/' },
+  { method: 'POST', path: '/loki/api/v1/push', body: { streams: [] } },
+  { method: 'POST', path: '/v1/logs', body: { resourceLogs: [] } }
 ]
 
 async function probe (base: string, p: typeof PROBES[number], authorization?: string): Promise<number> {

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import assert from 'node:assert/strict'
 import { startApiServer, ApiConfigError } from './server.js'
+import { scalingPlugin } from './scaling-routes.js'
 import { EventLog } from '../scaling/events.js'
 import type { FunctionStatus } from '../scaling/function-controller.js'
 import { silentLogger } from '../shared/logger.js'
@@ -22,7 +23,7 @@ const status: FunctionStatus = {
 }
 
 test('the API refuses to listen off loopback without a token', async () => {
-  await assert.rejects(startApiServer({ host: '0.0.0.0', port: 0, token: null, logger: silentLogger(), functions: () => [], events: new EventLog() }), ApiConfigError)
+  await assert.rejects(startApiServer({ host: '0.0.0.0', port: 0, token: null, logger: silentLogger(), plugins: [] }), ApiConfigError)
 })
 
 test('with a token, every request needs it — /metrics and plugins\' routes included — except routes marked public (the console page)', async () => {
@@ -30,7 +31,7 @@ test('with a token, every request needs it — /metrics and plugins\' routes inc
     app.get('/api/v1/extra', async () => ({ data: 'from a plugin' }))
     app.get('/page', { config: { public: true } }, async () => 'the console page')
   }
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: 's3cret', logger: silentLogger(), functions: () => [status], events: new EventLog(), plugins: [plugin] })
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: 's3cret', logger: silentLogger(), plugins: [scalingPlugin({ functions: () => [status], events: new EventLog() }), plugin] })
   try {
     assert.equal((await fetch(api.url + '/page')).status, 200)
     for (const p of ['/api/v1/functions', '/metrics', '/api/v1/events', '/api/v1/extra']) {
@@ -45,7 +46,7 @@ test('with a token, every request needs it — /metrics and plugins\' routes inc
 
 test('functions, events and Prometheus metrics say the same thing', async () => {
   const events = new EventLog()
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: null, logger: silentLogger(), functions: () => [status], events })
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: null, logger: silentLogger(), plugins: [scalingPlugin({ functions: () => [status], events })] })
   try {
     events.record({ function: 'logs-handler', type: 'scale', from: 0, to: 2, reason: 'lag 42 > activationLagThreshold 0' })
     events.record({ function: 'other', type: 'replica-exit', reason: 'replica 1 killed by SIGKILL' })
@@ -76,7 +77,7 @@ test('functions, events and Prometheus metrics say the same thing', async () => 
 
 test('hostile input: a 100k-deep JSON body is a 400 naming the limit, not a 500; counts in query strings are decimal only', async () => {
   const events = new EventLog({})
-  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: null, logger: silentLogger(), functions: () => [], events, plugins: [app => { app.post('/echo', async req => ({ keys: Object.keys(req.body as object).length })) }] })
+  const api = await startApiServer({ host: '127.0.0.1', port: 0, token: null, logger: silentLogger(), plugins: [scalingPlugin({ functions: () => [], events }), app => { app.post('/echo', async req => ({ keys: Object.keys(req.body as object).length })) }] })
   try {
     for (const body of ['['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)]) {
       const res = await fetch(`${api.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })

@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { deployKubernetes } from '../deploy/deploy-kubernetes.js'
 import { CliError } from './args.js'
+import { deployRulesIfRules } from './deploy-rules-command.js'
 
 export const DEPLOY_USAGE = `Usage: tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST [options]
+       tidewatch deploy RULES.yaml --kubernetes --out DIR --brokers LIST --alertmanager URL [--name N] [--topic T]
+       tidewatch deploy tidewatch.yaml --kubernetes --out DIR --brokers LIST --alertmanager URL
 
 Renders a function for Kubernetes + KEDA into DIR (apply with kubectl apply -k DIR):
 configmap.yaml (the Function file and the handler bundled into one module), secret.yaml (output
@@ -20,7 +23,21 @@ Options:
                      (e.g. kafka.kafka.svc:9092); required
   --image IMAGE      the Tidewatch image (default tidewatch:<this version>)
   --namespace NS     set metadata.namespace on every object (default: kubectl's namespace)
-  -h, --help         show this help`
+  -h, --help         show this help
+
+A rule file renders a rules workload the same way (ConfigMap with the rule file, Secret with
+--alertmanager and --public-url, Deployment, ScaledObject), named --name (default: the file's
+name), reading --topic (default logs), with the default scale: block. A project file renders each
+of its rules: entries, with its scale: block, into DIR/<name>/.
+
+Rules options:
+  --alertmanager URL  where the pods post alerts (Alertmanager's API); required for rules
+  --public-url URL    the console alerts link to (TIDEWATCH_PUBLIC_URL in the pods)
+  --name NAME         a rule file's workload name
+  --topic TOPIC       a rule file's input topic (default logs)
+
+tidewatch deploy --kubernetes --tail renders the log collection agent as a DaemonSet instead
+(tidewatch deploy --tail --help).`
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -45,6 +62,7 @@ function checkBrokers (value: string | undefined): string {
 
 /** `tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST`. */
 export async function runDeployCommand (argv: string[]): Promise<number> {
+  if (argv.includes('--tail')) return await (await import('./deploy-tail.js')).runDeployTail(argv)
   let parsed
   try {
     parsed = parseArgs({
@@ -56,6 +74,10 @@ export async function runDeployCommand (argv: string[]): Promise<number> {
         brokers: { type: 'string' },
         image: { type: 'string' },
         namespace: { type: 'string' },
+        alertmanager: { type: 'string' },
+        'public-url': { type: 'string' },
+        name: { type: 'string' },
+        topic: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -75,6 +97,12 @@ export async function runDeployCommand (argv: string[]): Promise<number> {
     throw new CliError(`--namespace expects a Kubernetes namespace name (lower-case letters, digits and dashes), got '${v.namespace}'`)
   }
 
+  const rules = await deployRulesIfRules(file, v, { brokers, image, namespace: v.namespace, out: v.out })
+  if (rules !== null) {
+    for (const written of rules) console.log(written)
+    console.log(`apply with: kubectl apply -k ${v.out}${rules.some(w => path.dirname(w) !== path.resolve(v.out!)) ? '/<name>' : ''}   (the cluster needs KEDA, and the pods the image ${image})`)
+    return 0
+  }
   const result = await deployKubernetes({
     file,
     outDir: v.out,

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadFunctionConfig } from '../functions/config/load.js'
+import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
+import { rulesWorkloadOf } from './run-rules.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
@@ -8,10 +9,12 @@ import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
 import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
+import { scalingPlugin } from '../api/scaling-routes.js'
 import { Shutdown } from './shutdown.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
+       tidewatch run RULES.yaml [--name NAME] [--topic logs] [--start-from latest] [options]
 
 Runs a function. Replicas are processes sharing the function's consumer group; by default the
 autoscaler keeps as many as the lag needs (the file's scale: settings, as KEDA reads them) —
@@ -36,6 +39,11 @@ ${tokenOptionsHelp(22)}; required off 127.0.0.1
                       milliseconds instead of a process start of about a second)
   --data-dir DIR      Tidewatch state: broker data in DIR/broker, scaling events in
                       DIR/events.jsonl (default .tidewatch, or $TIDEWATCH_DATA_DIR)
+  --name NAME         rule files: the workload's name (its group, its topics' prefix;
+                      default: the file's name)
+  --topic TOPIC       rule files: the topic the rules read (default logs); alerts go to
+                      $ALERTMANAGER_URL (default http://127.0.0.1:9093)
+  --start-from WHERE  rule files: where a new group starts, latest (default) or earliest
   -h, --help          show this help
 
 See also: tidewatch status, tidewatch events.`
@@ -57,6 +65,9 @@ export async function runRunCommand (argv: string[]): Promise<number> {
         partitions: { type: 'string' },
         'data-dir': { type: 'string' },
         'no-spare': { type: 'boolean' },
+        name: { type: 'string' },
+        topic: { type: 'string' },
+        'start-from': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -74,9 +85,13 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   if (v.brokers !== undefined && (brokerPort !== undefined || partitions !== undefined)) throw new CliError('--broker-port and --partitions configure the embedded broker; they cannot be used with --brokers')
   const dataDir = path.resolve(v['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch')
   // Fail here, once, with a clear message, rather than in every replica.
-  const config = loadFunctionConfig(file)
-  for (const note of config.notCarried) console.error(`tidewatch: note: ${note}`)
-  await checkHandlers([config]).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
+  const rules = await rulesWorkloadOf(file, v)
+  const config = rules !== null ? rules : loadFunctionConfig(file)
+  if (rules === null) {
+    const fn = config as FunctionConfig
+    for (const note of fn.notCarried) console.error(`tidewatch: note: ${note}`)
+    await checkHandlers([fn]).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
+  }
   const logger = createLogger(`run:${config.name}`)
 
   let broker: RunningBroker | null = null
@@ -91,10 +106,12 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
   const source = broker !== null ? new EmbeddedOffsetsSource(broker.core) : new KafkaOffsetsSource(kafka!)
   const supervisor = new Supervisor({ bootstrap, source, events, logger })
-  supervisor.add(config, { fixedReplicas: fixed, spare: v['no-spare'] === true ? false : undefined })
+  const how2 = { fixedReplicas: fixed, spare: v['no-spare'] === true ? false : undefined }
+  if (rules !== null) supervisor.addRules(rules, how2)
+  else supervisor.add(config as FunctionConfig, how2)
   let api
   try {
-    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: resolveApiToken(v), logger, functions: () => supervisor.functions(), events })
+    api = await startApiServer({ host: v.host ?? '127.0.0.1', port: apiPort, token: resolveApiToken(v), logger, plugins: [scalingPlugin({ functions: () => supervisor.functions(), events })] })
   } catch (err) {
     await broker?.close()
     await kafka?.close()

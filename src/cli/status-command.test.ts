@@ -39,3 +39,20 @@ test('a function whose replica met a problem shows it under the table, with its 
   assert.match(table, /^logs-handler: 2 undecodable batches sent to logs-handler\.dlq$/m)
   assert.doesNotMatch(formatStatusTable([base]), /last problem/)
 })
+
+test('a rules workload shows in the table as (rules), and its rules under it with state, last value and alerts', () => {
+  const rules: FunctionStatus = {
+    ...base,
+    name: 'shop-rules',
+    kind: 'rules',
+    rules: [
+      { id: 'shop/Burst', group: 'shop', alert: 'Burst', kind: 'metric', expr: 'x', state: 'firing', value: 4000, evaluatedAt: '2026-11-23T12:00:03.000Z', alerts: [{ labels: { alertname: 'Burst' }, state: 'firing', value: 4000, activeAt: '2026-11-23T12:00:01.000Z' }], recent: [{ state: 'firing', labels: { alertname: 'Burst', namespace: 'shop' }, value: 4000, at: '2026-11-23T12:00:01.000Z' }] },
+      { id: 'shop/Quiet', group: 'shop', alert: 'Quiet', kind: 'metric', expr: 'y', state: 'inactive', value: null, evaluatedAt: null, alerts: [], recent: [] }
+    ]
+  }
+  const table = formatStatusTable([base, rules])
+  assert.match(table, /^shop-rules \(rules\)\s+2 \(0-10\)\s+2\s+42\s+1235\s+1\s+-\s/m)
+  assert.match(table, /^RULE\s+STATE\s+VALUE\s+ALERTS\s+LAST CHANGE$/m)
+  assert.match(table, /^shop-rules\/shop\/Burst\s+firing\s+4000\s+1\s+12:00:01 firing namespace=shop$/m)
+  assert.match(table, /^shop-rules\/shop\/Quiet\s+inactive\s+-\s+0\s+-$/m)
+})

@@ -11,6 +11,7 @@ import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
 import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import type { ReplicaEnvironment } from '../scaling/replica-ipc.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
+import { scalingPlugin } from '../api/scaling-routes.js'
 import { randomBytes } from 'node:crypto'
 import { createHttpApp, headerEquals } from '../api/http-app.js'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
@@ -24,15 +25,16 @@ import { loadProjectNotifierConfig, printAlertsAsTheyFire } from './up-notifier.
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { formatEvent } from './events-command.js'
 import { Shutdown } from './shutdown.js'
+import { checkTail, ingestPlugin, startUpTail } from './up-tail.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
 
 export const UP_USAGE = `Usage: tidewatch up [--config tidewatch.yaml] [options]
 
-Runs a whole project on this machine: the embedded Kafka-protocol broker, every function of the
-project file under the autoscaler, the notifier (Alertmanager's v2 API) and the console, all on
-one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
+Runs a whole project on this machine: the embedded Kafka-protocol broker, every function and
+rules workload of the project file under the autoscaler, the notifier (Alertmanager's v2 API)
+and the console, all on one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
 (an unfinished batch is left uncommitted and redelivered next time).
 
 Options:
@@ -86,9 +88,13 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   for (const f of functions) {
     for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)
   }
+  // Rules workloads: their rule files were loaded and checked with the project file.
+  const rulesWorkloads = project.rules
+  for (const r of rulesWorkloads) if (functions.some(f => f.name === r.name)) throw new CliError(`${project.file}: the rules workload '${r.name}' has the name of a function; give its rules: entry a name: of its own`)
   // Each handler loads once, in a process of its own: a handler that cannot load stops `up` here.
   await checkHandlers(functions).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   const notifierConfig = loadProjectNotifierConfig(project.notifier, process.env.SLACK_WEBHOOK_URL)
+  checkTail(project)
   const logger = createLogger('up')
   const token = resolveApiToken(v)
 
@@ -110,16 +116,17 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
     const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
+    for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
       host: v.host ?? '127.0.0.1',
       port,
       token,
       logger,
-      functions: () => supervisor.functions(),
-      events,
       plugins: [
+        scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
         async app => { await app.register(logStoreRoutes, { core: broker.core }) },
+        ingestPlugin(broker.core, project, token),
         consolePlugin({ notifier })
       ]
     }).catch(err => {
@@ -149,6 +156,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()
     }
+    const tailing = startUpTail(project, broker.bootstrap, dataDir, shutdown)
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
     const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
     shutdown.add('printing', () => { stopPrinting(); stopEvents() })
@@ -156,9 +164,11 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     const shown = path.relative(process.cwd(), project.file)
     console.log(`tidewatch up: ${shown.startsWith('..') ? project.file : shown}
   console    ${api.url}/
-  functions  ${functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}
+  functions  ${functions.length === 0 ? 'none' : functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}${rulesWorkloads.length > 0 ? `
+  rules      ${rulesWorkloads.map(r => `${r.name} (${r.ruleCount} rule${r.ruleCount === 1 ? '' : 's'}, ${r.scale.minReplicas}-${r.scale.maxReplicas} replicas, reading ${r.input.topic})`).join(', ')}` : ''}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
-  broker     ${broker.bootstrap} (embedded)${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
+  broker     ${broker.bootstrap} (embedded)
+  ingest     ${api.url}/_bulk (Elasticsearch), ${api.url}/loki/api/v1/push, ${api.url}/v1/logs → '${project.ingest.topic}'${tailing !== null ? `\n  tail       ${tailing}` : ''}${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped
     console.log('tidewatch up: stopping (replicas commit what they finished; the rest is redelivered next time)')

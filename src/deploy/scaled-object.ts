@@ -8,7 +8,7 @@ import { manifestMetadata, type DeployTarget, type Manifest } from './manifests.
  * The `kafka` trigger's metadata. KEDA's CRD types every metadata value as a string (the scaler
  * parses them itself), so numbers and booleans are written as their text.
  */
-export function kafkaTriggerMetadata (config: FunctionConfig, brokers: string): Record<string, string> {
+export function kafkaTriggerMetadata (config: Pick<FunctionConfig, 'input' | 'scale'>, brokers: string): Record<string, string> {
   const { input, scale } = config
   return {
     bootstrapServers: brokers,
@@ -24,8 +24,8 @@ export function kafkaTriggerMetadata (config: FunctionConfig, brokers: string): 
   }
 }
 
-/** keda.sh/v1alpha1 ScaledObject `<name>` targeting the Deployment `<name>`. */
-export function scaledObjectManifest (config: FunctionConfig, target: DeployTarget): Manifest {
+/** keda.sh/v1alpha1 ScaledObject `<name>` targeting the Deployment `<name>` (a function's or a rules workload's). */
+export function scaledObjectManifest (config: Pick<FunctionConfig, 'input' | 'scale'>, target: DeployTarget): Manifest {
   const { scale } = config
   return {
     apiVersion: 'keda.sh/v1alpha1',

@@ -5,8 +5,10 @@ import { Cluster } from './cluster.js'
 import type { ConnectionOptions } from './connection.js'
 import { FETCH_VERSIONS, fetchBody } from './requests.js'
 import { GroupSubscription, type SubscribeOptions } from './subscription.js'
+import { BatchProducer } from './batch-producer.js'
 
 export { GroupSubscription, StreamFailure, type Polled, type PollOptions } from './subscription.js'
+export { BatchProducer, ProduceRefused } from './batch-producer.js'
 
 /** Offsets of one partition as seen by one consumer group. */
 export interface PartitionOffsets { partition: number, endOffset: number, logStartOffset: number, committed: number }
@@ -27,6 +29,10 @@ export interface OutgoingRecord {
   key?: string | Buffer | null
   value: string | Buffer
   headers?: Record<string, string>
+  /** A partition chosen by the caller (otherwise the client's partitioner picks one). */
+  partition?: number
+  /** The record's timestamp, epoch ms (otherwise now). */
+  timestamp?: number
 }
 
 /**
@@ -39,6 +45,7 @@ export class KafkaClient {
   readonly #clientId: string
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null
   #admin: Admin | null = null
+  #batchProducer: BatchProducer | null = null
   #probe: Admin | null = null
 
   constructor (opts: { bootstrap: string[], clientId: string }) {
@@ -55,9 +62,28 @@ export class KafkaClient {
         topic: r.topic,
         key: r.key === undefined || r.key === null ? undefined : buf(r.key),
         value: buf(r.value),
+        ...(r.partition !== undefined ? { partition: r.partition } : {}),
+        ...(r.timestamp !== undefined ? { timestamp: BigInt(Math.trunc(r.timestamp)) } : {}),
         headers: r.headers === undefined ? undefined : new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
       }))
     })
+  }
+
+  /**
+   * A producer of RecordBatches built by the caller (the collector's), sent with Tidewatch's own
+   * codec to each partition's leader as this client's metadata says; closed with the client.
+   */
+  batchProducer (): BatchProducer {
+    this.#batchProducer ??= new BatchProducer({
+      clientId: this.#clientId,
+      layout: async (topic, fresh) => {
+        const meta = await this.#adminClient().metadata({ topics: [topic], autocreateTopics: true, forceUpdate: fresh })
+        const t = meta.topics.get(topic)
+        if (t === undefined || t.partitionsCount === 0) throw new Error(`topic '${topic}' is not in the cluster metadata`)
+        return { partitions: t.partitionsCount, leaders: t.partitions.map(p => p?.leader ?? -1), brokers: meta.brokers }
+      }
+    })
+    return this.#batchProducer
   }
 
   /**
@@ -154,6 +180,42 @@ export class KafkaClient {
     }
   }
 
+  /** Partitions of `topic`; 0 when it does not exist (asked without retries, see above). */
+  async partitionCount (topic: string): Promise<number> {
+    return (await this.#metadataIfExists(topic))?.topics.get(topic)?.partitionsCount ?? 0
+  }
+
+  /**
+   * Creates `topic` with `partitions` and `configs` unless it exists (a topic created meanwhile
+   * by another process is fine); returns its partition count, which may differ if it existed.
+   */
+  async ensureTopic (topic: string, partitions: number, configs: Record<string, string> = {}): Promise<number> {
+    const existing = await this.partitionCount(topic)
+    if (existing > 0) return existing
+    try {
+      await this.#adminClient().createTopics({ topics: [topic], partitions, replicas: -1, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) })
+    } catch (err) {
+      const now = await this.partitionCount(topic)
+      if (now > 0) return now
+      throw err
+    }
+    return await this.partitionCount(topic)
+  }
+
+  /**
+   * Per partition, the first offset whose record timestamp is at or after `timestampMs` (Kafka's
+   * ListOffsets by time), or the log end offset where no record is that recent.
+   */
+  async offsetsForTime (topic: string, partitions: number[], timestampMs: number): Promise<Map<number, number>> {
+    const admin = this.#adminClient()
+    const list = async (timestamp: bigint): Promise<Map<number, number>> => {
+      const res = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map(p => ({ partitionIndex: p, timestamp })) }] })
+      return new Map(res[0].partitions.map(p => [p.partitionIndex, Number(p.offset)]))
+    }
+    const [found, ends] = await Promise.all([list(BigInt(Math.max(0, Math.trunc(timestampMs)))), list(-1n)])
+    return new Map(partitions.map(p => [p, (found.get(p) ?? -1) < 0 ? ends.get(p) ?? 0 : found.get(p)!]))
+  }
+
   /** Log end offset of every partition of `topic`. */
   async endOffsets (topic: string): Promise<number[]> {
     const admin = this.#adminClient()
@@ -219,6 +281,7 @@ export class KafkaClient {
    * process alive, which callers that are done exit past).
    */
   async close (timeoutMs = 5000): Promise<void> {
+    this.#batchProducer?.close()
     let timer: NodeJS.Timeout | undefined
     const closing = Promise.all([this.#producer?.close().catch(() => {}), this.#admin?.close().catch(() => {}), this.#probe?.close().catch(() => {})])
     await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])

@@ -203,6 +203,11 @@ export class GroupSubscription {
   }
 
   /** Where each partition assigned to this member is read from next, after what was handed out. */
+  /** The partitions of the topic this member is assigned now (they change with every rebalance). */
+  assigned (): number[] {
+    return [...this.#assigned].sort((a, b) => a - b)
+  }
+
   positions (): { partition: number, offset: number }[] {
     return [...this.#fetcher.partitions.values()].filter(s => s.ownership.handedOutUpTo >= 0).map(s => ({ partition: s.partition, offset: s.ownership.handedOutUpTo }))
   }

@@ -33,9 +33,43 @@ test('every problem of a project file is reported with its line, column and fiel
   })
   assert.throws(() => parseProjectFile(file, 'functoins: [a]\nbroker: { partitions: 0 }\n'), (err: unknown) => {
     assert.ok(err instanceof ConfigError)
-    assert.match(err.message, /:1:1: functions: required; add functions: …/)
     assert.match(err.message, /unknown field 'functoins'; check the spelling/)
     assert.match(err.message, /:2:23: broker.partitions: /)
     return true
   })
+})
+
+const RULES = `groups:
+  - name: shop
+    rules:
+      - alert: JavaException
+        expr: 'sum by (pod) (count_over_time({namespace="shop"} |~ "(?i)exception" [1m])) > 0'
+`
+
+test('rules entries: a path or { file, topic, scale }; functions are no longer required; names from the file', () => {
+  const d = dir()
+  fs.writeFileSync(path.join(d, 'shop.rules.yaml'), RULES)
+  fs.writeFileSync(path.join(d, 'other.yaml'), RULES)
+  const p = parseProjectFile(path.join(d, 'tidewatch.yaml'), 'rules:\n  - ./shop.rules.yaml\n  - { file: other.yaml, name: audit, topic: audit-logs, scale: { maxReplicas: 4, lagThreshold: 50 } }\n')
+  assert.deepEqual(p.functions, [])
+  assert.deepEqual(p.rules.map(r => [r.name, r.file, r.input.topic, r.input.consumerGroup, r.scale.minReplicas, r.scale.maxReplicas, r.scale.lagThreshold, r.ruleCount]), [
+    ['shop-rules', path.join(d, 'shop.rules.yaml'), 'logs', 'shop-rules', 1, 100, 10, 1],
+    ['audit', path.join(d, 'other.yaml'), 'audit-logs', 'audit', 1, 4, 50, 1]
+  ])
+})
+
+test('rules entries are checked with the project: rule file problems, a missing file, minReplicas 0 and a taken name, all at once', () => {
+  const d = dir()
+  fs.writeFileSync(path.join(d, 'bad.yaml'), 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: \'rate({a="b"} |> "x" [1m]) > 0\'\n')
+  fs.writeFileSync(path.join(d, 'good.yaml'), RULES)
+  const file = path.join(d, 'tidewatch.yaml')
+  assert.throws(() => parseProjectFile(file, 'rules:\n  - ./bad.yaml\n  - ./gone.yaml\n  - { file: good.yaml, scale: { minReplicas: 0 } }\n  - { file: good.yaml }\n'), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.match(err.message, new RegExp(`${path.join(d, 'bad.yaml')}:5:\\d+: groups\\[0\\]\\.rules\\[0\\]\\.expr: .*not supported`))
+    assert.match(err.message, /tidewatch.yaml:3:5: rules.1: no such file: .*gone.yaml/)
+    assert.match(err.message, /tidewatch.yaml:4:\d+: rules.2.scale.minReplicas: must be at least 1 for rules/)
+    assert.match(err.message, /tidewatch.yaml:5:\d+: rules.3.file: the name 'good' is taken/)
+    return true
+  })
+  assert.throws(() => parseProjectFile(file, 'notifier: notifier.yaml\n'), /list at least one Function file \(functions:\) or rule file \(rules:\)/)
 })

@@ -3,35 +3,48 @@ import path from 'node:path'
 import { isMap } from 'yaml'
 import { z } from 'zod'
 import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../shared/config-source.js'
+import { resolveRulesEntries, rulesEntrySchema, type ProjectRules } from './rules-entries.js'
+import { ingestSchema, resolveTail, tailSchema, type IngestConfig, type TailConfig } from './tail-ingest-schema.js'
 
-// The project file `tidewatch up` reads: which functions to run, how alerts are routed, and the
-// embedded broker's and demo traffic's settings. Paths are relative to the project file.
+// The project file `tidewatch up` reads: which functions and rules to run, how alerts are routed,
+// and the embedded broker's and demo traffic's settings. Paths are relative to the project file.
 const projectSchema = z.strictObject({
-  functions: z.array(z.string().min(1)).min(1, 'list at least one Function file'),
+  functions: z.array(z.string().min(1)).prefault([]),
+  // Rule files (rules-entries.ts); a project has rules, functions or both.
+  rules: z.array(rulesEntrySchema).prefault([]),
   notifier: z.string().min(1).optional(),
   broker: z.strictObject({
     partitions: z.number().int().min(1).max(10_000).prefault(10)
   }).prefault({}),
   demo: z.strictObject({
     topic: z.string().min(1).prefault('logs')
-  }).prefault({})
+  }).prefault({}),
+  // Collection and ingest (tail-ingest-schema.ts).
+  tail: tailSchema.optional(),
+  ingest: ingestSchema.prefault({})
 })
 
 export interface ProjectConfig {
   file: string
   /** Absolute paths of the Function files. */
   functions: string[]
+  /** The rules workloads, their rule files loaded and checked. */
+  rules: ProjectRules[]
   /** Absolute path of the routing file (Alertmanager's shape); null: the built-in default. */
   notifier: string | null
   broker: { partitions: number }
   demo: { topic: string }
+  /** Files `up` collects (null: none). */
+  tail: TailConfig | null
+  /** The ingest APIs' settings. */
+  ingest: IngestConfig
 }
 
 export function parseProjectFile (file: string, text: string): ProjectConfig {
   const src = new ConfigSource(file, text)
   const syntax = src.syntaxProblems()
   if (syntax.length > 0) throw new ConfigError(syntax)
-  if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with functions (and optionally notifier, broker, demo)')])
+  if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with functions and/or rules (and optionally notifier, broker, demo)')])
   const parsed = projectSchema.safeParse(src.doc.toJS(), { reportInput: true })
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explainIssue(issue))))
@@ -44,9 +57,21 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
     return abs
   }
   const functions = parsed.data.functions.map((f, i) => existing(f, ['functions', i], 'Function file'))
+  if (parsed.data.functions.length === 0 && parsed.data.rules.length === 0) problems.push(src.problem([], 'list at least one Function file (functions:) or rule file (rules:)'))
+  const rawRules = (src.doc.toJS() as { rules?: unknown[] }).rules ?? []
+  const rules = resolveRulesEntries(parsed.data.rules, rawRules, src, dir, new Set(), problems)
   const notifier = parsed.data.notifier === undefined ? null : existing(parsed.data.notifier, ['notifier'], 'routing file')
   if (problems.length > 0) throw new ConfigError(problems)
-  return { file: path.resolve(file), functions, notifier, broker: parsed.data.broker, demo: parsed.data.demo }
+  return {
+    file: path.resolve(file),
+    functions,
+    rules,
+    notifier,
+    broker: parsed.data.broker,
+    demo: parsed.data.demo,
+    tail: resolveTail(parsed.data.tail, dir),
+    ingest: parsed.data.ingest
+  }
 }
 
 export function loadProjectFile (file: string): ProjectConfig {

@@ -11,6 +11,7 @@ import { nextAlertDeadline, stepAlerts, type AlertChange, type AlertState } from
 import type { CompiledRule } from './compile.js'
 import { asSamples, evaluate, EvalError, type Sample } from './evaluate.js'
 import { labelsKey, type LabelSet } from './labels.js'
+import { COMPARISONS } from './logql/ast.js'
 import { learn, newNovelty, type NoveltyState } from './novelty.js'
 import { decodeRuleState, encodeRuleState, type OwnerSnapshot } from './owner-snapshot.js'
 import { ownerKeyOf } from './partition.js'
@@ -149,6 +150,12 @@ export class OwnerStage {
     return changes
   }
 
+  /** Whether this owner evaluates rule `id` (one needing one place for everything is evaluated only by its rule key's owner). */
+  evaluatesRule (id: string): boolean {
+    const rule = this.rules.get(id)
+    return rule !== undefined && this.#evaluates(rule)
+  }
+
   /** A rule that needs one place for everything (partition by ()) is the business of its rule key's owner. */
   #evaluates (rule: CompiledRule): boolean {
     return !('by' in rule.partition && rule.partition.by.length === 0) || this.#owns(this.rules.ruleKey(rule.id))
@@ -160,6 +167,25 @@ export class OwnerStage {
     const rs = this.#state.get(id)
     if (rule?.metric === undefined || rs === undefined || !this.#evaluates(rule)) return []
     return asSamples(evaluate(rule.metric, T, index => this.#seriesOf(rs, index)))
+  }
+
+  /**
+   * What a rule measures at T: for `e > 10` (a comparison with a number, without bool) the
+   * samples of `e`, so a console can show how far from its threshold a quiet rule is; for any
+   * other expression its result, as valueAt.
+   */
+  measuredAt (id: string, T: number): Sample[] {
+    const rule = this.rules.get(id)
+    const rs = this.#state.get(id)
+    if (rule?.metric === undefined || rs === undefined || !this.#evaluates(rule)) return []
+    let e = rule.metric
+    if (e.kind === 'binary' && COMPARISONS.has(e.op) && e.bool !== true) e = e.right.kind === 'number' ? e.left : e.left.kind === 'number' ? e.right : e
+    try {
+      return asSamples(evaluate(e, T, index => this.#seriesOf(rs, index)))
+    } catch (err) {
+      if (err instanceof EvalError) return []
+      throw err
+    }
   }
 
   * #seriesOf (rs: RuleState, index: number): Generator<Series> {

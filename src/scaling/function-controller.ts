@@ -1,15 +1,18 @@
 import type { ChildProcess } from 'node:child_process'
-import type { FunctionConfig } from '../functions/config/load.js'
+import { mergeSummaries, type RuleSummary } from '../rules/runtime/summary.js'
 import type { Logger } from '../shared/logger.js'
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js'
 import type { EventLog, ScalingEvent } from './events.js'
 import type { OffsetsSource } from './offsets-source.js'
 import { decideReplicas, INITIAL_SCALE_STATE, partitionLag, type ScaleState } from './policy.js'
 import { ReplicaSet, type ReplicaProblem } from './replica-set.js'
+import type { WorkloadSpec } from './workload.js'
 
-/** What `GET /api/v1/functions` and `tidewatch status` show for one function. */
-export interface FunctionStatus {
+/** What `GET /api/v1/functions` and `tidewatch status` show for one workload (a function or a rules workload). */
+export interface WorkloadStatus {
   name: string
+  /** Absent in answers from before rules workloads existed: a function. */
+  kind?: 'function' | 'rules'
   topic: string
   consumerGroup: string
   mode: 'autoscale' | 'fixed'
@@ -28,12 +31,21 @@ export interface FunctionStatus {
   observedAt: string | null
   /** Why offsets could not be read, while they cannot. */
   error: string | null
+  /** A rules workload: its rules as its replicas report them (state, last value, alerts). */
+  rules?: RuleSummary[]
+  /** A rules workload: contributions its owners ignored as redelivered, and dropped as later than their window. */
+  contributions?: { duplicates: number, late: number }
+  /** A rules workload: which replica process owns which contributions partitions. */
+  owners?: { pid: number, partitions: number[] }[]
 }
 
+/** The name every client has used so far; a function's status is a WorkloadStatus. */
+export type FunctionStatus = WorkloadStatus
+
 export interface FunctionControllerOptions {
-  config: FunctionConfig
+  config: WorkloadSpec
   source: OffsetsSource
-  /** Starts one replica process of this function (parked: loaded, waiting to be told to join). */
+  /** Starts one replica process of this workload (parked: loaded, waiting to be told to join). */
   spawn: (parked: boolean) => ChildProcess
   /** Keep a parked spare process for fast activation (default: when autoscaling). */
   spare?: boolean
@@ -54,11 +66,11 @@ const RATE_WINDOW_MS = 10_000
 const UP_CHECK_DELAY_MS = 500
 
 /**
- * Runs one function: reads its consumer group's lag, asks the scaling policy how many replicas it
+ * Runs one workload (a function or a rules workload): reads its consumer group's lag, asks the scaling policy how many replicas it
  * should have — every pollingInterval like KEDA, at once when a record arrives while it has none,
  * and shortly after appends while it runs (embedded broker) — and makes the ReplicaSet match. Every change is an event with the policy's reason.
  */
-export class FunctionController {
+export class WorkloadController {
   readonly name: string
   readonly replicas: ReplicaSet
   readonly #o: FunctionControllerOptions
@@ -92,6 +104,7 @@ export class FunctionController {
     const { scale, input } = o.config
     this.#status = {
       name: o.config.name,
+      kind: o.config.kind,
       topic: input.topic,
       consumerGroup: input.consumerGroup,
       mode: o.fixedReplicas === undefined ? 'autoscale' : 'fixed',
@@ -108,10 +121,17 @@ export class FunctionController {
     }
   }
 
-  status (): FunctionStatus {
+  status (): WorkloadStatus {
     this.#refreshReplicas()
     const totals = this.replicas.totals()
-    return { ...this.#status, handlerErrors: totals.handlerErrors, undecodableBatches: totals.undecodableBatches, lastError: this.replicas.lastError, lastEvent: this.#o.events.last(this.name) }
+    const status: WorkloadStatus = { ...this.#status, handlerErrors: totals.handlerErrors, undecodableBatches: totals.undecodableBatches, lastError: this.replicas.lastError, lastEvent: this.#o.events.last(this.name) }
+    if (this.#o.config.kind === 'rules') {
+      const reports = this.replicas.rulesReports()
+      status.rules = mergeSummaries(reports.map(r => r.rules))
+      status.contributions = { duplicates: reports.reduce((n, r) => n + r.duplicates, 0), late: reports.reduce((n, r) => n + r.late, 0) }
+      status.owners = reports.map(r => ({ pid: r.pid, partitions: r.partitions }))
+    }
+    return status
   }
 
   /**
@@ -207,7 +227,7 @@ export class FunctionController {
     let offsets
     try {
       offsets = await this.#o.source.groupOffsets(consumerGroup, topic)
-      this.#status.deadLetters = await this.#o.source.recordCount(`${this.name}.dlq`)
+      this.#status.deadLetters = this.#o.config.deadLetterTopic === null ? 0 : await this.#o.source.recordCount(this.#o.config.deadLetterTopic)
     } catch (err) {
       const message = (err as Error).message
       if (this.#status.error !== message) {
@@ -236,3 +256,7 @@ export class FunctionController {
     this.#status.replicas.desired = this.replicas.wanted
   }
 }
+
+/** The name the supervisor has always used; a function is one kind of workload. */
+export const FunctionController = WorkloadController
+export type FunctionController = WorkloadController

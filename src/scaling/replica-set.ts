@@ -18,7 +18,12 @@ interface Slot {
   crashes: number[]
   /** The last problem this slot's current process reported. */
   problem: ReplicaProblem | null
+  /** A rules replica's latest report of its rules. */
+  rules: RulesReport | null
 }
+
+/** What a rules replica reports of the rules it owns (the IPC `rules` message without its type). */
+export type RulesReport = Omit<Extract<ReplicaMessage, { type: 'rules' }>, 'type'>
 
 const ZERO = { records: 0, handlerErrors: 0, deadLetters: 0, sends: 0, undecodableBatches: 0 }
 const CRASH_WINDOW_MS = 60_000
@@ -87,6 +92,11 @@ export class ReplicaSet {
   #noteProblem (p: ReplicaProblem | null | undefined): void {
     if (p === null || p === undefined) return
     if (this.#lastError === null || p.time > this.#lastError.time) this.#lastError = p
+  }
+
+  /** The rules reports of the replicas running now (rules workloads only). */
+  rulesReports (): (RulesReport & { pid: number })[] {
+    return [...this.#slots.values()].flatMap(s => s.child !== null && !s.stopping && s.rules !== null ? [{ ...s.rules, pid: s.child.pid ?? 0 }] : [])
   }
 
   /** Counters over every replica this set has run, including exited ones. */
@@ -168,7 +178,7 @@ export class ReplicaSet {
     } else {
       child = this.opts.spawn(false)
     }
-    const s: Slot = { child, stopping: false, ready: false, stats: { ...ZERO }, restartTimer: null, crashes, problem: null }
+    const s: Slot = { child, stopping: false, ready: false, stats: { ...ZERO }, restartTimer: null, crashes, problem: null, rules: null }
     this.#slots.set(slot, s)
     this.opts.logger.info({ function: this.opts.name, slot, pid: child.pid }, 'replica process started')
     child.on('message', (m: ReplicaMessage) => {
@@ -178,6 +188,7 @@ export class ReplicaSet {
         if (m.lastError !== undefined && m.lastError !== null) s.problem = m.lastError
         this.#noteProblem(m.lastError)
       }
+      if (m?.type === 'rules') s.rules = { rules: m.rules, partitions: m.partitions, duplicates: m.duplicates, late: m.late }
     })
     child.on('error', err => this.opts.logger.error({ function: this.opts.name, slot, err: err.message }, 'replica process error'))
     child.once('exit', (code, signal) => this.#exited(slot, s, code, signal))
@@ -199,6 +210,7 @@ export class ReplicaSet {
     s.stats = { ...ZERO }
     s.child = null
     s.ready = false
+    s.rules = null
     if (s.stopping || this.#closed || slot > this.#wanted) {
       this.#slots.delete(slot)
       if (!this.#closed && slot <= this.#wanted) this.#start(slot, s.crashes)

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process'
 import type { FunctionConfig } from '../functions/config/load.js'
 import type { Logger } from '../shared/logger.js'
 import type { EventLog } from './events.js'
-import { FunctionController, type FunctionStatus } from './function-controller.js'
+import { WorkloadController, type WorkloadStatus } from './function-controller.js'
 import type { OffsetsSource } from './offsets-source.js'
-import { replicaArgv, type ReplicaEnvironment } from './replica-ipc.js'
+import { replicaArgv, type ReplicaEnvironment, type ReplicaLaunch } from './replica-ipc.js'
+import { functionWorkload, type RulesWorkloadSpec, type WorkloadSpec } from './workload.js'
 
 export interface SupervisorOptions {
   bootstrap: string
@@ -18,19 +19,28 @@ export interface SupervisorOptions {
 }
 
 /**
- * Every function this process runs, each under its own controller, with replicas as child
- * processes of this one (`tidewatch replica FILE`), so a handler that crashes or leaks takes
- * down only itself.
+ * Every workload this process runs — functions and rules workloads — each under its own
+ * controller, with replicas as child processes of this one (`tidewatch replica FILE`), so a
+ * handler that crashes or leaks takes down only itself.
  */
 export class Supervisor {
-  readonly #controllers: FunctionController[] = []
+  readonly #controllers: WorkloadController[] = []
 
   constructor (private readonly o: SupervisorOptions) {}
 
-  add (config: FunctionConfig, opts: { fixedReplicas?: number, spare?: boolean } = {}): FunctionController {
-    if (this.#controllers.some(c => c.name === config.name)) throw new Error(`two functions are named '${config.name}'; names must be unique`)
-    const controller = new FunctionController({
-      config,
+  add (config: FunctionConfig, opts: { fixedReplicas?: number, spare?: boolean } = {}): WorkloadController {
+    return this.#add(functionWorkload(config), {}, opts)
+  }
+
+  /** A rules workload: replicas run both of its stages (src/rules/runtime). */
+  addRules (spec: RulesWorkloadSpec, opts: { fixedReplicas?: number, spare?: boolean } = {}): WorkloadController {
+    return this.#add(spec, { rules: { name: spec.name, topic: spec.input.topic, group: spec.input.consumerGroup, startFrom: spec.input.startFrom } }, opts)
+  }
+
+  #add (spec: WorkloadSpec, launch: Partial<ReplicaLaunch>, opts: { fixedReplicas?: number, spare?: boolean }): WorkloadController {
+    if (this.#controllers.some(c => c.name === spec.name)) throw new Error(`two workloads are named '${spec.name}'; names of functions and rules workloads must be unique`)
+    const controller = new WorkloadController({
+      config: spec,
       source: this.o.source,
       events: this.o.events,
       logger: this.o.logger,
@@ -38,7 +48,7 @@ export class Supervisor {
       spare: opts.spare,
       graceMs: this.o.graceMs,
       observeEveryMs: this.o.observeEveryMs,
-      spawn: parked => spawn(process.execPath, replicaArgv({ file: config.file, brokers: this.o.bootstrap, parked }), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#env() })
+      spawn: parked => spawn(process.execPath, replicaArgv({ ...launch, file: spec.file, brokers: this.o.bootstrap, parked }), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#env() })
     })
     this.#controllers.push(controller)
     return controller
@@ -50,7 +60,8 @@ export class Supervisor {
     await Promise.all(this.#controllers.map(async c => await c.start()))
   }
 
-  functions (): FunctionStatus[] { return this.#controllers.map(c => c.status()) }
+  /** Every workload's status, functions and rules workloads alike (each says its kind). */
+  functions (): WorkloadStatus[] { return this.#controllers.map(c => c.status()) }
 
   async stop (): Promise<void> {
     await Promise.all(this.#controllers.map(async c => await c.stop()))

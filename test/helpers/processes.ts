@@ -55,7 +55,10 @@ export class LineProcess {
     })
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString() })
     this.exited = new Promise(resolve => this.child.on('close', code => resolve(code)))
+    this.child.on('exit', (code, signal) => { this.#exitedAs = `exited (code ${code}, signal ${signal})` })
   }
+
+  #exitedAs: string | null = null
 
   /**
    * Sends `signal` and waits for the exit. A process that has not exited after `graceMs` is
@@ -69,9 +72,12 @@ export class LineProcess {
     const result = await Promise.race([this.exited, stuck])
     clearTimeout(timer)
     if (result === 'stuck') {
+      // "exited" here means the process itself ended but something it started still holds its
+      // stdout or stderr open (an orphan).
+      const state = this.#exitedAs ?? 'still running'
       this.child.kill('SIGKILL')
       await this.exited
-      throw new Error(`${this.child.spawnargs.slice(1, 4).join(' ')} did not exit within ${graceMs} ms of ${signal}; killed. Its stderr ends: ${this.stderr.slice(-3000)}`)
+      throw new Error(`${this.child.spawnargs.slice(1, 4).join(' ')} did not close its output within ${graceMs} ms of ${signal} (the process itself: ${state}); killed. Its stdout ends: ${this.lines.slice(-15).join('\n')}\nIts stderr ends: ${this.stderr.slice(-3000)}`)
     }
     return result
   }

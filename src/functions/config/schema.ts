@@ -3,7 +3,7 @@ import { z } from 'zod'
 // The Function file, as users write it. Defaults follow KEDA's Kafka scaler where they overlap,
 // so the same file means the same thing locally and on Kubernetes.
 
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+export const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
   message: 'use 1-63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes a Kubernetes name)'
 })
 const url = z.string().refine(v => { try { return ['http:', 'https:'].includes(new URL(v).protocol) } catch { return false } }, {
@@ -37,6 +37,30 @@ const handler = z.union([
   z.strictObject({ path: z.string().min(1), export: z.string().min(1).prefault('default') })
 ], { error: () => "expected a module path ('./handler.ts') or { path, export }" })
 
+/** The `scale:` block, as KEDA's ScaledObject names it; a rules workload in the project file takes the same. */
+export const scaleSchema = z.strictObject({
+  minReplicas: z.number().int().min(0).prefault(0),
+  maxReplicas: z.number().int().min(1).prefault(100),
+  lagThreshold: z.number().int().min(1).prefault(10),
+  activationLagThreshold: z.number().int().min(0).prefault(0),
+  /** Seconds, as in KEDA. */
+  pollingInterval: z.number().int().min(1).prefault(30),
+  /** Seconds, as in KEDA: how long without lag before scaling from 1 to 0. */
+  cooldownPeriod: z.number().int().min(0).prefault(300),
+  /**
+   * Seconds a lower replica count must be recommended before replicas are removed (the HPA's
+   * scale-down stabilisation window; KEDA: advanced.horizontalPodAutoscalerConfig.behavior).
+   */
+  scaleDownStabilization: z.number().int().min(0).max(3600).prefault(300),
+  /** Allow more replicas than partitions (the extra ones sit idle), as KEDA's allowIdleConsumers. */
+  allowIdleConsumers: z.boolean().prefault(false),
+  /** Cap replicas at the number of partitions that have lag, as KEDA's limitToPartitionsWithLag. */
+  limitToPartitionsWithLag: z.boolean().prefault(false)
+}).prefault({}).superRefine((s, ctx) => {
+  if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `must not exceed maxReplicas (${s.maxReplicas})` })
+  if (s.allowIdleConsumers && s.limitToPartitionsWithLag) ctx.addIssue({ code: 'custom', path: ['limitToPartitionsWithLag'], message: 'cannot be combined with allowIdleConsumers (KEDA rejects the pair)' })
+})
+
 export const functionFileSchema = z.strictObject({
   name: k8sName,
   input: z.strictObject({
@@ -52,28 +76,7 @@ export const functionFileSchema = z.strictObject({
   }),
   handler,
   outputs: z.record(k8sName, output).prefault({}),
-  scale: z.strictObject({
-    minReplicas: z.number().int().min(0).prefault(0),
-    maxReplicas: z.number().int().min(1).prefault(100),
-    lagThreshold: z.number().int().min(1).prefault(10),
-    activationLagThreshold: z.number().int().min(0).prefault(0),
-    /** Seconds, as in KEDA. */
-    pollingInterval: z.number().int().min(1).prefault(30),
-    /** Seconds, as in KEDA: how long without lag before scaling from 1 to 0. */
-    cooldownPeriod: z.number().int().min(0).prefault(300),
-    /**
-     * Seconds a lower replica count must be recommended before replicas are removed (the HPA's
-     * scale-down stabilisation window; KEDA: advanced.horizontalPodAutoscalerConfig.behavior).
-     */
-    scaleDownStabilization: z.number().int().min(0).max(3600).prefault(300),
-    /** Allow more replicas than partitions (the extra ones sit idle), as KEDA's allowIdleConsumers. */
-    allowIdleConsumers: z.boolean().prefault(false),
-    /** Cap replicas at the number of partitions that have lag, as KEDA's limitToPartitionsWithLag. */
-    limitToPartitionsWithLag: z.boolean().prefault(false)
-  }).prefault({}).superRefine((s, ctx) => {
-    if (s.minReplicas > s.maxReplicas) ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `must not exceed maxReplicas (${s.maxReplicas})` })
-    if (s.allowIdleConsumers && s.limitToPartitionsWithLag) ctx.addIssue({ code: 'custom', path: ['limitToPartitionsWithLag'], message: 'cannot be combined with allowIdleConsumers (KEDA rejects the pair)' })
-  }),
+  scale: scaleSchema,
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).prefault({}),
   /** A record whose handler runs longer goes to the dead-letter topic. */
   timeoutMs: z.number().int().min(1).prefault(10_000)

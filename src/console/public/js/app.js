@@ -5,12 +5,13 @@ import { ApiError, getJson, getToken, onUnauthorized, poll, setToken } from './a
 import { fill } from './dom.js'
 import { startFunctionHistory, subscribeFunctions } from './function-history.js'
 import * as functions from './views/functions.js'
+import * as rules from './views/rules.js'
 import * as events from './views/events.js'
 import * as alerts from './views/alerts.js'
 import * as search from './views/search.js'
 import * as context from './views/context.js'
 
-const ROUTES = { functions, events, alerts, search, context }
+const ROUTES = { functions, rules, events, alerts, search, context }
 const main = document.getElementById('main')
 let unmount = () => {}
 

@@ -1,4 +1,5 @@
-// Functions: one card per function with its replicas now and wanted, lag, throughput, errors
+// Functions: one card per workload — a function, or a rules workload (its rules are in the Rules
+// view) — with its replicas now and wanted, lag, throughput, errors
 // and dead letters (undecodable batches among them), the last problem a replica met, the chart
 // of replicas against lag, lag per partition, and the last scaling decision with its reason.
 // Redrawn after every poll of /api/v1/functions.
@@ -39,6 +40,7 @@ function functionCard (f) {
   return h('article', { class: 'card function-card', dataset: { function: f.name } },
     h('div', { class: 'card-head' },
       h('h2', {}, f.name),
+      f.kind === 'rules' ? h('span', { class: 'badge badge-scale' }, 'rules') : null,
       h('span', { class: 'meta' }, `${f.mode === 'autoscale' ? `autoscaled ${r.min}–${r.max}` : `fixed at ${r.max}`} · reads `, h('code', {}, f.topic), ' as group ', h('code', {}, f.consumerGroup))),
     f.error ? h('p', { class: 'notice notice-error' }, `Lag cannot be read: ${f.error}`) : null,
     f.lastError ? h('p', { class: 'notice', 'data-testid': 'last-error' },
@@ -49,9 +51,11 @@ function functionCard (f) {
       stat('Lag', h('span', { 'data-testid': 'lag-total' }, formatCount(f.lag.total)), 'records behind'),
       stat('Throughput', formatRate(f.recordsPerSecond), 'records/s', rateSparkline(samples)),
       stat('Handler errors', formatCount(f.handlerErrors), 'since start', null, f.handlerErrors > 0 ? 'stat-warn' : ''),
-      stat('Dead letters', h('span', { 'data-testid': 'dead-letters' }, formatCount(f.deadLetters)),
-        h('span', {}, 'in ', h('code', {}, `${f.name}.dlq`), f.undecodableBatches > 0 ? ` · ${formatCount(f.undecodableBatches)} undecodable batch${f.undecodableBatches === 1 ? '' : 'es'}` : ''),
-        null, f.deadLetters > 0 ? 'stat-warn' : '')),
+      f.kind === 'rules'
+        ? stat('Rules', h('a', { href: '#/rules' }, formatCount(f.rules?.length ?? 0)), `${(f.rules ?? []).filter(x => x.state === 'firing').length} firing`)
+        : stat('Dead letters', h('span', { 'data-testid': 'dead-letters' }, formatCount(f.deadLetters)),
+          h('span', {}, 'in ', h('code', {}, `${f.name}.dlq`), f.undecodableBatches > 0 ? ` · ${formatCount(f.undecodableBatches)} undecodable batch${f.undecodableBatches === 1 ? '' : 'es'}` : ''),
+          null, f.deadLetters > 0 ? 'stat-warn' : '')),
     h('div', { class: 'chart-block' },
       h('div', { class: 'legend' },
         h('span', { class: 'key key-replicas' }, 'replicas'),

@@ -1,0 +1,91 @@
+// The collector's own record writer against the project's RecordBatch decoder: what it writes is
+// what a Kafka consumer reads, for every codec, with timestamps in any order; and a CRI line
+// written from its bytes is exactly the envelope JSON.stringify makes.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { batchProblem, CODEC_NAMES, decodeBatch } from '../protocol/record-batch/index.js'
+import { RecordSections, jsonLatin1 } from './record-sections.js'
+import { criWholeLine, CriTimes } from './cri-bytes.js'
+import { envelope } from './envelope.js'
+import { parseCri } from './formats.js'
+import { CHECKPOINT_FILES, CheckpointStore } from './checkpoints.js'
+
+const MESSAGES = [
+  'GET /index.html 200',
+  'quotes "inside" and a backslash \\ and a slash /',
+  'tab\there, bell \u0007, escape \u001b[31m',
+  'UTF-8: é ü 中文 😀, line separator \u2028 and DEL \u007f',
+  '',
+  '{"already":"json","n":1}'
+]
+
+test('records written from CRI bytes are the envelope JSON.stringify writes, and decode with their timestamps for every codec', () => {
+  const kubernetes = { pod_name: 'web-0', namespace_name: 'shop', container_name: 'nginx', host: 'node-1' }
+  const kube = Buffer.from(`,"kubernetes":${JSON.stringify(kubernetes)}`)
+  const times = ['2024-05-01T12:00:00.123456789Z', '2024-05-01T11:59:59.5Z', '2024-05-01T14:00:01+02:00', '2024-05-01T12:00:02.000000001Z']
+  for (const codec of CODEC_NAMES.filter(c => c !== 'zstd')) {
+    const sections = new RecordSections()
+    const cache = new CriTimes()
+    const expected: { value: string, timestamp: number }[] = []
+    MESSAGES.forEach((msg, i) => {
+      const time = times[i % times.length]
+      const stream = i % 2 === 0 ? 'stdout' : 'stderr'
+      const line = Buffer.from(msg === '' ? `${time} ${stream} F` : `${time} ${stream} F ${msg}`)
+      const fields = criWholeLine(line, 0, line.length)
+      assert.ok(fields !== null, `not taken as a whole CRI line: ${line.toString()}`)
+      const ts = cache.ms(line, 0, fields.timeEnd)
+      assert.equal(ts, Date.parse(time))
+      sections.addCri(0, ts!, line, 0, fields.timeEnd, fields.stderr, jsonLatin1(line.toString('latin1', fields.msgStart)), kube)
+      const frag = parseCri(line.toString())!
+      expected.push({ value: JSON.stringify(envelope({ log: frag.text, time: frag.time!, stream: frag.stream, kubernetes })), timestamp: Date.parse(time) })
+    })
+    sections.add(0, 1, JSON.stringify({ time: 'x', log: 'written as a string' }))
+    expected.push({ value: '{"time":"x","log":"written as a string"}', timestamp: 1 })
+    const batches = sections.build(CODEC_NAMES.indexOf(codec))
+    assert.equal(batches.size, 1)
+    const batch = batches.get(0)!
+    assert.equal(batchProblem(batch, 0), null)
+    const decoded = decodeBatch(batch, { checkCrc: true })
+    assert.equal(decoded.skipped, undefined)
+    assert.deepEqual(decoded.records.map(r => ({ value: r.value, timestamp: r.timestamp })), expected, codec)
+    assert.deepEqual(decoded.records.map(r => r.offset), expected.map((_, i) => i))
+  }
+})
+
+test('lines the byte path does not take go to the decoder: parts, tags beyond F, other formats, escapes in the timestamp', () => {
+  const refuse = ['2024-05-01T12:00:00Z stdout P part', '2024-05-01T12:00:00Z stdout F:x tagged', '{"log":"docker\\n"}', '2024-05-01T12:00:"0Z stdout F x', '2024-05-01T12:00:00Z stdin F x', '2024-05-01T12:00:00Z stdout Fx']
+  for (const l of refuse) assert.equal(criWholeLine(Buffer.from(l), 0, Buffer.byteLength(l)), null, l)
+})
+
+test('each partition gets its own batch; large timestamps and deltas in both directions round-trip', () => {
+  const sections = new RecordSections()
+  const stamps = [1_796_000_000_000, 1_000, 1_796_000_000_000 + 2 ** 33, 0]
+  stamps.forEach((t, i) => sections.add(i % 2, t, `{"i":${i}}`))
+  const batches = sections.build(0)
+  assert.deepEqual([...batches.keys()].sort(), [0, 1])
+  assert.deepEqual(decodeBatch(batches.get(0)!, { checkCrc: true }).records.map(r => [r.value, r.timestamp]), [['{"i":0}', stamps[0]], ['{"i":2}', stamps[2]]])
+  assert.deepEqual(decodeBatch(batches.get(1)!, { checkCrc: true }).records.map(r => [r.value, r.timestamp]), [['{"i":1}', stamps[1]], ['{"i":3}', stamps[3]]])
+})
+
+test('checkpoints: the newer of the two files wins, and a torn write of it leaves the state before', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidewatch-cp-'))
+  const cp = (offset: number): { path: string, dev: number, ino: number, fp: string, fpLength: number, offset: number } => ({ path: '/x.log', dev: 1, ino: 2, fp: 'f', fpLength: 1, offset })
+  const store = new CheckpointStore(dir)
+  for (const offset of [100, 200, 300]) { store.set(cp(offset)); store.flush() }
+  store.close()
+  assert.equal(new CheckpointStore(dir).get(1, 2)?.offset, 300)
+  // The write of 300 (seq 3) went to one file; cut it in half as a power cut could.
+  const newest = CHECKPOINT_FILES.map(f => path.join(dir, f)).find(f => JSON.parse(fs.readFileSync(f, 'utf8')).seq === 3)!
+  fs.truncateSync(newest, Math.floor(fs.statSync(newest).size / 2))
+  const reopened = new CheckpointStore(dir)
+  assert.equal(reopened.get(1, 2)?.offset, 200)
+  // A shorter state written over a longer one is still valid JSON (padded).
+  reopened.delete(1, 2)
+  reopened.flush()
+  reopened.close()
+  assert.equal(new CheckpointStore(dir).get(1, 2), undefined)
+  fs.rmSync(dir, { recursive: true, force: true })
+})

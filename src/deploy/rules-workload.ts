@@ -1,0 +1,87 @@
+// A rules workload for Kubernetes + KEDA, rendered like a function: a ConfigMap with the rule
+// file, a Secret with where alerts go, a Deployment running `tidewatch replica RULES.yaml` (both
+// stages in every pod), and the same KEDA ScaledObject on the input group's lag. Pure: the
+// caller checks the rule file before and writes the files after.
+import { createHash } from 'node:crypto'
+import type { FunctionConfig } from '../functions/config/load.js'
+import { DOCKERFILE } from './dockerfile.js'
+import { functionLabels, kustomizationManifest, manifestMetadata, type DeployTarget, type Manifest } from './manifests.js'
+import { manifestYaml, MANIFEST_FILES, type RenderedFile } from './render-kubernetes.js'
+import { scaledObjectManifest } from './scaled-object.js'
+
+/** What the rule file does not say: the workload's input and scaling (a project file's rules: entry, or flags). */
+export interface RulesDeployment {
+  name: string
+  topic: string
+  consumerGroup: string
+  startFrom: 'earliest' | 'latest'
+  scale: FunctionConfig['scale']
+  /** The rule file's text, as written. */
+  rulesYaml: string
+  /** Where the pods post alerts (Alertmanager's API), and the console alerts link to: held in the Secret. */
+  alertmanagerUrl: string
+  publicUrl?: string
+}
+
+export const RULES_MOUNT_PATH = '/rules'
+export const RULES_FILE_KEY = 'rules.yaml'
+const configMapName = (name: string): string => `${name}-rules`
+const secretName = (name: string): string => `${name}-alerts`
+const NODE_UID = 1000
+
+/** The container's arguments after the image's entrypoint. */
+export function rulesReplicaArgs (d: RulesDeployment, brokers: string): string[] {
+  return ['replica', `${RULES_MOUNT_PATH}/${RULES_FILE_KEY}`, '--brokers', brokers, '--name', d.name, '--topic', d.topic, '--group', d.consumerGroup, '--start-from', d.startFrom]
+}
+
+function deployment (d: RulesDeployment, target: DeployTarget, configHash: string): Manifest {
+  const labels = functionLabels(target.name)
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: manifestMetadata(target.name, target),
+    spec: {
+      // KEDA owns the count above the minimum; rules keep at least one pod (they evaluate on a timer too).
+      replicas: Math.max(1, d.scale.minReplicas),
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { 'tidewatch/config-sha256': configHash } },
+        spec: {
+          // On SIGTERM a replica finishes its batch, writes its owners' last snapshots and leaves both groups.
+          terminationGracePeriodSeconds: 30,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'replica',
+            image: target.image,
+            args: rulesReplicaArgs(d, target.brokers),
+            envFrom: [{ secretRef: { name: secretName(target.name) } }],
+            // Owners hold their windows in memory: a bucket per millisecond per series.
+            resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '1Gi' } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [{ name: 'rules', mountPath: RULES_MOUNT_PATH, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }]
+          }],
+          volumes: [{ name: 'rules', configMap: { name: configMapName(target.name) } }, { name: 'tmp', emptyDir: {} }]
+        }
+      }
+    }
+  }
+}
+
+/** Every file of the output directory, in the order `kubectl apply` creates them. */
+export function renderRulesKubernetes (d: RulesDeployment, target: DeployTarget, source: string): RenderedFile[] {
+  const data = { [RULES_FILE_KEY]: d.rulesYaml }
+  const secrets: Record<string, string> = { ALERTMANAGER_URL: d.alertmanagerUrl, ...(d.publicUrl !== undefined ? { TIDEWATCH_PUBLIC_URL: d.publicUrl } : {}) }
+  const configHash = createHash('sha256').update(JSON.stringify(data)).digest('hex')
+  const manifests: Record<typeof MANIFEST_FILES[number], Manifest> = {
+    'configmap.yaml': { apiVersion: 'v1', kind: 'ConfigMap', metadata: manifestMetadata(configMapName(target.name), target), data },
+    'secret.yaml': { apiVersion: 'v1', kind: 'Secret', metadata: manifestMetadata(secretName(target.name), target), type: 'Opaque', stringData: secrets },
+    'deployment.yaml': deployment(d, target, configHash),
+    'scaledobject.yaml': scaledObjectManifest({ input: { topic: d.topic, consumerGroup: d.consumerGroup, startFrom: d.startFrom, prefilter: [] }, scale: { ...d.scale, minReplicas: Math.max(1, d.scale.minReplicas) } }, target)
+  }
+  return [
+    ...MANIFEST_FILES.map(name => ({ name, text: manifestYaml(manifests[name], source), secret: name === 'secret.yaml' })),
+    { name: 'kustomization.yaml', text: manifestYaml(kustomizationManifest([...MANIFEST_FILES]), source), secret: false },
+    { name: 'Dockerfile', text: DOCKERFILE, secret: false }
+  ]
+}

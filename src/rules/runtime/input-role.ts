@@ -1,0 +1,185 @@
+/**
+ * The record stage of a rules workload: a member of the workload's consumer group on its input
+ * topic. Per batch: every record through RecordStage, each contribution routed to the
+ * contributions partition of its owner key, progress markers for every assigned input partition
+ * appended, all produced (acks=all, idempotent) and only then the input offsets committed. A
+ * crash or rebalance re-reads from the last commit and sends those contributions again; owners
+ * drop them by their source offset, so every record counts once.
+ *
+ * A marker says "input partition p has been read up to time ts": the latest Kafka timestamp read
+ * (capped at this process's clock, so a producer whose clock runs ahead cannot drag evaluation
+ * into the future), or, for a partition read to its end, the time that was checked. A quiet
+ * partition therefore keeps moving the owners' low watermark along the wall clock, and only a
+ * partition with unread records holds it back.
+ */
+import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../../kafka/client.js'
+import type { Clock } from '../../shared/clock.js'
+import type { Logger } from '../../shared/logger.js'
+import type { Contribution, RecordStage } from '../record-stage.js'
+import type { RuleSet } from '../rule-set.js'
+import { encodePacked, ownerPartition, type Marker } from './messages.js'
+import { produceBounded } from './state-store.js'
+
+const MAX_BATCH = 2000
+/** How long a read waits for records before markers go out anyway. */
+export const TICK_MS = 100
+/** How often end offsets are read to tell which partitions have been read to their end. */
+const IDLE_CHECK_MS = 200
+const PRODUCE_BACKOFF = { initialMs: 100, maxMs: 5000 }
+
+export interface InputRoleOptions {
+  kafka: KafkaClient
+  stage: RecordStage
+  rules: RuleSet
+  topic: string
+  group: string
+  startFrom: 'earliest' | 'latest'
+  contributions: { topic: string, partitions: number }
+  logger: Logger
+  clock: Clock
+  sleep: (ms: number) => Promise<void>
+}
+
+export interface InputStats { records: number, contributions: number, batches: number, undecodableBatches: number, lastError: { time: string, message: string } | null }
+
+export class InputRole {
+  readonly stats: InputStats = { records: 0, contributions: 0, batches: 0, undecodableBatches: 0, lastError: null }
+  readonly #o: InputRoleOptions
+  #sub: GroupSubscription | null = null
+  /** Per assigned partition: the latest record time read and the next offset. */
+  readonly #progress = new Map<number, { ts: number, next: number }>()
+  /** Partitions read to their end at the last check, with the time of that check. */
+  #idle = new Map<number, number>()
+  #lastIdleCheck = -Infinity
+  #stopping = false
+
+  constructor (o: InputRoleOptions) { this.#o = o }
+
+  async join (): Promise<void> {
+    const { kafka, topic, group, startFrom } = this.#o
+    this.#sub = await kafka.subscribe({ groupId: group, topics: [topic], startFrom })
+  }
+
+  stop (): void { this.#stopping = true }
+
+  async close (timeoutMs?: number): Promise<void> { await this.#sub?.close(timeoutMs) }
+
+  #problem (message: string): void { this.stats.lastError = { time: new Date(this.#o.clock.now()).toISOString(), message: message.slice(0, 1000) } }
+
+  async run (): Promise<void> {
+    while (!this.#stopping && this.#sub !== null) {
+      let batch: KafkaRecord[]
+      try {
+        batch = await this.#sub.nextBatch(MAX_BATCH, TICK_MS)
+      } catch (err) {
+        if (this.#stopping) break
+        await this.#recover(err as Error)
+        continue
+      }
+      if (this.#stopping) break
+      await this.#step(batch, [])
+    }
+  }
+
+  async #step (batch: KafkaRecord[], extraCommits: { partition: number, offset: number }[]): Promise<void> {
+    const { stage, rules, contributions, topic, kafka } = this.#o
+    const sub = this.#sub!
+    const now = this.#o.clock.now()
+    const assigned = new Set(sub.assigned())
+    for (const p of this.#progress.keys()) if (!assigned.has(p)) this.#progress.delete(p)
+    const buckets: Contribution[][] = Array.from({ length: contributions.partitions }, () => [])
+    const commits = new Map<number, number>()
+    for (const r of batch) {
+      // Left over from before a rebalance: the partition's new reader reads it again.
+      if (!assigned.has(r.partition)) continue
+      for (const c of stage.process(r)) buckets[ownerPartition(rules.ownerKey(c), contributions.partitions)].push(c)
+      const p = this.#progress.get(r.partition)
+      this.#progress.set(r.partition, { ts: Math.max(p?.ts ?? -1, Math.min(r.timestamp, now)), next: r.offset + 1 })
+      this.#idle.delete(r.partition)
+      commits.set(r.partition, r.offset + 1)
+    }
+    for (const c of extraCommits) commits.set(c.partition, Math.max(commits.get(c.partition) ?? 0, c.offset))
+    await this.#checkIdle(assigned, now)
+    const markers: Marker[] = [...assigned].map(p => {
+      const idleAt = this.#idle.get(p)
+      return idleAt !== undefined ? { partition: p, ts: idleAt, idle: true } : { partition: p, ts: this.#progress.get(p)?.ts ?? -1, idle: false }
+    })
+    const out: OutgoingRecord[] = []
+    let sent = 0
+    buckets.forEach((cs, q) => {
+      if (cs.length === 0 && markers.length === 0) return
+      sent += cs.length
+      for (const m of encodePacked(topic, cs, markers)) out.push({ topic: contributions.topic, partition: q, value: m.value, timestamp: m.maxTs })
+    })
+    await this.#produce(out)
+    if (commits.size > 0) {
+      try {
+        await sub.commit([...commits].map(([partition, offset]) => ({ topic, partition, offset })))
+      } catch (err) {
+        // A rebalance took the partitions: their next reader re-reads from the last commit.
+        this.#o.logger.debug({ err: (err as Error).message }, 'input commit refused (rebalance); the records are read again by their next member')
+      }
+    }
+    this.stats.records += batch.length
+    this.stats.contributions += sent
+    if (batch.length > 0) this.stats.batches++
+  }
+
+  /** Which assigned partitions have been read to their end (nothing read yet: the fetch position counts). */
+  async #checkIdle (assigned: Set<number>, now: number): Promise<void> {
+    if (now - this.#lastIdleCheck < IDLE_CHECK_MS) return
+    this.#lastIdleCheck = now
+    let ends: number[]
+    try {
+      ends = await this.#o.kafka.endOffsets(this.#o.topic)
+    } catch {
+      return
+    }
+    const positions = new Map(this.#sub!.positions().map(p => [p.partition, p.offset]))
+    for (const p of assigned) {
+      const next = this.#progress.get(p)?.next ?? positions.get(p)
+      if (next !== undefined && next >= (ends[p] ?? Infinity)) this.#idle.set(p, now)
+      else this.#idle.delete(p)
+    }
+    for (const p of this.#idle.keys()) if (!assigned.has(p)) this.#idle.delete(p)
+  }
+
+  /** Produces until acknowledged; a stop request abandons the batch (uncommitted, so it is read again). */
+  async #produce (records: OutgoingRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await produceBounded(this.#o.kafka, records)
+        return
+      } catch (err) {
+        this.#problem(`producing contributions: ${(err as Error).message}`)
+        if (attempt >= 20 || this.#stopping) throw err
+        this.#o.logger.warn({ attempt, err: (err as Error).message }, 'producing contributions failed; retrying (the input batch stays uncommitted)')
+        await this.#o.sleep(Math.min(PRODUCE_BACKOFF.maxMs, PRODUCE_BACKOFF.initialMs * 2 ** (attempt - 1)))
+      }
+    }
+  }
+
+  /**
+   * The consumer failed (a Fetch response it cannot parse, most often a batch it cannot
+   * decode): the assigned partitions are read with Tidewatch's own codec from where it stopped,
+   * an undecodable batch is skipped (counted and reported: it holds no readable record), and a
+   * new consumer takes over. Nothing to get past: the failure is rethrown and the replica restarts.
+   */
+  async #recover (failure: Error): Promise<void> {
+    const sub = this.#sub!
+    this.#problem(failure.message)
+    this.#o.logger.error({ err: failure.message }, 'the input consumer failed; reading its partitions from where it stopped')
+    const readings = await this.#o.kafka.readFrom(sub.topic, sub.positions(), { maxBytesPerPartition: 1024 * 1024 })
+    const moved = readings.filter(r => r.next > r.from)
+    if (moved.length === 0) throw failure
+    for (const r of readings) {
+      if (r.unreadable === null) continue
+      this.stats.undecodableBatches++
+      this.#problem(`undecodable batch ${r.unreadable.topic}/${r.unreadable.partition}/${r.unreadable.baseOffset}-${r.unreadable.lastOffset} skipped: ${r.unreadable.reason}`)
+    }
+    await this.#step(readings.flatMap(r => r.records), moved.map(r => ({ partition: r.partition, offset: r.next })))
+    await sub.close()
+    if (this.#stopping) { this.#sub = null; return }
+    await this.join()
+  }
+}
