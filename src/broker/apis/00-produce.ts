@@ -6,6 +6,10 @@
 // acks=-1 both survive a crash of the broker process; fsync follows the flush policy
 // (flush.messages / flush.ms). acks=0 gets no response at all, as in Kafka. TimeoutMs is
 // irrelevant: there are no replicas to wait for. Unknown topics are auto-created when allowed.
+// Topic configs apply on append (LogAppendTime stamps the batch and is reported back;
+// compression.type recompresses; message.timestamp.*.max.ms refuse with INVALID_TIMESTAMP); a
+// topic with min.insync.replicas above 1 refuses acks=all with NOT_ENOUGH_REPLICAS, as Kafka
+// does with fewer in-sync replicas than that.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -34,6 +38,8 @@ registerApi({
           const log = topic?.partitions[p.index]
           if (log === undefined) return failed(p.index, topic === undefined ? topicError : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.CORRUPT_MESSAGE)
+          // One replica can never satisfy min.insync.replicas above 1 for acks=all.
+          if (req.acks === -1 && log.config.minInsyncReplicas > 1) return failed(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, log.logStartOffset)
           const result = log.append(p.records, now)
           if (result.errorCode !== ErrorCode.NONE) {
             core.logger.debug({ topic: t.name, partition: p.index, errorCode: result.errorCode }, 'produce rejected')
@@ -43,7 +49,7 @@ registerApi({
             index: p.index,
             errorCode: ErrorCode.NONE,
             baseOffset: result.baseOffset,
-            logAppendTimeMs: -1,
+            logAppendTimeMs: result.logAppendTime,
             logStartOffset: log.logStartOffset,
             recordErrors: [],
             errorMessage: null

@@ -1,8 +1,9 @@
 // DescribeConfigs (key 32): v0-4.
 // - v0 reports isDefault; v1+ a config source instead, and synonyms on request (none here);
 //   v3+ config types and documentation; v4 flexible.
-// Behaviour: topics (resource type 2) report every supported topic config with its effective
-// value; the broker (resource type 4) reports the settings it was started with.
+// Behaviour: topics (resource type 2) report every one of Kafka's topic configs with its
+// effective value and type (source: set on the topic, or default); the broker (resource type 4)
+// reports the settings it was started with.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BrokerCore } from '../core.js'
@@ -17,7 +18,7 @@ const SOURCE_DEFAULT = 5
 const TYPE_STRING = 2
 const TYPE_LONG = 5
 
-interface Entry { name: string, value: string, isDefault: boolean }
+interface Entry { name: string, value: string, isDefault: boolean, type?: number }
 
 function brokerEntries (core: BrokerCore): Entry[] {
   const o = core.options
@@ -66,7 +67,7 @@ function describe (core: BrokerCore, res: DescribeConfigsResource, version: numb
       configSource: version >= 1 ? source(e) : -1,
       isSensitive: false,
       synonyms: [],
-      configType: /^-?\d+$/.test(e.value) ? TYPE_LONG : TYPE_STRING,
+      configType: e.type ?? (/^-?\d+$/.test(e.value) ? TYPE_LONG : TYPE_STRING),
       documentation: null
     }))
   }

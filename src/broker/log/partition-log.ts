@@ -29,7 +29,7 @@ import { FileCache } from './file-cache.js'
 import { ProducerState } from './producer-state.js'
 import { validateProducedBatches, firstRecordAtOrAfter } from './record-batch.js'
 import { writeBaseOffset, readBatchInfo } from '../../protocol/record-batch/index.js'
-import type { LogConfig } from './log-config.js'
+import { timestampWindow, type LogConfig } from './log-config.js'
 
 const START_OFFSET_FILE = 'log-start-offset'
 
@@ -87,7 +87,7 @@ export class PartitionLog {
       if (truncatedBytes > 0) logger.warn({ dir, segment: bases[i], truncatedBytes }, 'recovered partition: dropped a torn tail after the last valid batch')
       segments.push(segment)
     }
-    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files))
+    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files, clock.now()))
     let start = segments[0].baseOffset
     try {
       start = Math.max(start, Number.parseInt(fs.readFileSync(path.join(dir, START_OFFSET_FILE), 'utf8'), 10) || 0)
@@ -104,8 +104,18 @@ export class PartitionLog {
 
   updateConfig (config: LogConfig): void { this.#config = config }
 
-  append (records: Buffer, now: number): AppendResult {
-    const { errorCode, batches } = validateProducedBatches(records, this.#config.maxMessageBytes)
+  get config (): LogConfig { return this.#config }
+
+  /**
+   * Validates and appends the batches of one Produce partition, applying the topic's configs
+   * (max.message.bytes, message.timestamp.*, compression.type); rolls a new segment first when
+   * segment.bytes, segment.ms or segment.index.bytes say so.
+   */
+  append (produced: Buffer, now: number): AppendResult {
+    const c = this.#config
+    const { errorCode, batches, records } = validateProducedBatches(produced, {
+      maxMessageBytes: c.maxMessageBytes, now, logAppendTime: c.logAppendTime, window: timestampWindow(c), compression: c.compression, gzipLevel: c.gzipLevel
+    })
     if (errorCode !== ErrorCode.NONE) return { errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
     // An idempotent producer sends one batch per partition; judge retries by the first batch.
     const check = this.#producers.check(batches[0])
@@ -122,7 +132,7 @@ export class PartitionLog {
     }
     const sync = this.#unflushed + count >= this.#config.flushMessages
     try {
-      if (this.#active.size > 0 && this.#active.size + records.length > this.#config.segmentBytes) this.#roll()
+      if (this.#shouldRoll(records.length, now)) this.#roll(now)
       this.#active.append(records, batches, sync)
     } catch (err) {
       if (!isStorageError(err)) throw err
@@ -138,7 +148,13 @@ export class PartitionLog {
       this.#scheduleFlush()
     }
     this.onAppend?.()
-    return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: now, recordCount: count }
+    return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: c.logAppendTime ? now : -1, recordCount: count }
+  }
+
+  #shouldRoll (bytes: number, now: number): boolean {
+    const a = this.#active
+    const c = this.#config
+    return a.size > 0 && (a.size + bytes > c.segmentBytes || now - a.createdAt >= c.segmentMs || a.indexBytes + 12 > c.segmentIndexBytes)
   }
 
   /** Logs a failed append, at most every 10 s per partition while the failures go on (a full disk fails every retry). */
@@ -151,9 +167,9 @@ export class PartitionLog {
   }
 
   /** Seals the active segment (fsyncing it) and starts a new one; throws, changing nothing, on failure. */
-  #roll (): void {
+  #roll (now: number): void {
     this.#active.seal()
-    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files))
+    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files, now))
   }
 
   #scheduleFlush (): void {
@@ -198,7 +214,8 @@ export class PartitionLog {
     return found
   }
 
-  read (fetchOffset: number, maxBytes: number): ReadResult {
+  /** Whole batches from `fetchOffset` up to `maxBytes`; see Segment.read for `minOneBatch`. */
+  read (fetchOffset: number, maxBytes: number, minOneBatch = true): ReadResult {
     const hw = this.logEndOffset
     const result = { errorCode: ErrorCode.NONE as number, records: null as Buffer | null, highWatermark: hw, logStartOffset: this.#logStartOffset }
     if (fetchOffset < this.#logStartOffset || fetchOffset > hw) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }
@@ -211,7 +228,8 @@ export class PartitionLog {
       if (from >= seg.nextOffset) continue
       const position = seg.findPosition(from)
       if (position < 0) continue
-      return { ...result, records: seg.read(position, maxBytes) }
+      const records = seg.read(position, maxBytes, minOneBatch)
+      return { ...result, records: records.length > 0 ? records : null }
     }
     return result
   }
