@@ -7,6 +7,7 @@ import type { ResolvedBrokerOptions } from './config.js'
 import { LogManager } from './log/log-manager.js'
 import { GroupCoordinator } from './groups/coordinator.js'
 import { ProducerIdAllocator } from './producer-ids.js'
+import { SaslAuthenticator } from './sasl/authenticator.js'
 
 /** The one node this broker is. */
 export const NODE_ID = 1
@@ -22,6 +23,8 @@ export class BrokerCore {
   readonly logs: LogManager
   readonly groups: GroupCoordinator
   readonly producerIds: ProducerIdAllocator
+  /** SASL users and mechanisms; disabled when the broker has no users. */
+  readonly sasl: SaslAuthenticator
   readonly clusterId: string
   /** Set by the server once listening, so Metadata can advertise the real port when 0 was asked. */
   port: number
@@ -33,6 +36,7 @@ export class BrokerCore {
     this.logger = logger
     this.clock = clock
     this.port = options.port
+    this.sasl = new SaslAuthenticator(options.sasl?.users ?? null, options.sasl?.mechanisms)
     fs.mkdirSync(options.dataDir, { recursive: true })
     this.clusterId = loadClusterId(options.dataDir)
     this.logs = LogManager.open(options.dataDir, {

@@ -67,7 +67,7 @@ registerApi({
       : req.topics!.map(t => lookup(core, t.name, t.topicId, allowAutoCreate, operations))
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: NODE_ID, host: core.options.advertisedHost, port: core.port, rack: null }],
+      brokers: [{ nodeId: NODE_ID, host: ctx.connection.listener.advertisedHost, port: ctx.connection.listener.port, rack: null }],
       clusterId: core.clusterId,
       controllerId: NODE_ID,
       topics,

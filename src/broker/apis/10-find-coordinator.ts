@@ -23,8 +23,8 @@ registerApi({
   decodeRequest: decodeFindCoordinatorRequest,
   encodeResponse: encodeFindCoordinatorResponse,
   handle (ctx, req, version) {
-    const { advertisedHost } = ctx.core.options
-    const port = ctx.core.port
+    // The listener the client came in on: its coordinator is reached the same way.
+    const { advertisedHost, port } = ctx.connection.listener
     const errorCode = req.keyType === GROUP ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
     const errorMessage = errorCode === ErrorCode.NONE ? null : NO_TRANSACTIONS
     const found = errorCode === ErrorCode.NONE

@@ -32,7 +32,7 @@ registerApi({
       endpointType,
       clusterId: core.clusterId,
       controllerId: NODE_ID,
-      brokers: [{ brokerId: NODE_ID, host: core.options.advertisedHost, port: core.port, rack: null }],
+      brokers: [{ brokerId: NODE_ID, host: ctx.connection.listener.advertisedHost, port: ctx.connection.listener.port, rack: null }],
       clusterAuthorizedOperations: authorizedOperations(req.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS)
     }
   }
