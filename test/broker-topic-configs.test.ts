@@ -186,3 +186,29 @@ except KafkaException as e:
   assert.equal(out[3], 'UNKNOWN_TOPIC_OR_PART')
   assert.equal(broker.core.logs.getTopic('cfg-alter')!.partitions[0].config.logAppendTime, true, 'applied to the partition')
 })
+
+test('message.format.version set to an old version mid-stream (librdkafka 0092) is accepted, as Kafka 3 does, and every record still reads back', async () => {
+  const out = await python(`
+print(create('cfg-msgver', {}))
+p = Producer({'bootstrap.servers': bootstrap})
+for i in range(6):
+    p.produce('cfg-msgver', b'r%d' % i)
+    p.flush(30)
+    if i == 2:
+        r = ConfigResource('topic', 'cfg-msgver', set_config={'message.format.version': '0.10.0.0'})
+        list(admin.alter_configs([r]).values())[0].result()
+        print(describe('cfg-msgver')['message.format.version'][0])
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'msgver', 'auto.offset.reset': 'earliest'})
+c.subscribe(['cfg-msgver'])
+got = []
+deadline = time.time() + 60
+while len(got) < 6 and time.time() < deadline:
+    m = c.poll(0.5)
+    if m is not None and not m.error(): got.append(m.value().decode())
+c.close()
+print(got)
+`)
+  assert.equal(out[0], 'created')
+  assert.equal(out[1], '0.10.0.0', 'reported as set')
+  assert.equal(out[2], "['r0', 'r1', 'r2', 'r3', 'r4', 'r5']")
+})

@@ -91,7 +91,7 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
   'max.compaction.lag.ms': { type: ConfigType.LONG, parse: long(1), apply: (c, v) => { c.maxCompactionLagMs = v }, format: c => num(c.maxCompactionLagMs) },
   'max.message.bytes': { type: ConfigType.INT, parse: int(0), apply: (c, v) => { c.maxMessageBytes = v }, format: c => num(c.maxMessageBytes) },
   'message.downconversion.enable': { type: ConfigType.BOOLEAN, parse: bool, format: () => 'true', noEffect: 'only RecordBatch (magic 2) is stored and served, so nothing is ever down-converted' },
-  'message.format.version': { type: ConfigType.STRING, parse: v => /^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v) ? v : fail(`expected a Kafka version such as 3.0-IV1, got '${v}'`), format: () => '3.0-IV1', noEffect: 'deprecated in Kafka 3.0; batches are stored as produced (magic 2)' },
+  'message.format.version': { type: ConfigType.STRING, parse: v => /^\d+\.\d+(\.\d+){0,2}(-IV\d+)?$/.test(v) ? v : fail(`expected a Kafka version such as 3.0-IV1 or 0.10.0.0, got '${v}'`), format: () => '3.0-IV1', noEffect: 'deprecated in Kafka 3.0; batches are stored as produced (magic 2)' },
   'message.timestamp.after.max.ms': { type: ConfigType.LONG, parse: long(0), apply: (c, v) => { c.timestampAfterMaxMs = v }, format: c => num(c.timestampAfterMaxMs) },
   'message.timestamp.before.max.ms': { type: ConfigType.LONG, parse: long(0), apply: (c, v) => { c.timestampBeforeMaxMs = v }, format: c => num(c.timestampBeforeMaxMs) },
   'message.timestamp.difference.max.ms': { type: ConfigType.LONG, parse: long(0), apply: (c, v) => { c.timestampDifferenceMaxMs = v }, format: c => num(c.timestampDifferenceMaxMs) },
