@@ -86,8 +86,8 @@ a.close()
 b.close()
 `
 
-test('the initial rebalance delay: two consumers started together share the first generation, nobody is revoked', async () => {
-  const broker = await startTempBroker({ defaultPartitions: 4, initialRebalanceDelayMs: 3000 })
+test('the initial rebalance delay (default 3000 ms, as Kafka): two consumers started together share the first generation, nobody is revoked', async () => {
+  const broker = await startTempBroker({ defaultPartitions: 4 })
   try {
     const r = await run(PYTHON, ['-c', TOGETHER, broker.bootstrap, 'together'], { timeoutMs: 180_000 })
     assert.equal(r.code, 0, r.stderr)

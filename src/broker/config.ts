@@ -43,7 +43,13 @@ export interface BrokerOptions {
   flushMs?: number
   /** How often retention runs. Default 60 s. */
   retentionCheckIntervalMs?: number
-  /** Delay before the first rebalance of an empty group completes (Kafka: group.initial.rebalance.delay.ms). Default 0. */
+  /**
+   * Delay before the first rebalance of an empty group completes, extended while members keep
+   * joining (Kafka: group.initial.rebalance.delay.ms). Default 3000, Kafka's: consumers started
+   * together then share one generation instead of a revoke and reassign per newcomer, which
+   * clients and their test suites written against Kafka assume. tidewatch up and run use
+   * AUTOSCALED_REBALANCE_DELAY_MS instead.
+   */
   initialRebalanceDelayMs?: number
   /**
    * When set, clients must authenticate with SASL as one of these users, by one of these
@@ -94,6 +100,15 @@ export interface BrokerOptions {
   clock?: Clock
 }
 
+/**
+ * The initial rebalance delay of the broker that tidewatch up and run embed. Every activation
+ * from zero replicas joins an empty group and pays this delay before its first record, so it is
+ * short; not zero, because replicas the autoscaler starts together (a burst scaling to several)
+ * come up within about a second of each other (process start and handler load) and then share
+ * one generation instead of revoking and reassigning for each.
+ */
+export const AUTOSCALED_REBALANCE_DELAY_MS = 1000
+
 export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'sasl' | 'saslPlainUsers' | 'tls' | 'logger' | 'clock' | 'advertisedHost'>> & {
   advertisedHost: string
   sasl: { users: SaslUser[], mechanisms: SaslMechanism[] } | null
@@ -123,7 +138,7 @@ export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
     flushMessages: o.flushMessages ?? Infinity,
     flushMs: o.flushMs ?? 1000,
     retentionCheckIntervalMs: o.retentionCheckIntervalMs ?? 60_000,
-    initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 0,
+    initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 3000,
     sasl: resolveSasl(o),
     tls: o.tls === undefined ? null : { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca ?? null },
     internalListener: o.internalListener ?? false,

@@ -43,7 +43,8 @@ Options:
   --max-partitions-per-request N
                            partitions one CreateTopics request may create in all (default 10000)
   --max-partitions N       partitions of all topics on this broker (default 20000)
-  --rebalance-delay-ms N   wait before the first rebalance of an empty group (default 0)
+  --rebalance-delay-ms N   wait before the first rebalance of an empty group, extended while members
+                           keep joining (Kafka's group.initial.rebalance.delay.ms; default 3000)
   --sasl-users-file FILE   require SASL; FILE has one 'user:password' per line, or
                            'user:SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>' (RFC 5803;
                            make one with --scram-credential) so that it holds no password

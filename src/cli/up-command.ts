@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { startBroker } from '../broker/broker.js'
+import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
@@ -117,6 +118,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     advertisedHost: pb.advertisedHost,
     port: brokerPort,
     defaultPartitions: pb.partitions,
+    initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS,
     ...security,
     internalListener: true,
     logger: createLogger('broker')
