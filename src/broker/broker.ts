@@ -61,6 +61,14 @@ export async function startBroker (options: BrokerOptions): Promise<RunningBroke
     }
   }, resolved.retentionCheckIntervalMs)
   retention.unref()
+  const cleaner = setInterval(() => {
+    try {
+      core.logs.compact(clock.now())
+    } catch (err) {
+      logger.error({ err }, 'log compaction failed')
+    }
+  }, resolved.cleanerIntervalMs)
+  cleaner.unref()
   logger.info({ host: resolved.host, port, tls: resolved.tls !== null, sasl: resolved.sasl?.mechanisms ?? null, internalPort: internal?.listener.port, dataDir: resolved.dataDir }, 'broker listening')
   let closing: Promise<void> | null = null
   return {
@@ -72,6 +80,7 @@ export async function startBroker (options: BrokerOptions): Promise<RunningBroke
     close () {
       closing ??= (async () => {
         clearInterval(retention)
+        clearInterval(cleaner)
         await Promise.all([server.close(), internal?.close()])
         budget.close()
         core.close()

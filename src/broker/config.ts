@@ -43,6 +43,8 @@ export interface BrokerOptions {
   flushMs?: number
   /** How often retention runs. Default 60 s. */
   retentionCheckIntervalMs?: number
+  /** How often compacted topics are cleaned (Kafka: log.cleaner.backoff.ms). Default 15000. */
+  cleanerIntervalMs?: number
   /**
    * Delay before the first rebalance of an empty group completes, extended while members keep
    * joining (Kafka: group.initial.rebalance.delay.ms). Default 3000, Kafka's: consumers started
@@ -138,6 +140,7 @@ export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
     flushMessages: o.flushMessages ?? Infinity,
     flushMs: o.flushMs ?? 1000,
     retentionCheckIntervalMs: o.retentionCheckIntervalMs ?? 60_000,
+    cleanerIntervalMs: o.cleanerIntervalMs ?? 15_000,
     initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 3000,
     sasl: resolveSasl(o),
     tls: o.tls === undefined ? null : { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca ?? null },

@@ -9,7 +9,8 @@
 // Topic configs apply on append (LogAppendTime stamps the batch and is reported back;
 // compression.type recompresses; message.timestamp.*.max.ms refuse with INVALID_TIMESTAMP); a
 // topic with min.insync.replicas above 1 refuses acks=all with NOT_ENOUGH_REPLICAS, as Kafka
-// does with fewer in-sync replicas than that.
+// does with fewer in-sync replicas than that. A compacted topic (cleanup.policy=compact) refuses
+// a batch with keyless records: INVALID_RECORD, each listed in record_errors (v8+), as Kafka.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -43,7 +44,10 @@ registerApi({
           const result = log.append(p.records, now)
           if (result.errorCode !== ErrorCode.NONE) {
             core.logger.debug({ topic: t.name, partition: p.index, errorCode: result.errorCode }, 'produce rejected')
-            return failed(p.index, result.errorCode, log.logStartOffset)
+            const refused = failed(p.index, result.errorCode, log.logStartOffset)
+            if (result.recordErrors === undefined) return refused
+            const shown = result.recordErrors.slice(0, 3).map(e => `${e.batchIndex}: ${e.batchIndexErrorMessage}`).join(', ')
+            return { ...refused, recordErrors: result.recordErrors, errorMessage: `${result.recordErrors.length} record(s) refused (first: ${shown}) in ${t.name}-${p.index}` }
           }
           return {
             index: p.index,

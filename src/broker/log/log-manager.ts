@@ -279,6 +279,11 @@ export class LogManager {
     for (const t of this.#topics.values()) for (const p of t.partitions) p.applyRetention(now)
   }
 
+  /** Compacts every partition of topics with cleanup.policy=compact (see PartitionLog.compact). */
+  compact (now: number): void {
+    for (const t of this.#topics.values()) for (const p of t.partitions) p.compact(now)
+  }
+
   flushAll (): void {
     for (const t of this.#topics.values()) for (const p of t.partitions) p.flush()
   }

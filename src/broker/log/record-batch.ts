@@ -21,9 +21,16 @@ export interface AppendRules {
   /** Codec to store with (batches in another are recompressed), or as produced. */
   compression: number | 'producer'
   gzipLevel: number
+  /** cleanup.policy=compact: every record needs a key (INVALID_RECORD naming the keyless ones). */
+  requireKeys?: boolean
 }
 
 export const AS_PRODUCED: Omit<AppendRules, 'maxMessageBytes' | 'now'> = { logAppendTime: false, window: null, compression: 'producer', gzipLevel: -1 }
+
+/** Records refused one by one (Produce v8+ record_errors): their index in their batch, and why. */
+export interface RecordError { batchIndex: number, batchIndexErrorMessage: string }
+
+export const KEYLESS_RECORD = 'Compacted topic cannot accept message without key'
 
 /**
  * Validates the record batches of one partition in a Produce request. Control batches are
@@ -31,7 +38,7 @@ export const AS_PRODUCED: Omit<AppendRules, 'maxMessageBytes' | 'now'> = { logAp
  * are checked and its header's timestamps set (see validateRecords). Returns the bytes to store:
  * the request's own, or a new buffer when the topic's compression.type recompressed a batch.
  */
-export function validateProducedBatches (buf: Buffer, rules: AppendRules): { errorCode: number, batches: BatchInfo[], records: Buffer } {
+export function validateProducedBatches (buf: Buffer, rules: AppendRules): { errorCode: number, batches: BatchInfo[], records: Buffer, recordErrors?: RecordError[] } {
   const batches: BatchInfo[] = []
   const parts: Buffer[] = []
   let recompressed = false
@@ -43,6 +50,7 @@ export function validateProducedBatches (buf: Buffer, rules: AppendRules): { err
     if ((buf.readInt16BE(position + ATTRIBUTES) & CONTROL_FLAG) !== 0) return { errorCode: ErrorCode.INVALID_RECORD, batches: [], records: buf }
     const result = validateRecords(buf, checked, rules)
     if (typeof result === 'number') return { errorCode: result, batches: [], records: buf }
+    if (Array.isArray(result)) return { errorCode: ErrorCode.INVALID_RECORD, batches: [], records: buf, recordErrors: result }
     if (result !== null) recompressed = true
     parts.push(result ?? buf.subarray(position, position + checked.size))
     batches.push(checked)
@@ -72,9 +80,13 @@ export function validateProducedBatches (buf: Buffer, rules: AppendRules): { err
  * let retention delete records younger than retention.ms, and an undecodable batch would be
  * stored and then stop every consumer at it.
  *
- * Returns an error code, null when the batch was fixed in place, or the recompressed batch.
+ * On a compacted topic (requireKeys) a record without a key is refused, as Kafka does: the
+ * whole batch fails with INVALID_RECORD, naming each keyless record's index.
+ *
+ * Returns an error code, the records refused, null when the batch was fixed in place, or the
+ * recompressed batch.
  */
-export function validateRecords (buf: Buffer, b: BatchInfo, rules: Omit<AppendRules, 'maxMessageBytes'> = { ...AS_PRODUCED, now: Date.now() }): number | Buffer | null {
+export function validateRecords (buf: Buffer, b: BatchInfo, rules: Omit<AppendRules, 'maxMessageBytes'> = { ...AS_PRODUCED, now: Date.now() }): number | RecordError[] | Buffer | null {
   if (b.recordsCount < 1 || b.lastOffsetDelta !== b.recordsCount - 1) return ErrorCode.INVALID_RECORD
   let section: Buffer
   try {
@@ -85,9 +97,11 @@ export function validateRecords (buf: Buffer, b: BatchInfo, rules: Omit<AppendRu
   let max = -1
   let min = Infinity
   let sequential = true
+  const keyless: RecordError[] = []
   try {
     walkRecords(section, b.recordsCount, r => {
       if (r.offsetDelta !== r.index) { sequential = false; return false }
+      if (rules.requireKeys === true && r.keyStart < 0) keyless.push({ batchIndex: r.index, batchIndexErrorMessage: KEYLESS_RECORD })
       const ts = b.baseTimestamp + r.timestampDelta
       if (ts > max) max = ts
       if (ts < min) min = ts
@@ -96,6 +110,7 @@ export function validateRecords (buf: Buffer, b: BatchInfo, rules: Omit<AppendRu
     return ErrorCode.CORRUPT_MESSAGE
   }
   if (!sequential) return ErrorCode.INVALID_RECORD
+  if (keyless.length > 0) return keyless
   const w = rules.window
   if (!rules.logAppendTime && w !== null && (min < rules.now - w.beforeMs || max > rules.now + w.afterMs)) return ErrorCode.INVALID_TIMESTAMP
   let batch = buf

@@ -262,6 +262,46 @@ export class Segment {
     }
   }
 
+  /**
+   * Replaces sealed segment `old` with `buf` (its compacted batches, offsets unchanged), and
+   * returns the segment that now stands for it. The new files are written and fsynced in
+   * `tmpDir` first; then the old indexes are removed and the new files renamed over the old,
+   * so a crash at any point leaves either log with, at worst, indexes missing, which the next
+   * open rebuilds from the log.
+   */
+  static rewrite (dir: string, tmpDir: string, old: Segment, buf: Buffer, batches: BatchInfo[], indexInterval: number, files: FileCache): Segment {
+    fs.rmSync(tmpDir, { recursive: true, force: true })
+    fs.mkdirSync(tmpDir, { recursive: true })
+    const fresh = Segment.create(tmpDir, old.baseOffset, indexInterval, files, old.createdAt)
+    // Both indexes exist even when empty: they are renamed in below, and fsynced by seal().
+    files.fd(fresh.#index, true)
+    files.fd(fresh.#time, true)
+    try {
+      fresh.append(buf, batches)
+      fresh.seal()
+    } finally {
+      fresh.close()
+    }
+    old.close()
+    fs.rmSync(old.#index, { force: true })
+    fs.rmSync(old.#time, { force: true })
+    fs.renameSync(fresh.#log, old.#log)
+    fs.renameSync(fresh.#index, old.#index)
+    fs.renameSync(fresh.#time, old.#time)
+    fs.rmSync(tmpDir, { recursive: true, force: true })
+    const { segment } = Segment.open(dir, old.baseOffset, indexInterval, files, { scan: false, knownNextOffset: old.nextOffset })
+    segment.createdAt = old.createdAt
+    return segment
+  }
+
+  /** Every byte of the segment (compaction reads sealed segments whole). */
+  readAll (): Buffer {
+    const buf = Buffer.allocUnsafe(this.size)
+    let done = 0
+    while (done < this.size) done += fs.readSync(this.#files.fd(this.#log), buf, done, this.size - done, done)
+    return buf
+  }
+
   /** File position of the batch containing `offset` (which must be in this segment), or -1. */
   findPosition (offset: number): number {
     let lo = 0

@@ -56,7 +56,6 @@ function compressionType (v: string): number | string | { error: string } {
 function cleanupPolicy (v: string): string[] | { error: string } {
   const parts = v.split(',').map(s => s.trim()).filter(s => s !== '')
   if (parts.length === 0 || parts.some(p => p !== 'delete' && p !== 'compact')) return fail(`expected delete, compact or both (comma-separated), got '${v}'`)
-  if (parts.includes('compact')) return fail('compact cannot be honoured: this broker does not compact logs; use delete (retention by time or size)')
   return [...new Set(parts)]
 }
 
