@@ -4,10 +4,10 @@
 // once it is older than delete.retention.ms; nothing younger than min.compaction.lag.ms is
 // dropped. Offsets never change: a rewritten batch keeps its base offset, its header and its
 // lastOffsetDelta (consumers see gaps, as from Kafka), and holds the surviving records' own
-// bytes, recompressed with the batch's codec.
+// bytes, recompressed with the batch's codec (zstd on Node.js before 22.15: stored uncompressed).
 import {
   readBatchInfo, decompressRecords, compressRecords, canCompressZstd, walkRecords, updateCrc,
-  BATCH_LENGTH, CONTROL_FLAG, HEADER_SIZE, LOG_OVERHEAD, RECORDS_COUNT, type BatchInfo
+  ATTRIBUTES, BATCH_LENGTH, COMPRESSION_MASK, CONTROL_FLAG, HEADER_SIZE, LOG_OVERHEAD, RECORDS_COUNT, type BatchInfo
 } from '../../protocol/record-batch/index.js'
 
 export interface CompactionRules {
@@ -78,8 +78,7 @@ export function compactBatches (buf: Buffer, latest: Map<string, number>, rules:
   }
   eachBatch(buf, (b, bytes) => {
     const section = recordsOf(b, bytes)
-    // zstd cannot be recompressed on Node.js before 22.15: such a batch is kept whole.
-    if (section === null || (b.compression === 4 && !canCompressZstd)) return keep(bytes)
+    if (section === null) return keep(bytes)
     const kept: Buffer[] = []
     let tombstones = 0
     try {
@@ -101,8 +100,12 @@ export function compactBatches (buf: Buffer, latest: Map<string, number>, rules:
     removed += b.recordsCount - kept.length
     if (kept.length === b.recordsCount) return keep(bytes)
     if (kept.length === 0) return
-    const payload = compressRecords(b.compression, Buffer.concat(kept))
+    // Node.js before 22.15 cannot compress zstd: such a batch is stored uncompressed (each batch
+    // names its own codec, so readers are none the wiser).
+    const codec = b.compression === 4 && !canCompressZstd ? 0 : b.compression
+    const payload = compressRecords(codec, Buffer.concat(kept))
     const batch = Buffer.concat([bytes.subarray(0, HEADER_SIZE), payload])
+    batch.writeInt16BE((b.attributes & ~COMPRESSION_MASK) | codec, ATTRIBUTES)
     batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH)
     batch.writeInt32BE(kept.length, RECORDS_COUNT)
     updateCrc(batch, 0, batch.length)
