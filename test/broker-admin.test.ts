@@ -106,6 +106,35 @@ test('IncrementalAlterConfigs (@platformatic/kafka): SET, APPEND and SUBTRACT on
   }
 })
 
+test('IncrementalAlterConfigs on the broker (@platformatic/kafka, as librdkafka\'s 0081): SET and DELETE a setting, APPEND and SUBTRACT compact on log.cleanup.policy, which new topics then get', async () => {
+  const admin = new Admin({ clientId: 'incr-broker-admin', bootstrapBrokers: [broker.bootstrap] })
+  try {
+    const alter = (configs: { name: string, configOperation: number, value?: string }[]): Promise<void> =>
+      admin.incrementalAlterConfigs({ resources: [{ resourceType: 4, resourceName: '1', configs }] } as any)
+    await alter([{ name: 'background.threads', configOperation: 0, value: '9' }, { name: 'log.cleanup.policy', configOperation: 2, value: 'compact' }])
+    assert.deepEqual(broker.core.brokerConfigs.configs, { 'background.threads': '9', 'log.cleanup.policy': 'delete,compact' }, 'APPEND starts from the default, delete')
+    await admin.createTopics({ topics: ['admin-dyn-default'], partitions: 1 })
+    assert.equal(broker.core.logs.getTopic('admin-dyn-default')!.partitions[0].config.cleanupCompact, true, 'a new topic takes the dynamic default')
+    await alter([{ name: 'background.threads', configOperation: 1 }, { name: 'log.cleanup.policy', configOperation: 3, value: 'compact' }])
+    assert.deepEqual(broker.core.brokerConfigs.configs, { 'log.cleanup.policy': 'delete' })
+    assert.equal(broker.core.logs.getTopic('admin-dyn-default')!.partitions[0].config.cleanupCompact, false, 'and follows it back')
+    await assert.rejects(alter([{ name: 'auto.create.topics.enable', configOperation: 0, value: 'false' }]), (err: Error) => {
+      const [refused] = brokerResponse(err).responses
+      assert.equal(refused.errorCode, 42, 'INVALID_REQUEST')
+      assert.match(refused.errorMessage, /auto\.create\.topics\.enable cannot be changed at run time here/)
+      return true
+    })
+  } finally {
+    await alter0(admin)
+    await admin.close()
+  }
+})
+
+/** Leaves no dynamic broker config behind for the tests after it. */
+async function alter0 (admin: Admin): Promise<void> {
+  await admin.alterConfigs({ resources: [{ resourceType: 4, resourceName: '1', configs: [] }] } as any).catch(() => {})
+}
+
 test('OffsetDelete (@platformatic/kafka): offsets of a topic no member subscribes to are deleted; a subscribed topic is GROUP_SUBSCRIBED_TO_TOPIC', async () => {
   const admin = new Admin({ clientId: 'offdel-admin', bootstrapBrokers: [broker.bootstrap] })
   const producer = new Producer({ clientId: 'offdel-producer', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, autocreateTopics: true })

@@ -8,6 +8,8 @@ import { startTempBroker } from './helpers/temp-broker.js'
 import type { RunningBroker } from '../src/broker/broker.js'
 import { PYTHON, run } from './helpers/processes.js'
 import { readBatchInfo } from '../src/protocol/record-batch/index.js'
+import fs from 'node:fs'
+import path from 'node:path'
 
 let broker: RunningBroker
 
@@ -211,4 +213,30 @@ print(got)
   assert.equal(out[0], 'created')
   assert.equal(out[1], '0.10.0.0', 'reported as set')
   assert.equal(out[2], "['r0', 'r1', 'r2', 'r3', 'r4', 'r5']")
+})
+
+test('dynamic broker configs (AlterConfigs on broker 1): a log default applies to topics that set none; settings with nothing to act on are kept; others are refused by name', async () => {
+  const out = await python(`
+print(create('cfg-dyn', {}))
+def alter(res):
+    try:
+        list(admin.alter_configs([res]).values())[0].result()
+        return 'ok'
+    except KafkaException as e:
+        return '%s %s' % (e.args[0].name(), e.args[0].str()[:80])
+print(alter(ConfigResource('broker', '1', set_config={'log.retention.ms': '3600000', 'background.threads': '9'})))
+b = {k: (v.value, v.source) for k, v in list(admin.describe_configs([ConfigResource('broker', '1')]).values())[0].result().items()}
+print(b['log.retention.ms'], b['background.threads'])
+print(describe('cfg-dyn')['retention.ms'])
+print(alter(ConfigResource('broker', '1', set_config={'num.partitions': '3'})))
+print(alter(ConfigResource('broker', '1', set_config={'log.retention.ms': 'soon'})))
+`)
+  assert.equal(out[0], 'created')
+  assert.equal(out[1], 'ok')
+  assert.equal(out[2], "('3600000', 2) ('9', 2)", 'reported as dynamic broker configs (source 2)')
+  assert.equal(out[3], "('3600000', 5)", 'the topic, which sets no retention.ms, now has the new default')
+  assert.match(out[4], /^INVALID_REQUEST broker config num\.partitions cannot be changed at run time here/)
+  assert.match(out[5], /^INVALID_CONFIG broker config log\.retention\.ms=soon: expected a whole number/)
+  assert.equal(broker.core.logs.getTopic('cfg-dyn')!.partitions[0].config.retentionMs, 3_600_000, 'applied to the partition')
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(broker.core.options.dataDir, 'broker-configs.json'), 'utf8')).configs, { 'log.retention.ms': '3600000', 'background.threads': '9' }, 'kept for the next start')
 })

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../protocol/error-codes.js'
 import { PartitionLog, isStorageError } from './partition-log.js'
 import { FileCache } from './file-cache.js'
 import { DEFAULT_LOG_CONFIG, resolveTopicConfig, describeTopicConfig, type LogConfig, type ConfigEntry } from './log-config.js'
-import { readTopicDir, partitionLimitProblem, type PartitionLimits, type TopicFile } from './topic-files.js'
+import { readTopicDir, partitionLimitProblem, type PartitionLimits, type TopicFile, writeFileDurably } from './topic-files.js'
 
 export type { PartitionLimits } from './topic-files.js'
 
@@ -27,21 +27,6 @@ export interface StorageLimits extends PartitionLimits {
 
 export const DEFAULT_STORAGE_LIMITS: StorageLimits = { maxOpenFiles: 1000, maxPartitionsPerTopic: 10_000, maxPartitions: 20_000 }
 
-/** Writes `file` through a temporary file, fsynced and renamed into place, then fsyncs the directory. */
-function writeFileDurably (file: string, text: string): void {
-  const tmp = file + '.tmp'
-  const fd = fs.openSync(tmp, 'w')
-  try {
-    fs.writeSync(fd, text)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  const dirFd = fs.openSync(path.dirname(file), 'r')
-  try { fs.fsyncSync(dirFd) } finally { fs.closeSync(dirFd) }
-}
-
 /** Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], and not "." or "..". No path can escape. */
 export function isValidTopicName (name: string): boolean {
   return name.length > 0 && name.length <= 249 && name !== '.' && name !== '..' && /^[a-zA-Z0-9._-]+$/.test(name)
@@ -59,7 +44,7 @@ export function isValidTopicName (name: string): boolean {
  */
 export class LogManager {
   readonly #root: string
-  readonly #defaults: LogConfig
+  #defaults: LogConfig
   readonly #log: Logger
   readonly #clock: Clock
   readonly #limits: StorageLimits
@@ -192,6 +177,20 @@ export class LogManager {
     fs.rmSync(path.join(this.#root, name), { recursive: true, force: true })
     return ErrorCode.NONE
   }
+
+  /**
+   * New broker-wide defaults (dynamic broker configs such as log.retention.ms): every topic's
+   * effective config is worked out again from them and its own explicit configs.
+   */
+  setDefaults (defaults: LogConfig): void {
+    this.#defaults = defaults
+    for (const t of this.#topics.values()) {
+      const config = resolveTopicConfig(defaults, t.configs)
+      if (!('error' in config)) for (const p of t.partitions) p.updateConfig(config)
+    }
+  }
+
+  get defaults (): LogConfig { return this.#defaults }
 
   describeConfigs (name: string): ConfigEntry[] {
     const topic = this.#topics.get(name)
