@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives as real peers, when they are missing:
-# kcat and python3-confluent-kafka (real librdkafka clients against the broker),
+# kcat and python3-confluent-kafka (real librdkafka clients against the broker), openssl (the
+# throwaway certificates of the broker's TLS tests),
 # prometheus-alertmanager (the real Alertmanager alerts are delivered to), and chromium (the
 # browser playwright-core drives in the console's tests; Playwright's own browser downloads are
 # not used).
@@ -17,6 +18,7 @@ RSYSLOG_ROOT=/var/cache/tidewatch-test-deps/rsyslog/root
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v syslog-ng >/dev/null 2>&1 || missing+=(syslog-ng-core)

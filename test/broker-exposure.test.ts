@@ -29,6 +29,7 @@ test('exposure rule: loopback is always fine; any other address needs SASL users
     assert.match(exposureProblem(host, null, false)!, /refusing to listen/, host)
     assert.equal(exposureProblem(host, { alice: 'x' }, false), null)
     assert.equal(exposureProblem(host, undefined, true), null)
+    assert.equal(exposureProblem(host, null, false, true), null, 'client certificates (mutual TLS) authenticate too')
   }
   assert.throws(() => assertSafeExposure('0.0.0.0', null, false), /--allow-unauthenticated/)
 })

@@ -2,6 +2,8 @@ import { isLoopback } from '../shared/net.js'
 import type { Logger } from '../shared/logger.js'
 import type { Clock } from '../shared/clock.js'
 import { MIN_OPEN_FILES } from './log/file-cache.js'
+import { SASL_MECHANISMS, type SaslMechanism, type SaslUser } from './sasl/credentials.js'
+import { mechanismsProblem } from './sasl/authenticator.js'
 
 /**
  * Everything the embedded broker can be told. Defaults are chosen for one machine: listen on
@@ -41,10 +43,36 @@ export interface BrokerOptions {
   flushMs?: number
   /** How often retention runs. Default 60 s. */
   retentionCheckIntervalMs?: number
-  /** Delay before the first rebalance of an empty group completes (Kafka: group.initial.rebalance.delay.ms). Default 0. */
+  /** How often compacted topics are cleaned (Kafka: log.cleaner.backoff.ms). Default 15000. */
+  cleanerIntervalMs?: number
+  /**
+   * Delay before the first rebalance of an empty group completes, extended while members keep
+   * joining (Kafka: group.initial.rebalance.delay.ms). Default 3000, Kafka's: consumers started
+   * together then share one generation instead of a revoke and reassign per newcomer, which
+   * clients and their test suites written against Kafka assume. tidewatch up and run use
+   * AUTOSCALED_REBALANCE_DELAY_MS instead.
+   */
   initialRebalanceDelayMs?: number
-  /** When set, clients must authenticate with SASL/PLAIN as one of these users. */
+  /**
+   * When set, clients must authenticate with SASL as one of these users, by one of these
+   * mechanisms (default all three: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). A user's password
+   * serves every mechanism; stored SCRAM credentials (RFC 5803) only their own.
+   */
+  sasl?: { users: SaslUser[], mechanisms?: SaslMechanism[] }
+  /** Shorthand for `sasl` with users given as passwords and PLAIN only. */
   saslPlainUsers?: Record<string, string>
+  /**
+   * Serve TLS instead of plaintext on the listener (PEM contents). With `ca`, every client must
+   * present a certificate signed by it (mutual TLS).
+   */
+  tls?: { cert: string | Buffer, key: string | Buffer, ca?: string | Buffer }
+  /**
+   * Also listen on 127.0.0.1 (a free port) in plaintext without SASL, for the processes on this
+   * machine that started the broker (tidewatch up's replicas, which speak neither TLS nor SASL
+   * yet). Only meaningful with `tls` or `sasl`; loopback is trusted, as it is without them.
+   * Default false.
+   */
+  internalListener?: boolean
   /**
    * Largest frame a connection may send before it has authenticated (with SASL on); larger ones
    * close it. Default 524288 (Kafka's sasl.server.max.receive.size).
@@ -74,9 +102,25 @@ export interface BrokerOptions {
   clock?: Clock
 }
 
-export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'saslPlainUsers' | 'logger' | 'clock' | 'advertisedHost'>> & {
+/**
+ * The initial rebalance delay of the broker that tidewatch up and run embed. Every activation
+ * from zero replicas joins an empty group and pays this delay before its first record, so it is
+ * short; not zero, because replicas the autoscaler starts together (a burst scaling to several)
+ * come up within about a second of each other (process start and handler load) and then share
+ * one generation instead of revoking and reassigning for each.
+ */
+export const AUTOSCALED_REBALANCE_DELAY_MS = 1000
+
+export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'sasl' | 'saslPlainUsers' | 'tls' | 'logger' | 'clock' | 'advertisedHost'>> & {
   advertisedHost: string
-  saslPlainUsers: Record<string, string> | null
+  sasl: { users: SaslUser[], mechanisms: SaslMechanism[] } | null
+  tls: { cert: string | Buffer, key: string | Buffer, ca: string | Buffer | null } | null
+}
+
+function resolveSasl (o: BrokerOptions): ResolvedBrokerOptions['sasl'] {
+  if (o.sasl !== undefined) return { users: o.sasl.users, mechanisms: o.sasl.mechanisms ?? [...SASL_MECHANISMS] }
+  if (o.saslPlainUsers !== undefined) return { users: Object.entries(o.saslPlainUsers).map(([name, password]) => ({ name, password })), mechanisms: ['PLAIN'] }
+  return null
 }
 
 export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
@@ -96,8 +140,11 @@ export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
     flushMessages: o.flushMessages ?? Infinity,
     flushMs: o.flushMs ?? 1000,
     retentionCheckIntervalMs: o.retentionCheckIntervalMs ?? 60_000,
-    initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 0,
-    saslPlainUsers: o.saslPlainUsers ?? null,
+    cleanerIntervalMs: o.cleanerIntervalMs ?? 15_000,
+    initialRebalanceDelayMs: o.initialRebalanceDelayMs ?? 3000,
+    sasl: resolveSasl(o),
+    tls: o.tls === undefined ? null : { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca ?? null },
+    internalListener: o.internalListener ?? false,
     saslMaxReceiveBytes: o.saslMaxReceiveBytes ?? 524_288,
     queuedMaxRequestBytes: o.queuedMaxRequestBytes ?? 256 * 1024 * 1024,
     requestReceiveTimeoutMs: o.requestReceiveTimeoutMs ?? 30_000,
@@ -114,6 +161,11 @@ export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
     return `--request-max-bytes (${o.requestMaxBytes}) must not exceed --queued-max-request-bytes (${o.queuedMaxRequestBytes}): a request that large could never be received`
   }
   if (o.maxOpenFiles < MIN_OPEN_FILES) return `--max-open-files must be at least ${MIN_OPEN_FILES}, got ${o.maxOpenFiles}`
+  if (o.sasl !== null) {
+    const problem = mechanismsProblem(o.sasl.mechanisms)
+    if (problem !== null) return problem
+    if (o.sasl.users.length === 0) return '--sasl-users-file: no users defined'
+  }
   if (o.defaultPartitions > o.maxPartitionsPerTopic) {
     return `--partitions (${o.defaultPartitions}) must not exceed --max-partitions-per-topic (${o.maxPartitionsPerTopic})`
   }
@@ -122,17 +174,19 @@ export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
 
 
 /**
- * Listening beyond loopback without SASL hands every log line to anyone who can reach the port
- * (and lets them write and delete topics): refused unless explicitly allowed. Returns why, or null.
+ * Listening beyond loopback without authentication hands every log line to anyone who can reach
+ * the port (and lets them write and delete topics): refused unless explicitly allowed. SASL
+ * satisfies it, over TLS or not, and so does mutual TLS (a client certificate the CA signed).
+ * Returns why, or null.
  */
-export function exposureProblem (host: string, saslUsers: Record<string, string> | null | undefined, allowUnauthenticated: boolean): string | null {
-  if (isLoopback(host) || (saslUsers !== null && saslUsers !== undefined) || allowUnauthenticated) return null
+export function exposureProblem (host: string, sasl: object | null | undefined, allowUnauthenticated: boolean, mutualTls = false): string | null {
+  if (isLoopback(host) || (sasl !== null && sasl !== undefined) || mutualTls || allowUnauthenticated) return null
   return `refusing to listen on ${host} without authentication: anyone who can reach it could read and delete every log. ` +
-    'Require SASL/PLAIN with --sasl-users-file FILE, or pass --allow-unauthenticated if this network is trusted'
+    'Require SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) with --sasl-users-file FILE, best over TLS (--tls-cert, --tls-key), or client certificates (--tls-ca), or pass --allow-unauthenticated if this network is trusted'
 }
 
 /** Throws exposureProblem's reason, if any. */
-export function assertSafeExposure (host: string, saslUsers: Record<string, string> | null | undefined, allowUnauthenticated: boolean): void {
-  const problem = exposureProblem(host, saslUsers, allowUnauthenticated)
+export function assertSafeExposure (host: string, sasl: object | null | undefined, allowUnauthenticated: boolean, mutualTls = false): void {
+  const problem = exposureProblem(host, sasl, allowUnauthenticated, mutualTls)
   if (problem !== null) throw new Error(problem)
 }

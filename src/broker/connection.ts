@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { Logger } from '../shared/logger.js'
 import type { BrokerCore } from './core.js'
 import type { RequestBudget } from './request-budget.js'
-import type { ConnectionInfo, RequestContext } from './apis/context.js'
+import type { ConnectionInfo, Listener, RequestContext } from './apis/context.js'
 import { findApi } from './apis/registry.js'
 import { unsupportedApiVersionsResponse } from './apis/18-api-versions.js'
 import { Reader, DecodeError } from '../protocol/reader.js'
@@ -44,7 +44,7 @@ export class Connection {
   #busy = false
   #closed = false
 
-  constructor (socket: Socket, core: BrokerCore, budget: RequestBudget, logger: Logger, id: number) {
+  constructor (socket: Socket, core: BrokerCore, budget: RequestBudget, logger: Logger, id: number, listener: Listener) {
     this.#socket = socket
     this.#core = core
     this.#budget = budget
@@ -52,9 +52,12 @@ export class Connection {
       id,
       clientHost: socket.remoteAddress ?? '',
       clientId: '',
-      authenticated: core.options.saslPlainUsers === null,
+      authenticated: !core.sasl.enabled || listener.trusted,
       saslMechanism: null,
-      principal: null
+      scram: null,
+      tls: 'encrypted' in socket,
+      principal: null,
+      listener
     }
     this.#log = logger.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` })
     socket.setNoDelay(true)

@@ -7,6 +7,9 @@ import type { ResolvedBrokerOptions } from './config.js'
 import { LogManager } from './log/log-manager.js'
 import { GroupCoordinator } from './groups/coordinator.js'
 import { ProducerIdAllocator } from './producer-ids.js'
+import { SaslAuthenticator } from './sasl/authenticator.js'
+import { BrokerConfigStore } from './broker-configs.js'
+import { DEFAULT_LOG_CONFIG, resolveTopicConfig, type LogConfig } from './log/log-config.js'
 
 /** The one node this broker is. */
 export const NODE_ID = 1
@@ -22,7 +25,12 @@ export class BrokerCore {
   readonly logs: LogManager
   readonly groups: GroupCoordinator
   readonly producerIds: ProducerIdAllocator
+  /** SASL users and mechanisms; disabled when the broker has no users. */
+  readonly sasl: SaslAuthenticator
   readonly clusterId: string
+  /** Broker configs changed at run time (kafka-configs.sh --entity-type brokers). */
+  readonly brokerConfigs: BrokerConfigStore
+  readonly #logDefaults: LogConfig
   /** Set by the server once listening, so Metadata can advertise the real port when 0 was asked. */
   port: number
   #appendWaiters = new Set<() => void>()
@@ -33,16 +41,20 @@ export class BrokerCore {
     this.logger = logger
     this.clock = clock
     this.port = options.port
+    this.sasl = new SaslAuthenticator(options.sasl?.users ?? null, options.sasl?.mechanisms)
     fs.mkdirSync(options.dataDir, { recursive: true })
     this.clusterId = loadClusterId(options.dataDir)
-    this.logs = LogManager.open(options.dataDir, {
+    this.#logDefaults = {
+      ...DEFAULT_LOG_CONFIG,
       segmentBytes: options.segmentBytes,
       retentionMs: options.retentionMs,
       retentionBytes: options.retentionBytes,
       maxMessageBytes: options.maxMessageBytes,
       flushMessages: options.flushMessages,
       flushMs: options.flushMs
-    }, logger.child({ part: 'log' }), clock, {
+    }
+    this.brokerConfigs = new BrokerConfigStore(options.dataDir)
+    this.logs = LogManager.open(options.dataDir, this.#withDynamicDefaults(), logger.child({ part: 'log' }), clock, {
       maxOpenFiles: options.maxOpenFiles,
       maxPartitionsPerTopic: options.maxPartitionsPerTopic,
       maxPartitions: options.maxPartitions
@@ -58,6 +70,22 @@ export class BrokerCore {
       initialRebalanceDelayMs: options.initialRebalanceDelayMs
     })
     this.producerIds = new ProducerIdAllocator(options.dataDir)
+  }
+
+  /** The log defaults from the options with the dynamic broker configs on top. */
+  #withDynamicDefaults (): LogConfig {
+    const resolved = resolveTopicConfig(this.#logDefaults, this.brokerConfigs.topicDefaults())
+    return 'error' in resolved ? this.#logDefaults : resolved
+  }
+
+  /** Replaces the dynamic broker configs (AlterConfigs on the broker); the log defaults follow. */
+  setBrokerConfigs (configs: Record<string, string>, validateOnly: boolean): { errorCode: number, errorMessage: string | null } {
+    const outcome = this.brokerConfigs.replace(configs, validateOnly)
+    if (outcome.errorCode === 0 && !validateOnly) {
+      this.logs.setDefaults(this.#withDynamicDefaults())
+      this.logger.info({ configs }, 'dynamic broker configs changed')
+    }
+    return outcome
   }
 
   /**

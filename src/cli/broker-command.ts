@@ -1,9 +1,11 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startBroker } from '../broker/broker.js'
 import { resolveBrokerOptions, brokerOptionsProblem, exposureProblem, type BrokerOptions } from '../broker/config.js'
 import { createLogger } from '../shared/logger.js'
+import { isLoopback } from '../shared/net.js'
+import { deriveCredential, formatCredential } from '../broker/sasl/credentials.js'
+import { explainTlsStartError, FLAG_NAMES, loadBrokerSecurity } from './broker-security.js'
 import { CliError, parseIntOption, untilStopSignal } from './args.js'
 
 export const BROKER_USAGE = `Usage: tidewatch broker [options]
@@ -14,7 +16,7 @@ confluent-kafka, kafkajs, @platformatic/kafka. Logs go to stderr (TIDEWATCH_LOG_
 Options:
   --port N                 TCP port (default 9092; 0 picks a free port)
   --host ADDR              interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network,
-                           which needs --sasl-users-file or --allow-unauthenticated)
+                           which needs --sasl-users-file (best with TLS), --tls-ca or --allow-unauthenticated)
   --advertised-host NAME   host name clients are told to connect to (default: --host)
   --data-dir DIR           where topics, offsets and configs are kept (default .tidewatch/broker,
                            or $TIDEWATCH_DATA_DIR)
@@ -41,31 +43,34 @@ Options:
   --max-partitions-per-request N
                            partitions one CreateTopics request may create in all (default 10000)
   --max-partitions N       partitions of all topics on this broker (default 20000)
-  --rebalance-delay-ms N   wait before the first rebalance of an empty group (default 0)
-  --sasl-users-file FILE   require SASL/PLAIN; FILE has one 'user:password' per line
+  --rebalance-delay-ms N   wait before the first rebalance of an empty group, extended while members
+                           keep joining (Kafka's group.initial.rebalance.delay.ms; default 3000)
+  --sasl-users-file FILE   require SASL; FILE has one 'user:password' per line, or
+                           'user:SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>' (RFC 5803;
+                           make one with --scram-credential) so that it holds no password
+  --sasl-mechanisms LIST   mechanisms offered (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512)
   --sasl-max-receive-bytes N
                            largest request before authentication; larger ones close the connection
                            (default 524288)
-  --allow-unauthenticated  listen on a non-loopback --host without --sasl-users-file (trusted networks only)
+  --tls-cert FILE          serve TLS with this PEM certificate (chain) ...
+  --tls-key FILE           ... and its PEM private key (default: plaintext)
+  --tls-ca FILE            require client certificates signed by this PEM CA (mutual TLS)
+  --allow-unauthenticated  listen on a non-loopback --host without SASL or client certificates
+                           (trusted networks only)
+  --scram-credential MECH  print the stored SCRAM-SHA-256 or SCRAM-SHA-512 credential of the password
+                           read from standard input (4096 iterations, random salt), and exit
   -h, --help               show this help`
 
-function readUsers (file: string): Record<string, string> {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new CliError(`--sasl-users-file: cannot read ${file}: ${(err as Error).message}`)
-  }
-  const users: Record<string, string> = {}
-  text.split('\n').forEach((line, i) => {
-    const trimmed = line.trim()
-    if (trimmed === '' || trimmed.startsWith('#')) return
-    const colon = trimmed.indexOf(':')
-    if (colon <= 0) throw new CliError(`${file}:${i + 1}: expected 'user:password'`)
-    users[trimmed.slice(0, colon)] = trimmed.slice(colon + 1)
-  })
-  if (Object.keys(users).length === 0) throw new CliError(`${file}: no users defined`)
-  return users
+/** --scram-credential MECHANISM: a password on stdin becomes the line to put in a users file. */
+async function printScramCredential (mechanism: string): Promise<number> {
+  const m = mechanism.toUpperCase()
+  if (m !== 'SCRAM-SHA-256' && m !== 'SCRAM-SHA-512') throw new CliError(`--scram-credential: expected SCRAM-SHA-256 or SCRAM-SHA-512, got ${mechanism}`)
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  if (password === '') throw new CliError('--scram-credential: give the password on standard input')
+  console.log(formatCredential(m, deriveCredential(m, password)))
+  return 0
 }
 
 export async function runBrokerCommand (argv: string[]): Promise<number> {
@@ -90,6 +95,11 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
         'rebalance-delay-ms': { type: 'string' },
         'sasl-users-file': { type: 'string' },
         'sasl-max-receive-bytes': { type: 'string' },
+        'sasl-mechanisms': { type: 'string' },
+        'scram-credential': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
         'allow-unauthenticated': { type: 'boolean' },
         'queued-max-request-bytes': { type: 'string' },
         'request-receive-timeout-ms': { type: 'string' },
@@ -108,6 +118,14 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     console.log(BROKER_USAGE)
     return 0
   }
+  if (values['scram-credential'] !== undefined) return await printScramCredential(values['scram-credential'])
+  const security = loadBrokerSecurity({
+    cert: values['tls-cert'],
+    key: values['tls-key'],
+    ca: values['tls-ca'],
+    usersFile: values['sasl-users-file'],
+    mechanisms: values['sasl-mechanisms']?.split(',')
+  }, FLAG_NAMES)
   const dataDir = path.resolve(values['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch/broker')
   const options: BrokerOptions = {
     dataDir,
@@ -130,14 +148,22 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     maxPartitionsPerRequest: parseIntOption('--max-partitions-per-request', values['max-partitions-per-request'], { min: 1 }),
     maxPartitions: parseIntOption('--max-partitions', values['max-partitions'], { min: 1 }),
     initialRebalanceDelayMs: parseIntOption('--rebalance-delay-ms', values['rebalance-delay-ms'], { min: 0 }),
-    saslPlainUsers: values['sasl-users-file'] !== undefined ? readUsers(values['sasl-users-file']) : undefined,
+    ...security,
     saslMaxReceiveBytes: parseIntOption('--sasl-max-receive-bytes', values['sasl-max-receive-bytes'], { min: 1024 })
   }
   const resolved = resolveBrokerOptions(options)
-  const problem = exposureProblem(resolved.host, resolved.saslPlainUsers, values['allow-unauthenticated'] === true) ?? brokerOptionsProblem(resolved)
+  const problem = exposureProblem(resolved.host, resolved.sasl, values['allow-unauthenticated'] === true, resolved.tls !== null && resolved.tls.ca !== null) ?? brokerOptionsProblem(resolved)
   if (problem !== null) throw new CliError(problem)
   const logger = createLogger('broker')
-  const broker = await startBroker({ ...options, logger })
+  if (resolved.sasl?.mechanisms.includes('PLAIN') === true && resolved.tls === null && !isLoopback(resolved.host)) {
+    logger.warn('SASL/PLAIN without TLS on a non-loopback address sends passwords in the clear; add --tls-cert and --tls-key, or use --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512')
+  }
+  let broker
+  try {
+    broker = await startBroker({ ...options, logger })
+  } catch (err) {
+    throw security.tls !== undefined ? explainTlsStartError(err, FLAG_NAMES) : err
+  }
   console.log(`tidewatch broker listening on ${broker.bootstrap}`)
   logger.info({ signal: await untilStopSignal() }, 'shutting down')
   await broker.close()

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { rulesWorkloadOf } from './run-rules.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
+import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
@@ -98,7 +99,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   let kafka: KafkaClient | null = null
   let bootstrap = v.brokers
   if (bootstrap === undefined) {
-    broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: partitions, logger: createLogger('broker') })
+    broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: partitions, initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS, logger: createLogger('broker') })
     bootstrap = broker.bootstrap
   } else {
     kafka = new KafkaClient({ bootstrap: bootstrap.split(','), clientId: `tidewatch-run-${config.name}` })

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { startBroker } from '../broker/broker.js'
+import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
@@ -26,6 +27,15 @@ import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopS
 import { formatEvent } from './events-command.js'
 import { Shutdown } from './shutdown.js'
 import { checkTail, ingestPlugin, startUpTail } from './up-tail.js'
+import { explainTlsStartError, loadBrokerSecurity, type SecurityNames } from './broker-security.js'
+import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
+
+const PROJECT_NAMES: SecurityNames = { cert: 'broker.tls.cert', key: 'broker.tls.key', ca: 'broker.tls.ca', usersFile: 'broker.sasl.usersFile', mechanisms: 'broker.sasl.mechanisms' }
+
+function brokerSecurityNote (s: ReturnType<typeof loadBrokerSecurity>): string {
+  const parts = [s.tls !== undefined ? (s.tls.ca !== undefined ? 'mutual TLS' : 'TLS') : null, s.sasl !== undefined ? `SASL ${(s.sasl.mechanisms ?? SASL_MECHANISMS).join('/')}` : null].filter(p => p !== null)
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DEFAULT_PROJECT = path.join(root, 'examples', 'logs-handler', 'tidewatch.yaml')
@@ -98,7 +108,21 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const logger = createLogger('up')
   const token = resolveApiToken(v)
 
-  const broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: project.broker.partitions, logger: createLogger('broker') })
+  const pb = project.broker
+  const security = loadBrokerSecurity({ cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms }, PROJECT_NAMES)
+  // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas and
+  // demo traffic use a plaintext listener on loopback, which needs neither.
+  const broker = await startBroker({
+    dataDir: path.join(dataDir, 'broker'),
+    host: pb.host,
+    advertisedHost: pb.advertisedHost,
+    port: brokerPort,
+    defaultPartitions: pb.partitions,
+    initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS,
+    ...security,
+    internalListener: true,
+    logger: createLogger('broker')
+  }).catch(err => { throw security.tls !== undefined ? explainTlsStartError(err, PROJECT_NAMES) : err })
   const shutdown = new Shutdown(logger)
   shutdown.add('broker', async () => await broker.close())
   try {
@@ -114,7 +138,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       replicaEnv.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
-    const supervisor = new Supervisor({ bootstrap: broker.bootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
+    const supervisor = new Supervisor({ bootstrap: broker.internalBootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
@@ -151,12 +175,12 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
     let demo: DemoTraffic | null = null
     if (v.demo === true) {
-      const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'tidewatch-demo' })
+      const client = new KafkaClient({ bootstrap: [broker.internalBootstrap], clientId: 'tidewatch-demo' })
       demo = new DemoTraffic({ topic: project.demo.topic, logger: createLogger('demo'), produce: async (topic, values) => await client.produce(values.map(value => ({ topic, value }))) })
       shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()
     }
-    const tailing = startUpTail(project, broker.bootstrap, dataDir, shutdown)
+    const tailing = startUpTail(project, broker.internalBootstrap, dataDir, shutdown)
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
     const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
     shutdown.add('printing', () => { stopPrinting(); stopEvents() })
@@ -167,7 +191,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   functions  ${functions.length === 0 ? 'none' : functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}${rulesWorkloads.length > 0 ? `
   rules      ${rulesWorkloads.map(r => `${r.name} (${r.ruleCount} rule${r.ruleCount === 1 ? '' : 's'}, ${r.scale.minReplicas}-${r.scale.maxReplicas} replicas, reading ${r.input.topic})`).join(', ')}` : ''}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
-  broker     ${broker.bootstrap} (embedded)
+  broker     ${broker.bootstrap} (embedded${brokerSecurityNote(security)})
   ingest     ${api.url}/_bulk (Elasticsearch), ${api.url}/loki/api/v1/push, ${api.url}/v1/logs → '${project.ingest.topic}'${tailing !== null ? `\n  tail       ${tailing}` : ''}${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped

@@ -73,3 +73,26 @@ test('rules entries are checked with the project: rule file problems, a missing 
   })
   assert.throws(() => parseProjectFile(file, 'notifier: notifier.yaml\n'), /list at least one Function file \(functions:\) or rule file \(rules:\)/)
 })
+
+test('the broker block takes TLS and SASL settings, its files resolved relative to the project file', () => {
+  const d = dir()
+  for (const f of ['server.pem', 'server.key', 'ca.pem', 'users']) fs.writeFileSync(path.join(d, f), '')
+  const p = parseProjectFile(path.join(d, 'tidewatch.yaml'), [
+    'functions: [./function.yaml]',
+    'broker:',
+    '  host: 0.0.0.0',
+    '  advertisedHost: logs.example.com',
+    '  tls: { cert: server.pem, key: ./server.key, ca: ca.pem }',
+    '  sasl: { usersFile: users, mechanisms: [SCRAM-SHA-256] }'
+  ].join('\n'))
+  assert.deepEqual(p.broker, {
+    partitions: 10,
+    host: '0.0.0.0',
+    advertisedHost: 'logs.example.com',
+    tls: { cert: path.join(d, 'server.pem'), key: path.join(d, 'server.key'), ca: path.join(d, 'ca.pem') },
+    sasl: { usersFile: path.join(d, 'users'), mechanisms: ['SCRAM-SHA-256'] }
+  })
+  // Client certificates alone also authenticate an exposed broker.
+  assert.doesNotThrow(() => parseProjectFile(path.join(d, 'tidewatch.yaml'), 'functions: [./function.yaml]\nbroker: { host: 0.0.0.0, tls: { cert: server.pem, key: server.key, ca: ca.pem } }\n'))
+  assert.throws(() => parseProjectFile(path.join(d, 'tidewatch.yaml'), 'functions: [./function.yaml]\nbroker: { host: 0.0.0.0, tls: { cert: server.pem, key: server.key } }\n'), /broker\.host: refusing to listen on 0\.0\.0\.0 without authentication/)
+})

@@ -5,6 +5,8 @@ import { z } from 'zod'
 import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../shared/config-source.js'
 import { resolveRulesEntries, rulesEntrySchema, type ProjectRules } from './rules-entries.js'
 import { ingestSchema, resolveTail, tailSchema, type IngestConfig, type TailConfig } from './tail-ingest-schema.js'
+import { isLoopback } from '../shared/net.js'
+import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
 
 // The project file `tidewatch up` reads: which functions and rules to run, how alerts are routed,
 // and the embedded broker's and demo traffic's settings. Paths are relative to the project file.
@@ -14,7 +16,12 @@ const projectSchema = z.strictObject({
   rules: z.array(rulesEntrySchema).prefault([]),
   notifier: z.string().min(1).optional(),
   broker: z.strictObject({
-    partitions: z.number().int().min(1).max(10_000).prefault(10)
+    partitions: z.number().int().min(1).max(10_000).prefault(10),
+    // Listening beyond loopback (for shippers on other machines) needs sasl or tls.ca.
+    host: z.string().min(1).optional(),
+    advertisedHost: z.string().min(1).optional(),
+    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
+    sasl: z.strictObject({ usersFile: z.string().min(1), mechanisms: z.array(z.enum(SASL_MECHANISMS)).min(1).optional() }).optional()
   }).prefault({}),
   demo: z.strictObject({
     topic: z.string().min(1).prefault('logs')
@@ -24,6 +31,15 @@ const projectSchema = z.strictObject({
   ingest: ingestSchema.prefault({})
 })
 
+/** The embedded broker's settings; file paths absolute. */
+export interface ProjectBroker {
+  partitions: number
+  host?: string
+  advertisedHost?: string
+  tls?: { cert: string, key: string, ca?: string }
+  sasl?: { usersFile: string, mechanisms?: Array<typeof SASL_MECHANISMS[number]> }
+}
+
 export interface ProjectConfig {
   file: string
   /** Absolute paths of the Function files. */
@@ -32,7 +48,7 @@ export interface ProjectConfig {
   rules: ProjectRules[]
   /** Absolute path of the routing file (Alertmanager's shape); null: the built-in default. */
   notifier: string | null
-  broker: { partitions: number }
+  broker: ProjectBroker
   demo: { topic: string }
   /** Files `up` collects (null: none). */
   tail: TailConfig | null
@@ -61,13 +77,24 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
   const rawRules = (src.doc.toJS() as { rules?: unknown[] }).rules ?? []
   const rules = resolveRulesEntries(parsed.data.rules, rawRules, src, dir, new Set(), problems)
   const notifier = parsed.data.notifier === undefined ? null : existing(parsed.data.notifier, ['notifier'], 'routing file')
+  const b = parsed.data.broker
+  const broker: ProjectBroker = { ...b }
+  if (b.tls !== undefined) {
+    const at = (k: string): (string | number)[] => ['broker', 'tls', k]
+    broker.tls = { cert: existing(b.tls.cert, at('cert'), 'certificate'), key: existing(b.tls.key, at('key'), 'key') }
+    if (b.tls.ca !== undefined) broker.tls.ca = existing(b.tls.ca, at('ca'), 'CA')
+  }
+  if (b.sasl !== undefined) broker.sasl = { ...b.sasl, usersFile: existing(b.sasl.usersFile, ['broker', 'sasl', 'usersFile'], 'users file') }
+  if (b.host !== undefined && !isLoopback(b.host) && b.sasl === undefined && b.tls?.ca === undefined) {
+    problems.push(src.problem(['broker', 'host'], `refusing to listen on ${b.host} without authentication: anyone who can reach it could read and delete every log; add broker.sasl (best with broker.tls) or broker.tls.ca (client certificates)`))
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     file: path.resolve(file),
     functions,
     rules,
     notifier,
-    broker: parsed.data.broker,
+    broker,
     demo: parsed.data.demo,
     tail: resolveTail(parsed.data.tail, dir),
     ingest: parsed.data.ingest

@@ -6,6 +6,11 @@
 // acks=-1 both survive a crash of the broker process; fsync follows the flush policy
 // (flush.messages / flush.ms). acks=0 gets no response at all, as in Kafka. TimeoutMs is
 // irrelevant: there are no replicas to wait for. Unknown topics are auto-created when allowed.
+// Topic configs apply on append (LogAppendTime stamps the batch and is reported back;
+// compression.type recompresses; message.timestamp.*.max.ms refuse with INVALID_TIMESTAMP); a
+// topic with min.insync.replicas above 1 refuses acks=all with NOT_ENOUGH_REPLICAS, as Kafka
+// does with fewer in-sync replicas than that. A compacted topic (cleanup.policy=compact) refuses
+// a batch with keyless records: INVALID_RECORD, each listed in record_errors (v8+), as Kafka.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -34,16 +39,21 @@ registerApi({
           const log = topic?.partitions[p.index]
           if (log === undefined) return failed(p.index, topic === undefined ? topicError : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
           if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.CORRUPT_MESSAGE)
+          // One replica can never satisfy min.insync.replicas above 1 for acks=all.
+          if (req.acks === -1 && log.config.minInsyncReplicas > 1) return failed(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, log.logStartOffset)
           const result = log.append(p.records, now)
           if (result.errorCode !== ErrorCode.NONE) {
             core.logger.debug({ topic: t.name, partition: p.index, errorCode: result.errorCode }, 'produce rejected')
-            return failed(p.index, result.errorCode, log.logStartOffset)
+            const refused = failed(p.index, result.errorCode, log.logStartOffset)
+            if (result.recordErrors === undefined) return refused
+            const shown = result.recordErrors.slice(0, 3).map(e => `${e.batchIndex}: ${e.batchIndexErrorMessage}`).join(', ')
+            return { ...refused, recordErrors: result.recordErrors, errorMessage: `${result.recordErrors.length} record(s) refused (first: ${shown}) in ${t.name}-${p.index}` }
           }
           return {
             index: p.index,
             errorCode: ErrorCode.NONE,
             baseOffset: result.baseOffset,
-            logAppendTimeMs: -1,
+            logAppendTimeMs: result.logAppendTime,
             logStartOffset: log.logStartOffset,
             recordErrors: [],
             errorMessage: null

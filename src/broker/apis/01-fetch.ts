@@ -8,10 +8,11 @@
 //   where the name belongs, so it only works with v13+.
 // - v15 replica state and v16 node endpoints are for replicas and leader changes: unused here.
 // Behaviour: long poll — the response goes out as soon as minBytes are available or maxWaitMs
-// has passed, waking on appends rather than polling. Whole stored batches are returned; the
-// first non-empty partition always gets at least one batch even above the byte limits
-// (KIP-74), so consumers always make progress. Without transactions the last stable offset
-// equals the high watermark.
+// has passed, waking on appends rather than polling. Whole stored batches are returned, at
+// most partitionMaxBytes per partition and maxBytes in all, except that the first partition
+// with data always gets its first batch even above both limits (KIP-74), so consumers always
+// make progress; a later partition whose next batch does not fit gets none this time.
+// Without transactions the last stable offset equals the high watermark.
 import { registerApi } from './registry.js'
 import { findPartition } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -50,17 +51,14 @@ class Collection {
       this.errors = true
       return { partitionIndex: p.partition, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: NO_RECORDS }
     }
-    let records: Buffer | null = null
-    let code: number = ErrorCode.NONE
-    if (this.#budget > 0 || this.bytes === 0) {
-      // The first data of a response may exceed the limits (KIP-74); later partitions may not.
-      const limit = this.bytes === 0 ? Math.max(1, Math.min(p.partitionMaxBytes, this.#req.maxBytes)) : Math.min(p.partitionMaxBytes, this.#budget)
-      const read = log.read(p.fetchOffset, limit)
-      code = read.errorCode
-      records = read.records
-    } else if (p.fetchOffset > log.logEndOffset || p.fetchOffset < log.logStartOffset) {
-      code = ErrorCode.OFFSET_OUT_OF_RANGE
-    }
+    // KIP-74: only the first partition with data may exceed the limits (by its first batch, so
+    // the consumer always progresses); every later one gets only whole batches that fit in
+    // what is left of the response's maxBytes, or none.
+    const first = this.bytes === 0
+    const limit = Math.min(p.partitionMaxBytes, Math.max(0, this.#budget))
+    const read = log.read(p.fetchOffset, limit, first)
+    const code = read.errorCode
+    const records = read.records
     if (code !== ErrorCode.NONE) this.errors = true
     const size = records?.length ?? 0
     this.bytes += size

@@ -2,9 +2,12 @@
 // - v1+: a null topic list means all topics; an empty list means none (v0: empty means all).
 // - v4+: allowAutoTopicCreation; older versions always allow it, as Kafka did.
 // - v10+: topics carry their topic id; v10+ requests may name a topic by id only.
+// - v8+: authorized operations on request (v8-10 also the cluster's): without an authorizer,
+//   every operation the resource type supports, as Kafka reports it.
 // Behaviour: one broker (node 1) leads every partition. Leader epochs are reported as -1 so
 // clients never need OffsetForLeaderEpoch, which this broker does not serve.
 import { registerApi } from './registry.js'
+import { authorizedOperations, TOPIC_OPERATIONS, CLUSTER_OPERATIONS, UNKNOWN_OPERATIONS } from './authorized-operations.js'
 import { findOrCreateTopic } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
@@ -14,9 +17,8 @@ import { decodeMetadataRequest } from '../../protocol/generated/metadata-request
 import { encodeMetadataResponse, type MetadataResponseTopicInput } from '../../protocol/generated/metadata-response.js'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
-const UNKNOWN_OPERATIONS = -2147483648
 
-function describeTopic (topic: Topic): MetadataResponseTopicInput {
+function describeTopic (topic: Topic, operations: number): MetadataResponseTopicInput {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -31,7 +33,7 @@ function describeTopic (topic: Topic): MetadataResponseTopicInput {
       isrNodes: [NODE_ID],
       offlineReplicas: []
     })),
-    topicAuthorizedOperations: UNKNOWN_OPERATIONS
+    topicAuthorizedOperations: operations
   }
 }
 
@@ -39,13 +41,13 @@ function missing (name: string | null, topicId: string, errorCode: number): Meta
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: UNKNOWN_OPERATIONS }
 }
 
-function lookup (core: BrokerCore, name: string | null, topicId: string, allowAutoCreate: boolean): MetadataResponseTopicInput {
+function lookup (core: BrokerCore, name: string | null, topicId: string, allowAutoCreate: boolean, operations: number): MetadataResponseTopicInput {
   if (name === null || name === '') {
     const byId = core.logs.getTopicById(topicId)
-    return byId !== undefined ? describeTopic(byId) : missing(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID)
+    return byId !== undefined ? describeTopic(byId, operations) : missing(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID)
   }
   const { topic, errorCode } = findOrCreateTopic(core, name, allowAutoCreate)
-  return topic !== undefined ? describeTopic(topic) : missing(name, ZERO_UUID, errorCode)
+  return topic !== undefined ? describeTopic(topic, operations) : missing(name, ZERO_UUID, errorCode)
 }
 
 registerApi({
@@ -59,16 +61,17 @@ registerApi({
     const core = ctx.core
     const all = req.topics === null || (version === 0 && req.topics.length === 0)
     const allowAutoCreate = version < 4 || req.allowAutoTopicCreation
+    const operations = authorizedOperations(version >= 8 && req.includeTopicAuthorizedOperations, TOPIC_OPERATIONS)
     const topics = all
-      ? core.logs.listTopics().map(describeTopic)
-      : req.topics!.map(t => lookup(core, t.name, t.topicId, allowAutoCreate))
+      ? core.logs.listTopics().map(t => describeTopic(t, operations))
+      : req.topics!.map(t => lookup(core, t.name, t.topicId, allowAutoCreate, operations))
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: NODE_ID, host: core.options.advertisedHost, port: core.port, rack: null }],
+      brokers: [{ nodeId: NODE_ID, host: ctx.connection.listener.advertisedHost, port: ctx.connection.listener.port, rack: null }],
       clusterId: core.clusterId,
       controllerId: NODE_ID,
       topics,
-      clusterAuthorizedOperations: UNKNOWN_OPERATIONS
+      clusterAuthorizedOperations: authorizedOperations(version >= 8 && req.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS)
     }
   }
 })

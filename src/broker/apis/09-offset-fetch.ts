@@ -2,8 +2,11 @@
 // - v2+ a null topic list fetches every committed offset of the group.
 // - v5-7 committed leader epoch; v8+ (KIP-709) several groups per request; v9 adds member
 //   id/epoch for the new consumer protocol, ignored for classic groups.
-// Behaviour: an offset never committed is -1 with empty metadata. Leader epochs are reported
-// as -1 (see Metadata) so clients never validate positions with OffsetForLeaderEpoch.
+// Behaviour: an offset never committed is -1 with empty metadata and leader epoch -1; a
+// committed one comes back with the leader epoch it was committed with (v5+). A client that
+// would validate it with OffsetForLeaderEpoch finds that API not offered and skips validation
+// (librdkafka does), which is right for a single node whose log is never truncated by a new
+// leader.
 import { registerApi } from './registry.js'
 import { decodeOffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.js'
 import { encodeOffsetFetchResponse } from '../../protocol/generated/offset-fetch-response.js'
@@ -18,7 +21,7 @@ function fetchGroup (groups: GroupCoordinator, groupId: string, topics: { name: 
       partitions: t.partitions.map(p => ({
         partitionIndex: p.partition,
         committedOffset: p.offset,
-        committedLeaderEpoch: -1,
+        committedLeaderEpoch: p.leaderEpoch,
         metadata: p.metadata,
         errorCode: p.errorCode
       }))

@@ -1,7 +1,9 @@
 // DescribeGroups (key 15): v0-5.
-// - v3+ authorized operations (reported as unknown); v4+ member instance ids.
+// - v3+ authorized operations on request (without an authorizer: all a group supports); v4+
+//   member instance ids.
 // Behaviour: an unknown group is described as state "Dead" with no error, as Kafka does.
 import { registerApi } from './registry.js'
+import { authorizedOperations, GROUP_OPERATIONS } from './authorized-operations.js'
 import { decodeDescribeGroupsRequest } from '../../protocol/generated/describe-groups-request.js'
 import { encodeDescribeGroupsResponse } from '../../protocol/generated/describe-groups-response.js'
 
@@ -12,7 +14,7 @@ registerApi({
   maxVersion: 5,
   decodeRequest: decodeDescribeGroupsRequest,
   encodeResponse: encodeDescribeGroupsResponse,
-  handle (ctx, req) {
+  handle (ctx, req, version) {
     return {
       throttleTimeMs: 0,
       groups: ctx.core.groups.describe(req.groups).map(g => ({
@@ -29,7 +31,7 @@ registerApi({
           memberMetadata: m.metadata,
           memberAssignment: m.assignment
         })),
-        authorizedOperations: -2147483648
+        authorizedOperations: authorizedOperations(version >= 3 && req.includeAuthorizedOperations, GROUP_OPERATIONS)
       }))
     }
   }

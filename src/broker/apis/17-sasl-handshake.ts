@@ -1,7 +1,12 @@
-// SaslHandshake (key 17): v1 only.
-// - v0 would switch the connection to raw SASL tokens outside Kafka framing; every client
-//   in use speaks v1 followed by SaslAuthenticate, so v0 is not offered.
-// Behaviour: PLAIN is the only mechanism, and only when the broker was given users.
+// SaslHandshake (key 17): v0-1.
+// - v0 would switch the connection to raw SASL tokens outside Kafka framing, which only
+//   pre-1.0 clients send; such a request is answered UNSUPPORTED_VERSION. It is still
+//   advertised, because librdkafka enables SASL only when the range includes v0 (its
+//   SASL_HANDSHAKE feature), and then speaks v1 followed by SaslAuthenticate, as do kafkajs
+//   and the Java client.
+// Behaviour: the mechanisms the broker was started with (--sasl-mechanisms: PLAIN,
+// SCRAM-SHA-256, SCRAM-SHA-512), only when it has users; any other is
+// UNSUPPORTED_SASL_MECHANISM with the list, as Kafka answers.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { decodeSaslHandshakeRequest } from '../../protocol/generated/sasl-handshake-request.js'
@@ -10,19 +15,19 @@ import { encodeSaslHandshakeResponse } from '../../protocol/generated/sasl-hands
 registerApi({
   key: 17,
   name: 'SaslHandshake',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
   allowedBeforeAuth: true,
   decodeRequest: decodeSaslHandshakeRequest,
   encodeResponse: encodeSaslHandshakeResponse,
-  handle (ctx, req) {
-    if (ctx.core.options.saslPlainUsers === null) {
-      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] }
-    }
-    if (req.mechanism !== 'PLAIN') {
-      return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['PLAIN'] }
-    }
-    ctx.connection.saslMechanism = 'PLAIN'
-    return { errorCode: ErrorCode.NONE, mechanisms: ['PLAIN'] }
+  handle (ctx, req, version) {
+    const sasl = ctx.core.sasl
+    if (version === 0) return { errorCode: ErrorCode.UNSUPPORTED_VERSION, mechanisms: [...sasl.mechanisms] }
+    if (!sasl.enabled) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] }
+    const mechanisms = [...sasl.mechanisms]
+    if (!(mechanisms as string[]).includes(req.mechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms }
+    ctx.connection.saslMechanism = req.mechanism
+    ctx.connection.scram = null
+    return { errorCode: ErrorCode.NONE, mechanisms }
   }
 })

@@ -1,8 +1,10 @@
 // DescribeConfigs (key 32): v0-4.
 // - v0 reports isDefault; v1+ a config source instead, and synonyms on request (none here);
 //   v3+ config types and documentation; v4 flexible.
-// Behaviour: topics (resource type 2) report every supported topic config with its effective
-// value; the broker (resource type 4) reports the settings it was started with.
+// Behaviour: topics (resource type 2) report every one of Kafka's topic configs with its
+// effective value and type (source: set on the topic, or default); the broker (resource type 4)
+// reports the settings it was started with, and its dynamic configs (source DYNAMIC_BROKER_CONFIG,
+// not read-only), a dynamic log default in place of the started-with value of the same name.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type { BrokerCore } from '../core.js'
@@ -12,12 +14,13 @@ import { encodeDescribeConfigsResponse, type DescribeConfigsResultInput } from '
 const TOPIC = 2
 const BROKER = 4
 const SOURCE_TOPIC = 1
+const SOURCE_DYNAMIC_BROKER = 2
 const SOURCE_STATIC_BROKER = 4
 const SOURCE_DEFAULT = 5
 const TYPE_STRING = 2
 const TYPE_LONG = 5
 
-interface Entry { name: string, value: string, isDefault: boolean }
+interface Entry { name: string, value: string, isDefault: boolean, type?: number, dynamic?: boolean }
 
 function brokerEntries (core: BrokerCore): Entry[] {
   const o = core.options
@@ -36,6 +39,13 @@ function brokerEntries (core: BrokerCore): Entry[] {
   ]
 }
 
+function withDynamic (core: BrokerCore, entries: Entry[]): Entry[] {
+  const dynamic = core.brokerConfigs.configs
+  const out = entries.filter(e => !Object.hasOwn(dynamic, e.name))
+  for (const [name, value] of Object.entries(dynamic)) out.push({ name, value, isDefault: false, dynamic: true })
+  return out
+}
+
 function describe (core: BrokerCore, res: DescribeConfigsResource, version: number): DescribeConfigsResultInput {
   const base = { resourceType: res.resourceType, resourceName: res.resourceName }
   let entries: Entry[]
@@ -47,8 +57,8 @@ function describe (core: BrokerCore, res: DescribeConfigsResource, version: numb
     entries = core.logs.describeConfigs(res.resourceName)
     source = e => e.isDefault ? SOURCE_DEFAULT : SOURCE_TOPIC
   } else if (res.resourceType === BROKER) {
-    entries = brokerEntries(core)
-    source = () => SOURCE_STATIC_BROKER
+    entries = withDynamic(core, brokerEntries(core))
+    source = e => e.dynamic === true ? SOURCE_DYNAMIC_BROKER : SOURCE_STATIC_BROKER
   } else {
     return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${res.resourceType} is not supported`, configs: [] }
   }
@@ -61,12 +71,12 @@ function describe (core: BrokerCore, res: DescribeConfigsResource, version: numb
     configs: entries.map(e => ({
       name: e.name,
       value: e.value,
-      readOnly: res.resourceType === BROKER,
+      readOnly: res.resourceType === BROKER && e.dynamic !== true,
       isDefault: e.isDefault,
       configSource: version >= 1 ? source(e) : -1,
       isSensitive: false,
       synonyms: [],
-      configType: /^-?\d+$/.test(e.value) ? TYPE_LONG : TYPE_STRING,
+      configType: e.type ?? (/^-?\d+$/.test(e.value) ? TYPE_LONG : TYPE_STRING),
       documentation: null
     }))
   }

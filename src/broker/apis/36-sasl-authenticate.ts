@@ -1,18 +1,56 @@
 // SaslAuthenticate (key 36): v0-2.
 // - v1+ session lifetime (0: the session does not expire); v2 flexible.
-// Behaviour: SASL/PLAIN (RFC 4616): authzid NUL authcid NUL password. Passwords are compared
-// in constant time and never logged.
-import { timingSafeEqual, createHash } from 'node:crypto'
+// Behaviour: the mechanism SaslHandshake agreed.
+// - PLAIN (RFC 4616): one request, authzid NUL authcid NUL password; the password is compared
+//   in constant time.
+// - SCRAM-SHA-256/512 (RFC 5802, 7677): two requests, client-first then client-final; the
+//   broker proves it knows the credential too (server-final).
+// A failure is SASL_AUTHENTICATION_FAILED with one message whatever was wrong (unknown user,
+// wrong password, malformed exchange); the connection stays unauthenticated, and any other
+// request on it closes it. Secrets are never logged.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
+import { ScramExchange, SCRAM_FAILED } from '../sasl/scram.js'
+import type { ScramMechanism } from '../sasl/credentials.js'
+import type { RequestContext } from './context.js'
 import { decodeSaslAuthenticateRequest } from '../../protocol/generated/sasl-authenticate-request.js'
-import { encodeSaslAuthenticateResponse } from '../../protocol/generated/sasl-authenticate-response.js'
+import { encodeSaslAuthenticateResponse, type SaslAuthenticateResponseInput } from '../../protocol/generated/sasl-authenticate-response.js'
 
 const EMPTY = Buffer.alloc(0)
 
-function sameSecret (a: string, b: string): boolean {
-  // Hash first so the comparison takes the same time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
+const ok = (authBytes: Buffer): SaslAuthenticateResponseInput => ({ errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0 })
+const refused = (errorCode: number, errorMessage: string): SaslAuthenticateResponseInput => ({ errorCode, errorMessage, authBytes: EMPTY, sessionLifetimeMs: 0 })
+
+function authenticated (ctx: RequestContext, user: string): void {
+  ctx.connection.authenticated = true
+  ctx.connection.principal = user
+  ctx.connection.saslMechanism = null
+  ctx.connection.scram = null
+}
+
+function failed (ctx: RequestContext, mechanism: string, user: string, reason: string, message: string): SaslAuthenticateResponseInput {
+  ctx.core.logger.warn({ user, mechanism, reason, conn: ctx.connection.id, tls: ctx.connection.tls }, 'SASL authentication failed')
+  ctx.connection.saslMechanism = null
+  ctx.connection.scram = null
+  return refused(ErrorCode.SASL_AUTHENTICATION_FAILED, message)
+}
+
+function plain (ctx: RequestContext, authBytes: Buffer): SaslAuthenticateResponseInput {
+  const parts = authBytes.toString('utf8').split('\u0000')
+  const [authzid = '', user = '', password = ''] = parts
+  const good = parts.length === 3 && (authzid === '' || authzid === user) && ctx.core.sasl.checkPassword(user, password)
+  if (!good) return failed(ctx, 'PLAIN', user, parts.length === 3 ? 'wrong user or password' : 'malformed PLAIN message', 'Authentication failed: invalid username or password')
+  authenticated(ctx, user)
+  return ok(EMPTY)
+}
+
+function scram (ctx: RequestContext, mechanism: ScramMechanism, authBytes: Buffer): SaslAuthenticateResponseInput {
+  const conn = ctx.connection
+  conn.scram ??= new ScramExchange(mechanism, user => ctx.core.sasl.scramCredential(mechanism, user))
+  const step = conn.scram.step(authBytes)
+  if (step.kind === 'failed') return failed(ctx, mechanism, conn.scram.user, step.reason, `${SCRAM_FAILED} ${mechanism}`)
+  if (step.kind === 'done') authenticated(ctx, step.user)
+  return ok(step.message)
 }
 
 registerApi({
@@ -24,21 +62,9 @@ registerApi({
   decodeRequest: decodeSaslAuthenticateRequest,
   encodeResponse: encodeSaslAuthenticateResponse,
   handle (ctx, req) {
-    const users = ctx.core.options.saslPlainUsers
-    if (users === null || ctx.connection.saslMechanism !== 'PLAIN') {
-      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslHandshake with mechanism PLAIN must come first', authBytes: EMPTY, sessionLifetimeMs: 0 }
-    }
-    const parts = req.authBytes.toString('utf8').split('\u0000')
-    const [, user = '', password = ''] = parts
-    const expected = Object.hasOwn(users, user) ? users[user] : undefined
-    const ok = parts.length === 3 && expected !== undefined && sameSecret(password, expected)
-    if (!ok) {
-      ctx.core.logger.warn({ user, conn: ctx.connection.id }, 'SASL/PLAIN authentication failed')
-      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: invalid username or password', authBytes: EMPTY, sessionLifetimeMs: 0 }
-    }
-    ctx.connection.authenticated = true
-    ctx.connection.principal = user
-    ctx.connection.saslMechanism = null
-    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: EMPTY, sessionLifetimeMs: 0 }
+    const mechanism = ctx.connection.saslMechanism
+    if (!ctx.core.sasl.enabled || mechanism === null) return refused(ErrorCode.ILLEGAL_SASL_STATE, 'SaslHandshake must come first')
+    if (mechanism === 'PLAIN') return plain(ctx, req.authBytes)
+    return scram(ctx, mechanism as ScramMechanism, req.authBytes)
   }
 })

@@ -1,4 +1,15 @@
+import type { ScramExchange } from '../sasl/scram.js'
 import type { BrokerCore } from '../core.js'
+
+/** A listener of the broker, as its connections' APIs need to know it. */
+export interface Listener {
+  readonly name: string
+  /** Host and port that Metadata, FindCoordinator and DescribeCluster advertise on it. */
+  readonly advertisedHost: string
+  port: number
+  /** Its connections need no SASL: the loopback listener for the broker's own processes. */
+  readonly trusted: boolean
+}
 
 /** Who is on the other end of a connection, as far as the APIs need to know. */
 export interface ConnectionInfo {
@@ -9,7 +20,12 @@ export interface ConnectionInfo {
   authenticated: boolean
   /** Mechanism agreed by SaslHandshake, awaiting SaslAuthenticate. */
   saslMechanism: string | null
+  /** A SCRAM exchange between its two SaslAuthenticate requests. */
+  scram: ScramExchange | null
+  /** Whether the connection came over TLS (for logs). */
+  readonly tls: boolean
   principal: string | null
+  readonly listener: Listener
 }
 
 export interface RequestContext {

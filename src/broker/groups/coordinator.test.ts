@@ -125,3 +125,64 @@ test('offsets: member commits are checked, standalone commits allowed when empty
     assert.deepEqual(current.fetchOffsets('g', null).topics, [])
   } finally { current.close(); done() }
 })
+
+test('initial rebalance delay: the first join waits, again while members keep arriving, never past the rebalance timeout', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidewatch-groups-'))
+  const clock = new ManualClock()
+  const c = GroupCoordinator.open({ dataDir: dir, logger: silentLogger(), clock, initialRebalanceDelayMs: 1000 })
+  try {
+    let done = 0
+    const a = c.join(join({ clientId: 'a', rebalanceTimeoutMs: 2500 })).then(r => { done++; return r })
+    clock.advance(900)
+    const b = c.join(join({ clientId: 'b', rebalanceTimeoutMs: 2500 })).then(r => { done++; return r })
+    clock.advance(100) // the first delay ends; b arrived meanwhile, so it is extended
+    await Promise.resolve()
+    assert.equal(done, 0, 'still waiting: a member arrived during the delay')
+    const late = c.join(join({ clientId: 'late', rebalanceTimeoutMs: 2500 }))
+    clock.advance(1000) // second delay ends; late arrived meanwhile, but only 500 ms of the timeout are left
+    await Promise.resolve()
+    assert.equal(done, 0)
+    clock.advance(500)
+    const [ra, rb, rl] = await Promise.all([a, b, late])
+    assert.deepEqual([ra.generationId, rb.generationId, rl.generationId], [1, 1, 1], 'all three share the first generation')
+    assert.equal(ra.members.length + rb.members.length + rl.members.length, 3, 'the leader sees all three')
+  } finally { c.close(); fs.rmSync(dir, { recursive: true, force: true }) }
+})
+
+test('static members: a rejoin with an empty member id takes over the old member and its assignment without a rebalance; the old id is fenced', async () => {
+  const { c, done } = setup()
+  try {
+    const a = await c.join(join({ groupInstanceId: 'ia', clientId: 'a', requireKnownMemberId: true }))
+    assert.equal(a.errorCode, ErrorCode.NONE, 'a static member needs no MEMBER_ID_REQUIRED round trip')
+    await c.sync({ groupId: 'g', generationId: 1, memberId: a.memberId, groupInstanceId: 'ia', protocolType: null, protocolName: null, assignments: [{ memberId: a.memberId, assignment: Buffer.from('A') }] })
+    const again = await c.join(join({ groupInstanceId: 'ia', clientId: 'a2' }))
+    assert.equal(again.errorCode, ErrorCode.NONE)
+    assert.equal(again.generationId, 1, 'same generation: no rebalance')
+    assert.notEqual(again.memberId, a.memberId)
+    assert.equal(again.leader, a.memberId, 'told the old leader id, so it does not compute an assignment')
+    assert.equal(c.describe(['g'])[0].state, 'Stable')
+    const synced = await c.sync({ groupId: 'g', generationId: 1, memberId: again.memberId, groupInstanceId: 'ia', protocolType: null, protocolName: null, assignments: [] })
+    assert.equal(synced.assignment.toString(), 'A', 'the assignment is kept')
+    assert.equal(c.heartbeat({ groupId: 'g', generationId: 1, memberId: a.memberId, groupInstanceId: 'ia' }), ErrorCode.FENCED_INSTANCE_ID)
+    assert.equal(c.commitOffsets({ groupId: 'g', generationId: 1, memberId: a.memberId, groupInstanceId: 'ia', offsets: [{ topic: 't', partition: 0, offset: 1, leaderEpoch: -1, metadata: null }] })[0].errorCode, ErrorCode.FENCED_INSTANCE_ID)
+    assert.equal(c.leave('g', [{ memberId: a.memberId, groupInstanceId: 'ia' }]).members[0].errorCode, ErrorCode.FENCED_INSTANCE_ID)
+    assert.equal(c.leave('g', [{ memberId: again.memberId, groupInstanceId: 'ia' }]).members[0].errorCode, ErrorCode.NONE)
+    assert.equal(c.describe(['g'])[0].state, 'Empty')
+  } finally { c.close(); done() }
+})
+
+test('commits: accepted from a current member while the group prepares a rebalance, refused between JoinGroup and SyncGroup', async () => {
+  const { c, done } = setup()
+  try {
+    const a = await c.join(join())
+    const commit = (generationId: number): number => c.commitOffsets({ groupId: 'g', generationId, memberId: a.memberId, groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 3, leaderEpoch: 4, metadata: null }] })[0].errorCode
+    assert.equal(commit(1), ErrorCode.REBALANCE_IN_PROGRESS, 'CompletingRebalance: it does not know what it owns yet')
+    await c.sync({ groupId: 'g', generationId: 1, memberId: a.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] })
+    const b = c.join(join({ clientId: 'b' }))
+    assert.equal(c.describe(['g'])[0].state, 'PreparingRebalance')
+    assert.equal(commit(1), ErrorCode.NONE, 'PreparingRebalance: a still owns its partitions')
+    assert.equal(c.fetchOffsets('g', [{ topic: 't', partitions: [0] }]).topics[0].partitions[0].leaderEpoch, 4)
+    void c.join(join({ memberId: a.memberId }))
+    await b
+  } finally { c.close(); done() }
+})

@@ -3,33 +3,23 @@ import type { Clock, TimerHandle } from '../../shared/clock.js'
 import type { Logger } from '../../shared/logger.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { compatibleProtocols, selectProtocol } from './protocol-selection.js'
+import { InitialDelay } from './initial-delay.js'
+import { EMPTY, joinError, syncError, sameProtocols, copyProtocols, type Member } from './member.js'
 import type { GroupState, JoinRequest, JoinResult, MemberRef, SyncRequest, SyncResult } from './types.js'
-
-const EMPTY = Buffer.alloc(0)
-
-interface Member {
-  memberId: string
-  groupInstanceId: string | null
-  clientId: string
-  clientHost: string
-  sessionTimeoutMs: number
-  rebalanceTimeoutMs: number
-  protocols: { name: string, metadata: Buffer }[]
-  assignment: Buffer
-  joinWaiter: ((r: JoinResult) => void) | null
-  syncWaiter: ((r: SyncResult) => void) | null
-  sessionTimer: TimerHandle | null
-}
-
-const joinError = (errorCode: number, memberId = ''): JoinResult =>
-  ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] })
-const syncError = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY })
 
 /**
  * One consumer group (classic protocol) and the only owner of its state. Every request and
  * every timer of the group goes through this object; the state machine is
  * Empty → PreparingRebalance → CompletingRebalance → Stable, back to PreparingRebalance on any
  * membership change, and to Empty when the last member goes.
+ *
+ * Static members (KIP-345, a group.instance.id): a restarted instance that joins with an empty
+ * member id takes over its predecessor's place and assignment under a new member id, without a
+ * rebalance when the group is stable; the predecessor is fenced (FENCED_INSTANCE_ID).
+ *
+ * The first join of an empty group waits group.initial.rebalance.delay.ms, extended while new
+ * members keep arriving (never past the rebalance timeout), so members started together share
+ * the first generation instead of each forcing one more rebalance.
  */
 export class Group {
   readonly id: string
@@ -44,7 +34,7 @@ export class Group {
   readonly #log: Logger
   readonly #initialDelayMs: number
   #rebalanceTimer: TimerHandle | null = null
-  #joinNotBefore = 0
+  #initialDelay: InitialDelay | null = null
 
   constructor (id: string, clock: Clock, logger: Logger, initialDelayMs: number) {
     this.id = id
@@ -60,10 +50,11 @@ export class Group {
     if (req.protocols.length === 0) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId))
     let member = this.members.get(req.memberId)
     if (req.memberId === '') {
-      const memberId = `${req.clientId}-${randomUUID()}`
-      const old = req.groupInstanceId === null ? undefined : [...this.members.values()].find(m => m.groupInstanceId === req.groupInstanceId)
-      if (old !== undefined) this.#remove(old, ErrorCode.FENCED_INSTANCE_ID)
-      else if (req.requireKnownMemberId) {
+      const known = req.groupInstanceId === null ? undefined : this.#byInstance(req.groupInstanceId)
+      if (known !== undefined) return this.#replaceStatic(known, req)
+      const memberId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`
+      // KIP-394's extra round trip is for dynamic members only: a static one cannot leave a ghost.
+      if (req.requireKnownMemberId && req.groupInstanceId === null) {
         this.#pending.add(memberId)
         this.#clock.setTimeout(() => this.#pending.delete(memberId), req.sessionTimeoutMs)
         return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId))
@@ -71,11 +62,14 @@ export class Group {
       member = this.#add(memberId, req)
     } else if (member === undefined) {
       if (!this.#pending.delete(req.memberId)) {
-        const fenced = req.groupInstanceId !== null && [...this.members.values()].some(m => m.groupInstanceId === req.groupInstanceId)
+        const fenced = req.groupInstanceId !== null && this.#byInstance(req.groupInstanceId) !== undefined
         return Promise.resolve(joinError(fenced ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID, req.memberId))
       }
       member = this.#add(req.memberId, req)
     } else {
+      if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) {
+        return Promise.resolve(joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId))
+      }
       const unchanged = sameProtocols(member.protocols, req.protocols)
       Object.assign(member, { protocols: copyProtocols(req.protocols), sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, clientId: req.clientId })
       // A follower rejoining with nothing changed gets the current generation, no rebalance.
@@ -84,13 +78,48 @@ export class Group {
         return Promise.resolve(this.#joinResult(member))
       }
     }
-    const joined = member
+    return this.#awaitJoin(member)
+  }
+
+  #awaitJoin (m: Member): Promise<JoinResult> {
     return new Promise(resolve => {
-      joined.joinWaiter?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, joined.memberId))
-      joined.joinWaiter = resolve
-      if (this.state !== 'PreparingRebalance') this.#prepareRebalance(`member ${joined.memberId} joined`)
+      m.joinWaiter?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId))
+      m.joinWaiter = resolve
+      if (this.state !== 'PreparingRebalance') this.#prepareRebalance(`member ${m.memberId} joined`)
       this.#maybeCompleteJoin()
     })
+  }
+
+  #byInstance (groupInstanceId: string): Member | undefined {
+    for (const m of this.members.values()) if (m.groupInstanceId === groupInstanceId) return m
+    return undefined
+  }
+
+  /**
+   * A static member's new incarnation replaces the old one: same assignment, new member id.
+   * In a stable group whose protocol choice does not change, it simply gets the current
+   * generation. It is told the old leader id, as Kafka does, so even a restarted leader does
+   * not compute an assignment a stable group would never hand out.
+   */
+  #replaceStatic (old: Member, req: JoinRequest): Promise<JoinResult> {
+    const memberId = `${req.groupInstanceId}-${randomUUID()}`
+    const previousLeader = this.leaderId
+    if (old.sessionTimer !== null) this.#clock.clearTimeout(old.sessionTimer)
+    old.joinWaiter?.(joinError(ErrorCode.FENCED_INSTANCE_ID, old.memberId))
+    old.syncWaiter?.(syncError(ErrorCode.FENCED_INSTANCE_ID))
+    const m: Member = {
+      ...old, memberId, clientId: req.clientId, clientHost: req.clientHost, sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocols: copyProtocols(req.protocols), joinWaiter: null, syncWaiter: null, sessionTimer: null
+    }
+    this.members.delete(old.memberId)
+    this.members.set(memberId, m)
+    if (this.leaderId === old.memberId) this.leaderId = memberId
+    this.#touch(m)
+    this.#log.info({ group: this.id, instance: req.groupInstanceId, member: memberId, replaced: old.memberId }, 'static member rejoined')
+    if (this.state === 'Stable' && selectProtocol([...this.members.values()]) === this.protocolName) {
+      return Promise.resolve({ ...this.#joinResult(m), leader: previousLeader ?? '', members: [] })
+    }
+    return this.#awaitJoin(m)
   }
 
   #add (memberId: string, req: JoinRequest): Member {
@@ -101,6 +130,7 @@ export class Group {
     }
     if (this.members.size === 0) this.protocolType = req.protocolType
     this.members.set(memberId, m)
+    this.#initialDelay?.memberJoined()
     this.#touch(m)
     return m
   }
@@ -114,15 +144,23 @@ export class Group {
     const wasEmpty = this.state === 'Empty'
     this.state = 'PreparingRebalance'
     const timeout = Math.max(0, ...[...this.members.values()].map(m => m.rebalanceTimeoutMs))
-    this.#joinNotBefore = wasEmpty ? this.#clock.now() + this.#initialDelayMs : 0
     if (this.#rebalanceTimer !== null) this.#clock.clearTimeout(this.#rebalanceTimer)
     this.#rebalanceTimer = this.#clock.setTimeout(() => { this.#rebalanceTimer = null; this.#completeJoin() }, timeout)
-    if (wasEmpty && this.#initialDelayMs > 0) this.#clock.setTimeout(() => this.#maybeCompleteJoin(), this.#initialDelayMs)
+    if (wasEmpty && this.#initialDelayMs > 0) {
+      this.#initialDelay = new InitialDelay(this.#clock, this.#initialDelayMs, timeout, () => {
+        this.#initialDelay = null
+        this.#maybeCompleteJoin()
+      })
+    }
+  }
+
+  #cancelInitialDelay (): void {
+    this.#initialDelay?.cancel()
+    this.#initialDelay = null
   }
 
   #maybeCompleteJoin (): void {
-    if (this.state !== 'PreparingRebalance') return
-    if (this.#clock.now() < this.#joinNotBefore) return
+    if (this.state !== 'PreparingRebalance' || this.#initialDelay !== null) return
     for (const m of this.members.values()) if (m.joinWaiter === null) return
     this.#completeJoin()
   }
@@ -130,6 +168,7 @@ export class Group {
   /** Ends the join phase: members that did not rejoin are dropped, a new generation begins. */
   #completeJoin (): void {
     if (this.state !== 'PreparingRebalance') return
+    this.#cancelInitialDelay()
     if (this.#rebalanceTimer !== null) { this.#clock.clearTimeout(this.#rebalanceTimer); this.#rebalanceTimer = null }
     for (const m of [...this.members.values()]) if (m.joinWaiter === null) this.#remove(m, ErrorCode.UNKNOWN_MEMBER_ID, false)
     this.generationId++
@@ -170,16 +209,18 @@ export class Group {
     this.state = 'Empty'
     this.protocolName = null
     this.leaderId = null
+    this.#cancelInitialDelay()
     if (this.#rebalanceTimer !== null) { this.#clock.clearTimeout(this.#rebalanceTimer); this.#rebalanceTimer = null }
   }
 
   /** Checks that a request comes from a current member of the current generation. */
   #check (ref: MemberRef): Member | number {
-    const m = this.members.get(ref.memberId)
-    if (m === undefined) {
-      const fenced = ref.groupInstanceId !== null && [...this.members.values()].some(x => x.groupInstanceId === ref.groupInstanceId)
-      return fenced ? ErrorCode.FENCED_INSTANCE_ID : ErrorCode.UNKNOWN_MEMBER_ID
+    if (ref.groupInstanceId !== null) {
+      const owner = this.#byInstance(ref.groupInstanceId)
+      if (owner !== undefined && owner.memberId !== ref.memberId) return ErrorCode.FENCED_INSTANCE_ID
     }
+    const m = this.members.get(ref.memberId)
+    if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
     if (ref.generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION
     return m
   }
@@ -196,7 +237,6 @@ export class Group {
     return new Promise(resolve => {
       m.syncWaiter = resolve
       if (m.memberId !== this.leaderId) return
-      // Copied: the request's bytes are a view into a frame that is otherwise garbage.
       const given = new Map(req.assignments.map(a => [a.memberId, Buffer.from(a.assignment)]))
       for (const x of this.members.values()) x.assignment = given.get(x.memberId) ?? EMPTY
       this.state = 'Stable'
@@ -219,19 +259,32 @@ export class Group {
     return this.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE
   }
 
-  /** OffsetCommit's membership check: NONE, or why this commit is refused. */
+  /**
+   * OffsetCommit's membership check: NONE, or why this commit is refused. As in Kafka, a
+   * current member may commit while a rebalance is being prepared — it still owns its
+   * partitions until it rejoins, and commits them on revocation — but not between its
+   * JoinGroup and SyncGroup, when it cannot know what it owns.
+   */
   checkCommit (ref: MemberRef): number {
-    if (ref.generationId < 0 && ref.memberId === '') return this.members.size === 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID
+    if (ref.generationId < 0 && ref.memberId === '' && ref.groupInstanceId === null) {
+      return this.members.size === 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID
+    }
     const m = this.#check(ref)
     if (typeof m === 'number') return m
     this.#touch(m)
-    return this.state === 'Stable' ? ErrorCode.NONE : ErrorCode.REBALANCE_IN_PROGRESS
+    return this.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE
   }
 
+  /** LeaveGroup for one member, named by member id, instance id, or both. */
   leave (memberId: string, groupInstanceId: string | null): number {
-    const m = memberId !== '' ? this.members.get(memberId) : [...this.members.values()].find(x => x.groupInstanceId === groupInstanceId)
+    let m: Member | undefined
+    if (groupInstanceId !== null) {
+      m = this.#byInstance(groupInstanceId)
+      if (m !== undefined && memberId !== '' && m.memberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID
+    } else {
+      m = this.members.get(memberId)
+    }
     if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
-    if (groupInstanceId !== null && m.groupInstanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID
     this.#remove(m, ErrorCode.UNKNOWN_MEMBER_ID)
     return ErrorCode.NONE
   }
@@ -257,7 +310,7 @@ export class Group {
     if (m.sessionTimer !== null) this.#clock.clearTimeout(m.sessionTimer)
     m.sessionTimer = this.#clock.setTimeout(() => {
       m.sessionTimer = null
-      if (!this.members.has(m.memberId)) return
+      if (this.members.get(m.memberId) !== m) return
       if (m.joinWaiter !== null || m.syncWaiter !== null) { this.#touch(m); return }
       this.#log.info({ group: this.id, member: m.memberId }, 'member session expired')
       this.#remove(m, ErrorCode.UNKNOWN_MEMBER_ID)
@@ -265,6 +318,7 @@ export class Group {
   }
 
   close (): void {
+    this.#cancelInitialDelay()
     if (this.#rebalanceTimer !== null) this.#clock.clearTimeout(this.#rebalanceTimer)
     for (const m of this.members.values()) {
       if (m.sessionTimer !== null) this.#clock.clearTimeout(m.sessionTimer)
@@ -273,12 +327,4 @@ export class Group {
     }
     this.state = 'Dead'
   }
-}
-
-function sameProtocols (a: { name: string, metadata: Buffer }[], b: { name: string, metadata: Buffer }[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i].name && p.metadata.equals(b[i].metadata))
-}
-
-function copyProtocols (protocols: { name: string, metadata: Buffer }[]): { name: string, metadata: Buffer }[] {
-  return protocols.map(p => ({ name: p.name, metadata: Buffer.from(p.metadata) }))
 }

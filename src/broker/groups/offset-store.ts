@@ -4,7 +4,9 @@ import type { Logger } from '../../shared/logger.js'
 
 export interface CommittedOffset { offset: number, leaderEpoch: number, metadata: string, commitTimestamp: number }
 
-interface Line { g: string, t: string, p?: number, o?: number, e?: number, m?: string, ts?: number, del?: true }
+// A line commits one offset, or with `del` forgets a topic's offsets (or one partition's, with
+// `p`); with `dg` it forgets the whole group (DeleteGroups).
+interface Line { g: string, t: string, p?: number, o?: number, e?: number, m?: string, ts?: number, del?: true, dg?: true }
 
 const COMPACT_MIN_LINES = 10_000
 
@@ -38,7 +40,9 @@ export class OffsetStore {
       if (raw === '') continue
       let line: Line
       try { line = JSON.parse(raw) as Line } catch { skipped++; continue }
-      if (line.del === true) this.#forgetTopic(line.g, line.t)
+      if (line.dg === true) this.#groups.delete(line.g)
+      else if (line.del === true && typeof line.p === 'number') this.#groups.get(line.g)?.get(line.t)?.delete(line.p)
+      else if (line.del === true) this.#forgetTopic(line.g, line.t)
       else if (typeof line.p === 'number' && typeof line.o === 'number') {
         this.#set(line.g, line.t, line.p, { offset: line.o, leaderEpoch: line.e ?? -1, metadata: line.m ?? '', commitTimestamp: line.ts ?? 0 })
       }
@@ -127,6 +131,25 @@ export class OffsetStore {
     for (const [g, topics] of this.#groups) if (topics.has(topic)) lines.push({ g, t: topic, del: true })
     this.#append(lines)
     for (const l of lines) this.#forgetTopic(l.g, topic)
+  }
+
+  /** DeleteGroups: forgets every offset of the group (throws StorageError, forgetting nothing, when it cannot be written). */
+  deleteGroup (group: string): void {
+    if (!this.#groups.has(group)) return
+    this.#append([{ g: group, t: '', dg: true }])
+    this.#groups.delete(group)
+  }
+
+  /** OffsetDelete: forgets the given partitions' offsets of one group. */
+  deletePartitions (group: string, partitions: { topic: string, partition: number }[]): void {
+    const topics = this.#groups.get(group)
+    const known = partitions.filter(x => topics?.get(x.topic)?.has(x.partition) === true)
+    this.#append(known.map(x => ({ g: group, t: x.topic, p: x.partition, del: true })))
+    for (const x of known) {
+      const ps = topics!.get(x.topic)!
+      ps.delete(x.partition)
+      if (ps.size === 0) topics!.delete(x.topic)
+    }
   }
 
   close (): void {

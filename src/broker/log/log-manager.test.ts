@@ -34,7 +34,7 @@ test('topics, their ids and configs persist; bad configs are refused naming the 
     assert.equal(logs.topicId, id)
     assert.equal(m.getTopicById(id)?.name, 'logs')
     const retention = m.describeConfigs('logs').find(c => c.name === 'retention.ms')!
-    assert.deepEqual(retention, { name: 'retention.ms', value: '60000', isDefault: false })
+    assert.deepEqual(retention, { name: 'retention.ms', value: '60000', isDefault: false, type: 5 }, 'a LONG (DescribeConfigs type 5)')
     assert.equal(m.describeConfigs('logs').find(c => c.name === 'segment.bytes')!.isDefault, true)
     assert.equal(m.deleteTopic('logs'), ErrorCode.NONE)
     assert.equal(fs.existsSync(path.join(dir, 'topics', 'logs')), false)

@@ -6,17 +6,18 @@ import { systemClock, type Clock } from '../../shared/clock.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { PartitionLog, isStorageError } from './partition-log.js'
 import { FileCache } from './file-cache.js'
-import { DEFAULT_LOG_CONFIG, resolveTopicConfig, describeTopicConfig, type LogConfig } from './log-config.js'
-import { readTopicDir, partitionLimitProblem, type PartitionLimits, type TopicFile } from './topic-files.js'
+import { DEFAULT_LOG_CONFIG, resolveTopicConfig, describeTopicConfig, type LogConfig, type ConfigEntry } from './log-config.js'
+import { readTopicDir, partitionLimitProblem, type PartitionLimits, type TopicFile, writeFileDurably } from './topic-files.js'
 
 export type { PartitionLimits } from './topic-files.js'
 
 export interface Topic {
   readonly name: string
   readonly topicId: string
+  /** Grows with CreatePartitions; never shrinks. */
   readonly partitions: PartitionLog[]
-  /** Configs set explicitly for this topic (Kafka names). */
-  readonly configs: Record<string, string>
+  /** Configs set explicitly for this topic (Kafka names); replaced by AlterConfigs. */
+  configs: Record<string, string>
 }
 
 export interface StorageLimits extends PartitionLimits {
@@ -25,21 +26,6 @@ export interface StorageLimits extends PartitionLimits {
 }
 
 export const DEFAULT_STORAGE_LIMITS: StorageLimits = { maxOpenFiles: 1000, maxPartitionsPerTopic: 10_000, maxPartitions: 20_000 }
-
-/** Writes `file` through a temporary file, fsynced and renamed into place, then fsyncs the directory. */
-function writeFileDurably (file: string, text: string): void {
-  const tmp = file + '.tmp'
-  const fd = fs.openSync(tmp, 'w')
-  try {
-    fs.writeSync(fd, text)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  const dirFd = fs.openSync(path.dirname(file), 'r')
-  try { fs.fsyncSync(dirFd) } finally { fs.closeSync(dirFd) }
-}
 
 /** Kafka's rule: 1-249 characters of [a-zA-Z0-9._-], and not "." or "..". No path can escape. */
 export function isValidTopicName (name: string): boolean {
@@ -58,7 +44,7 @@ export function isValidTopicName (name: string): boolean {
  */
 export class LogManager {
   readonly #root: string
-  readonly #defaults: LogConfig
+  #defaults: LogConfig
   readonly #log: Logger
   readonly #clock: Clock
   readonly #limits: StorageLimits
@@ -192,15 +178,109 @@ export class LogManager {
     return ErrorCode.NONE
   }
 
-  describeConfigs (name: string): { name: string, value: string, isDefault: boolean }[] {
+  /**
+   * New broker-wide defaults (dynamic broker configs such as log.retention.ms): every topic's
+   * effective config is worked out again from them and its own explicit configs.
+   */
+  setDefaults (defaults: LogConfig): void {
+    this.#defaults = defaults
+    for (const t of this.#topics.values()) {
+      const config = resolveTopicConfig(defaults, t.configs)
+      if (!('error' in config)) for (const p of t.partitions) p.updateConfig(config)
+    }
+  }
+
+  get defaults (): LogConfig { return this.#defaults }
+
+  describeConfigs (name: string): ConfigEntry[] {
     const topic = this.#topics.get(name)
     if (topic === undefined) return []
     const effective = resolveTopicConfig(this.#defaults, topic.configs) as LogConfig
     return describeTopicConfig(effective, topic.configs)
   }
 
+  /**
+   * Replaces a topic's explicit configs (AlterConfigs; IncrementalAlterConfigs computes the new
+   * set first). Validated as a whole, written to topic.json durably, then applied to every
+   * partition; with `validateOnly` nothing changes.
+   */
+  alterConfigs (name: string, configs: Record<string, string>, validateOnly: boolean): { errorCode: number, errorMessage: string | null } {
+    const topic = this.#topics.get(name)
+    if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic '${name}'` }
+    const config = resolveTopicConfig(this.#defaults, configs)
+    if ('error' in config) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: config.error }
+    if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null }
+    const failure = this.#writeMeta({ name, topicId: topic.topicId, partitions: topic.partitions.length, configs })
+    if (failure !== null) return failure
+    topic.configs = configs
+    for (const p of topic.partitions) p.updateConfig(config)
+    return { errorCode: ErrorCode.NONE, errorMessage: null }
+  }
+
+  /** Why a topic cannot grow to `count` partitions, or null (CreatePartitions). */
+  addPartitionsProblem (name: string, count: number): { errorCode: number, errorMessage: string } | null {
+    const topic = this.#topics.get(name)
+    if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `unknown topic '${name}'` }
+    const now = topic.partitions.length
+    if (count <= now) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: count === now ? `topic '${name}' already has ${now} partitions` : `topic '${name}' has ${now} partitions, more than the ${count} asked for; partitions can only be added` }
+    }
+    const limit = partitionLimitProblem(count, this.#partitionCount - now, this.#limits)
+    return limit
+  }
+
+  /**
+   * Adds partitions up to `count`. The new partition directories come first, topic.json with
+   * the new count last, so a crash in between leaves the topic as it was (the next start sees
+   * only the partitions topic.json names, and a later CreatePartitions starts those afresh).
+   */
+  addPartitions (name: string, count: number): { errorCode: number, errorMessage: string | null } {
+    const problem = this.addPartitionsProblem(name, count)
+    if (problem !== null) return problem
+    const topic = this.#topics.get(name)!
+    const config = resolveTopicConfig(this.#defaults, topic.configs) as LogConfig
+    const added: PartitionLog[] = []
+    try {
+      for (let p = topic.partitions.length; p < count; p++) {
+        const dir = path.join(this.#root, name, String(p))
+        fs.rmSync(dir, { recursive: true, force: true })
+        const log = PartitionLog.open(dir, config, this.#log.child({ topic: name, partition: p }), this.#clock, this.#files)
+        log.onAppend = () => this.onAppend?.(name)
+        added.push(log)
+      }
+    } catch (err) {
+      for (const log of added) log.destroy()
+      if (!isStorageError(err)) throw err
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `cannot add partitions to '${name}' (${err.message}); it keeps ${topic.partitions.length}` }
+    }
+    const failure = this.#writeMeta({ name, topicId: topic.topicId, partitions: count, configs: topic.configs })
+    if (failure !== null) {
+      for (const log of added) log.destroy()
+      return failure
+    }
+    topic.partitions.push(...added)
+    this.#partitionCount += added.length
+    return { errorCode: ErrorCode.NONE, errorMessage: null }
+  }
+
+  /** Rewrites topic.json; a storage failure is KAFKA_STORAGE_ERROR and leaves the old file. */
+  #writeMeta (meta: TopicFile): { errorCode: number, errorMessage: string } | null {
+    try {
+      writeFileDurably(path.join(this.#root, meta.name, 'topic.json'), JSON.stringify(meta, null, 2) + '\n')
+      return null
+    } catch (err) {
+      if (!isStorageError(err)) throw err
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `cannot write topic.json of '${meta.name}': ${err.message}` }
+    }
+  }
+
   applyRetention (now: number): void {
     for (const t of this.#topics.values()) for (const p of t.partitions) p.applyRetention(now)
+  }
+
+  /** Compacts every partition of topics with cleanup.policy=compact (see PartitionLog.compact). */
+  compact (now: number): void {
+    for (const t of this.#topics.values()) for (const p of t.partitions) p.compact(now)
   }
 
   flushAll (): void {

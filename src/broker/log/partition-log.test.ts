@@ -190,3 +190,28 @@ test('an idempotent producer\'s retried batch is stored once and answered with i
     reopened.close()
   })
 })
+
+test('segment.ms rolls the active segment once it is that old; segment.index.bytes once an index would outgrow it', () => {
+  const segments = (dir: string): number => fs.readdirSync(dir).filter(f => f.endsWith('.log')).length
+  withLog({ segmentMs: 60_000 }, (open, dir) => {
+    const log = open()
+    const created = 1_700_000_000_000 // the ManualClock's start: when the first segment was created
+    log.append(batchOf('a', 1), created + 59_999)
+    assert.equal(segments(dir), 1)
+    log.append(batchOf('b', 1), created + 60_000)
+    assert.equal(segments(dir), 2, 'rolled: the segment had reached segment.ms')
+    log.append(batchOf('c', 1), created + 60_001)
+    assert.equal(segments(dir), 2, 'the new segment is young')
+    assert.deepEqual(readAll(log), ['a0', 'b0', 'c0'])
+    log.close()
+  })
+  withLog({ indexIntervalBytes: 0, segmentIndexBytes: 24 }, (open, dir) => {
+    const log = open()
+    for (let i = 0; i < 7; i++) log.append(batchOf(`i${i}-`, 1), 0)
+    // One 8-byte offset-index entry per batch (and 12-byte time entries as timestamps grow): a
+    // 24-byte index holds two batches' entries before a new segment is needed.
+    assert.ok(segments(dir) >= 3, `rolled on index size (${segments(dir)} segments)`)
+    assert.equal(readAll(log).length, 7)
+    log.close()
+  })
+})

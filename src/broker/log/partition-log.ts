@@ -27,13 +27,16 @@ import { ErrorCode } from '../../protocol/error-codes.js'
 import { Segment } from './segment.js'
 import { FileCache } from './file-cache.js'
 import { ProducerState } from './producer-state.js'
-import { validateProducedBatches, firstRecordAtOrAfter } from './record-batch.js'
+import { validateProducedBatches, firstRecordAtOrAfter, type RecordError } from './record-batch.js'
+import { collectLatest, compactBatches } from './compaction.js'
 import { writeBaseOffset, readBatchInfo } from '../../protocol/record-batch/index.js'
-import type { LogConfig } from './log-config.js'
+import { timestampWindow, type LogConfig } from './log-config.js'
 
 const START_OFFSET_FILE = 'log-start-offset'
+/** Where compaction writes a segment's replacement before renaming it in. */
+const CLEANING_DIR = '.cleaning'
 
-export interface AppendResult { errorCode: number, baseOffset: number, logAppendTime: number, recordCount: number }
+export interface AppendResult { errorCode: number, baseOffset: number, logAppendTime: number, recordCount: number, recordErrors?: RecordError[] }
 /** An error from the file system (it has a syscall), as opposed to a bug. */
 export function isStorageError (err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string'
@@ -55,6 +58,8 @@ export class PartitionLog {
   #closed = false
   #lastStorageErrorLog = -Infinity
   #suppressedStorageErrors = 0
+  #appendedSinceCompaction = 0
+  #tombstonesPending = false
   /** Called after every successful append (Fetch long polls wake on it). */
   onAppend: (() => void) | null = null
 
@@ -71,6 +76,8 @@ export class PartitionLog {
   /** `files` is the broker's shared descriptor cache (a private one when omitted, for tests). */
   static open (dir: string, config: LogConfig, logger: Logger, clock: Clock = systemClock, files: FileCache = new FileCache(64)): PartitionLog {
     fs.mkdirSync(dir, { recursive: true })
+    // A compaction interrupted before its renames: the old segment is still whole.
+    fs.rmSync(path.join(dir, CLEANING_DIR), { recursive: true, force: true })
     const bases = fs.readdirSync(dir)
       .filter(f => /^\d{20}\.log$/.test(f))
       .map(f => Number.parseInt(f.slice(0, 20), 10))
@@ -87,7 +94,7 @@ export class PartitionLog {
       if (truncatedBytes > 0) logger.warn({ dir, segment: bases[i], truncatedBytes }, 'recovered partition: dropped a torn tail after the last valid batch')
       segments.push(segment)
     }
-    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files))
+    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files, clock.now()))
     let start = segments[0].baseOffset
     try {
       start = Math.max(start, Number.parseInt(fs.readFileSync(path.join(dir, START_OFFSET_FILE), 'utf8'), 10) || 0)
@@ -104,9 +111,19 @@ export class PartitionLog {
 
   updateConfig (config: LogConfig): void { this.#config = config }
 
-  append (records: Buffer, now: number): AppendResult {
-    const { errorCode, batches } = validateProducedBatches(records, this.#config.maxMessageBytes)
-    if (errorCode !== ErrorCode.NONE) return { errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
+  get config (): LogConfig { return this.#config }
+
+  /**
+   * Validates and appends the batches of one Produce partition, applying the topic's configs
+   * (max.message.bytes, message.timestamp.*, compression.type); rolls a new segment first when
+   * segment.bytes, segment.ms or segment.index.bytes say so.
+   */
+  append (produced: Buffer, now: number): AppendResult {
+    const c = this.#config
+    const { errorCode, batches, records, recordErrors } = validateProducedBatches(produced, {
+      maxMessageBytes: c.maxMessageBytes, now, logAppendTime: c.logAppendTime, window: timestampWindow(c), compression: c.compression, gzipLevel: c.gzipLevel, requireKeys: c.cleanupCompact
+    })
+    if (errorCode !== ErrorCode.NONE) return { errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0, recordErrors }
     // An idempotent producer sends one batch per partition; judge retries by the first batch.
     const check = this.#producers.check(batches[0])
     if (check.kind === 'error') return { errorCode: check.errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
@@ -122,7 +139,7 @@ export class PartitionLog {
     }
     const sync = this.#unflushed + count >= this.#config.flushMessages
     try {
-      if (this.#active.size > 0 && this.#active.size + records.length > this.#config.segmentBytes) this.#roll()
+      if (this.#shouldRoll(records.length, now)) this.#roll(now)
       this.#active.append(records, batches, sync)
     } catch (err) {
       if (!isStorageError(err)) throw err
@@ -137,8 +154,15 @@ export class PartitionLog {
       this.#unflushed += count
       this.#scheduleFlush()
     }
+    this.#appendedSinceCompaction += count
     this.onAppend?.()
-    return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: now, recordCount: count }
+    return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: c.logAppendTime ? now : -1, recordCount: count }
+  }
+
+  #shouldRoll (bytes: number, now: number): boolean {
+    const a = this.#active
+    const c = this.#config
+    return a.size > 0 && (a.size + bytes > c.segmentBytes || now - a.createdAt >= c.segmentMs || a.indexBytes + 12 > c.segmentIndexBytes)
   }
 
   /** Logs a failed append, at most every 10 s per partition while the failures go on (a full disk fails every retry). */
@@ -151,9 +175,9 @@ export class PartitionLog {
   }
 
   /** Seals the active segment (fsyncing it) and starts a new one; throws, changing nothing, on failure. */
-  #roll (): void {
+  #roll (now: number): void {
     this.#active.seal()
-    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files))
+    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files, now))
   }
 
   #scheduleFlush (): void {
@@ -198,7 +222,8 @@ export class PartitionLog {
     return found
   }
 
-  read (fetchOffset: number, maxBytes: number): ReadResult {
+  /** Whole batches from `fetchOffset` up to `maxBytes`; see Segment.read for `minOneBatch`. */
+  read (fetchOffset: number, maxBytes: number, minOneBatch = true): ReadResult {
     const hw = this.logEndOffset
     const result = { errorCode: ErrorCode.NONE as number, records: null as Buffer | null, highWatermark: hw, logStartOffset: this.#logStartOffset }
     if (fetchOffset < this.#logStartOffset || fetchOffset > hw) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }
@@ -211,7 +236,8 @@ export class PartitionLog {
       if (from >= seg.nextOffset) continue
       const position = seg.findPosition(from)
       if (position < 0) continue
-      return { ...result, records: seg.read(position, maxBytes) }
+      const records = seg.read(position, maxBytes, minOneBatch)
+      return { ...result, records: records.length > 0 ? records : null }
     }
     return result
   }
@@ -262,7 +288,8 @@ export class PartitionLog {
   /** Deletes sealed segments past retention.ms, then oldest ones while over retention.bytes. */
   applyRetention (now: number): { deletedSegments: number } {
     let deleted = 0
-    const { retentionMs, retentionBytes } = this.#config
+    const { retentionMs, retentionBytes, cleanupDelete } = this.#config
+    if (!cleanupDelete) return { deletedSegments: 0 }
     const drop = (): void => {
       const seg = this.#segments.shift()!
       seg.delete()
@@ -281,6 +308,48 @@ export class PartitionLog {
     }
     if (deleted > 0) this.#log.info({ dir: this.dir, deleted, logStartOffset: this.#logStartOffset }, 'retention deleted segments')
     return { deletedSegments: deleted }
+  }
+
+  /**
+   * cleanup.policy=compact: rewrites each sealed segment without the records a later record of
+   * the same key supersedes (and expired tombstones); see compaction.ts. The active segment is
+   * left alone, as in Kafka. Runs only after appends, or while tombstones wait to expire. A
+   * segment that empties is removed, unless it is the first (the log start offset stays where
+   * it is). A storage error leaves the segment as it was and is logged.
+   */
+  compact (now: number): { removedRecords: number } {
+    const c = this.#config
+    if (!c.cleanupCompact || this.#closed || this.#segments.length < 2) return { removedRecords: 0 }
+    if (this.#appendedSinceCompaction === 0 && !this.#tombstonesPending) return { removedRecords: 0 }
+    this.#appendedSinceCompaction = 0
+    const rules = { now, deleteRetentionMs: c.deleteRetentionMs, minCompactionLagMs: c.minCompactionLagMs }
+    let removedRecords = 0
+    let tombstones = 0
+    try {
+      const latest = new Map<string, number>()
+      for (const seg of this.#segments) collectLatest(seg.readAll(), latest)
+      for (let i = 0; i < this.#segments.length - 1; i++) {
+        const seg = this.#segments[i]
+        const result = compactBatches(seg.readAll(), latest, rules)
+        tombstones += result.tombstonesKept
+        if (result.removed === 0) continue
+        removedRecords += result.removed
+        if (result.buf.length === 0 && i > 0) {
+          seg.delete()
+          this.#segments.splice(i--, 1)
+        } else {
+          this.#segments[i] = Segment.rewrite(this.dir, path.join(this.dir, CLEANING_DIR), seg, result.buf, result.batches, c.indexIntervalBytes, this.#files)
+        }
+      }
+    } catch (err) {
+      if (!isStorageError(err)) throw err
+      this.#log.error({ dir: this.dir, err: err.message }, 'log compaction failed; the segment is left as it was and compaction is retried')
+      this.#appendedSinceCompaction = 1
+      return { removedRecords }
+    }
+    this.#tombstonesPending = tombstones > 0
+    if (removedRecords > 0) this.#log.info({ dir: this.dir, removedRecords }, 'compacted')
+    return { removedRecords }
   }
 
   close (): void {

@@ -7,6 +7,7 @@ import { readBatchInfo, HEADER_SIZE, LOG_OVERHEAD, BATCH_LENGTH } from '../../pr
 const INDEX_ENTRY = 8 // relative offset int32, position int32
 const TIME_ENTRY = 12 // timestamp int64, relative offset int32
 const SCAN_CHUNK = 1 << 20
+const EMPTY = Buffer.alloc(0)
 
 export function segmentName (baseOffset: number): string {
   return String(baseOffset).padStart(20, '0')
@@ -42,6 +43,8 @@ export class Segment {
   /** Offset after the last batch in this segment. */
   nextOffset: number
   maxTimestamp = -1
+  /** When the segment was created (segment.ms counts from it). */
+  createdAt = 0
   #maxTimestampOffset = -1
   #indexOffsets: number[] = []
   #indexPositions: number[] = []
@@ -64,9 +67,10 @@ export class Segment {
   }
 
   /** A new, empty segment. Its .log file is created now, so the base offset is on disk. */
-  static create (dir: string, baseOffset: number, indexInterval: number, files: FileCache): Segment {
+  static create (dir: string, baseOffset: number, indexInterval: number, files: FileCache, now: number): Segment {
     const s = new Segment(dir, baseOffset, indexInterval, files)
     files.fd(s.#log, true)
+    s.createdAt = now
     return s
   }
 
@@ -78,7 +82,9 @@ export class Segment {
    */
   static open (dir: string, baseOffset: number, indexInterval: number, files: FileCache, opts: { scan: boolean, knownNextOffset?: number, onBatch?: (b: BatchInfo) => void }): { segment: Segment, truncatedBytes: number } {
     const s = new Segment(dir, baseOffset, indexInterval, files)
-    s.size = fs.statSync(s.#log).size
+    const stat = fs.statSync(s.#log)
+    s.size = stat.size
+    s.createdAt = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs
     if (!opts.scan && s.#loadIndexes() && opts.knownNextOffset !== undefined) {
       s.nextOffset = opts.knownNextOffset
       return { segment: s, truncatedBytes: 0 }
@@ -256,6 +262,46 @@ export class Segment {
     }
   }
 
+  /**
+   * Replaces sealed segment `old` with `buf` (its compacted batches, offsets unchanged), and
+   * returns the segment that now stands for it. The new files are written and fsynced in
+   * `tmpDir` first; then the old indexes are removed and the new files renamed over the old,
+   * so a crash at any point leaves either log with, at worst, indexes missing, which the next
+   * open rebuilds from the log.
+   */
+  static rewrite (dir: string, tmpDir: string, old: Segment, buf: Buffer, batches: BatchInfo[], indexInterval: number, files: FileCache): Segment {
+    fs.rmSync(tmpDir, { recursive: true, force: true })
+    fs.mkdirSync(tmpDir, { recursive: true })
+    const fresh = Segment.create(tmpDir, old.baseOffset, indexInterval, files, old.createdAt)
+    // Both indexes exist even when empty: they are renamed in below, and fsynced by seal().
+    files.fd(fresh.#index, true)
+    files.fd(fresh.#time, true)
+    try {
+      fresh.append(buf, batches)
+      fresh.seal()
+    } finally {
+      fresh.close()
+    }
+    old.close()
+    fs.rmSync(old.#index, { force: true })
+    fs.rmSync(old.#time, { force: true })
+    fs.renameSync(fresh.#log, old.#log)
+    fs.renameSync(fresh.#index, old.#index)
+    fs.renameSync(fresh.#time, old.#time)
+    fs.rmSync(tmpDir, { recursive: true, force: true })
+    const { segment } = Segment.open(dir, old.baseOffset, indexInterval, files, { scan: false, knownNextOffset: old.nextOffset })
+    segment.createdAt = old.createdAt
+    return segment
+  }
+
+  /** Every byte of the segment (compaction reads sealed segments whole). */
+  readAll (): Buffer {
+    const buf = Buffer.allocUnsafe(this.size)
+    let done = 0
+    while (done < this.size) done += fs.readSync(this.#files.fd(this.#log), buf, done, this.size - done, done)
+    return buf
+  }
+
   /** File position of the batch containing `offset` (which must be in this segment), or -1. */
   findPosition (offset: number): number {
     let lo = 0
@@ -275,11 +321,16 @@ export class Segment {
     return -1
   }
 
-  /** Whole batches from `position`: up to `maxBytes`, but always the first batch complete. */
-  read (position: number, maxBytes: number): Buffer {
+  /**
+   * Whole batches from `position`, up to `maxBytes`. With `minOneBatch` the first batch is
+   * returned complete even when it is larger (KIP-74: the first data of a fetch response must
+   * let the consumer progress); without it a first batch that does not fit gives an empty buffer.
+   */
+  read (position: number, maxBytes: number, minOneBatch = true): Buffer {
     const header = Buffer.allocUnsafe(HEADER_SIZE)
     fs.readSync(this.#files.fd(this.#log), header, 0, HEADER_SIZE, position)
     const first = header.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD
+    if (!minOneBatch && first > maxBytes) return EMPTY
     const length = Math.min(Math.max(first, maxBytes), this.size - position)
     const buf = Buffer.allocUnsafe(length)
     fs.readSync(this.#files.fd(this.#log), buf, 0, length, position)
@@ -298,6 +349,9 @@ export class Segment {
     for (let i = 0; i < this.#timeStamps.length && this.#timeStamps[i] < ts; i++) hint = this.#timeOffsets[i]
     return hint
   }
+
+  /** Size of the larger of its two index files (segment.index.bytes bounds it). */
+  get indexBytes (): number { return Math.max(this.#indexOffsets.length * INDEX_ENTRY, this.#timeStamps.length * TIME_ENTRY) }
 
   /** Base offset of the batch holding the segment's largest timestamp. */
   get maxTimestampBatchOffset (): number { return this.#maxTimestampOffset }

@@ -77,3 +77,18 @@ function holdsData (dir: string): boolean {
   }
   return false
 }
+
+/** Writes `file` through a temporary file, fsynced and renamed into place, then fsyncs the directory. */
+export function writeFileDurably (file: string, text: string): void {
+  const tmp = file + '.tmp'
+  const fd = fs.openSync(tmp, 'w')
+  try {
+    fs.writeSync(fd, text)
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
+  const dirFd = fs.openSync(path.dirname(file), 'r')
+  try { fs.fsyncSync(dirFd) } finally { fs.closeSync(dirFd) }
+}

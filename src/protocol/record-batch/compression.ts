@@ -50,11 +50,11 @@ export function decompressRecords (codec: number, data: Buffer): Buffer {
   throw new CompressionError(`unknown compression codec ${codec} (attributes bits 0-2; Kafka defines 0-4)`)
 }
 
-/** Compresses a records section with `codec`. */
-export function compressRecords (codec: number, data: Buffer): Buffer {
+/** Compresses a records section with `codec` (gzip at `gzipLevel`, -1 for zlib's default). */
+export function compressRecords (codec: number, data: Buffer, gzipLevel = -1): Buffer {
   switch (codec) {
     case 0: return data
-    case 1: return zlib.gzipSync(data)
+    case 1: return zlib.gzipSync(data, { level: gzipLevel })
     case 2: return asBuffer(compressionsAlgorithms.snappy.compressSync(data))
     case 3: return asBuffer(compressionsAlgorithms.lz4.compressSync(data))
     case 4:

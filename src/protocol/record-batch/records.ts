@@ -20,6 +20,9 @@ export interface RecordView {
   /** Start of the header count varint; headers are read on demand with readHeaders(). */
   headersAt: number
   headerCount: number
+  /** The whole record's bytes, its length varint included: [start, end). */
+  start: number
+  end: number
 }
 
 /** A bounds-checked cursor over varints. */
@@ -71,8 +74,9 @@ export class VarintCursor {
  */
 export function walkRecords (section: Buffer, count: number, visit: (r: RecordView) => boolean | void): void {
   const c = new VarintCursor(section)
-  const view: RecordView = { index: 0, offsetDelta: 0, timestampDelta: 0, keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, headersAt: 0, headerCount: 0 }
+  const view: RecordView = { index: 0, offsetDelta: 0, timestampDelta: 0, keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1, headersAt: 0, headerCount: 0, start: 0, end: 0 }
   for (let i = 0; i < count; i++) {
+    view.start = c.pos
     const length = c.varint()
     const end = c.pos + length
     if (length < 0 || end > section.length) throw new RecordFormatError(`record ${i} runs past the end of the records`)
@@ -88,6 +92,7 @@ export function walkRecords (section: Buffer, count: number, visit: (r: RecordVi
     for (let h = 0; h < view.headerCount; h++) { c.field(); c.field() }
     if (c.pos > end) throw new RecordFormatError(`record ${i} overruns its length`)
     c.pos = end
+    view.end = end
     if (visit(view) === false) return
   }
 }
