@@ -15,6 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { KafkaClient } from '../src/kafka/client.js'
+import { AUTOSCALED_REBALANCE_DELAY_MS } from '../src/broker/config.js'
 import { BrokerProcess, tempDir } from '../test/helpers/processes.js'
 import { RunningFunction } from '../test/helpers/tidewatch-run.js'
 import { waitFor } from '../test/helpers/wait.js'
@@ -49,12 +50,14 @@ function writeFunction (dir: string, body: string): string {
   return file
 }
 
-async function activation (spare: boolean, external = false): Promise<number[]> {
+async function activation (spare: boolean, external = false, rebalanceDelayMs = AUTOSCALED_REBALANCE_DELAY_MS): Promise<number[]> {
   const sink = await alertSink()
   const dir = tempDir('tidewatch-bench-fn-')
   // External: a separate `tidewatch broker` process, reached over the network as a real Kafka
   // cluster is, with lag read through the Admin API (the path real Kafka takes).
-  const broker = external ? await BrokerProcess.start(tempDir('tidewatch-bench-broker-'), ['--partitions', '1']) : null
+  // Activation from zero joins an empty group, which waits the broker's initial rebalance delay:
+  // measured with the embedded broker's (AUTOSCALED_REBALANCE_DELAY_MS) and with Kafka's default.
+  const broker = external ? await BrokerProcess.start(tempDir('tidewatch-bench-broker-'), ['--partitions', '1', '--rebalance-delay-ms', String(rebalanceDelayMs)]) : null
   // The example's Function file with a short cooldown so that each round starts from zero again.
   const yaml = fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
     .replace(/cooldownPeriod: \d+/, 'cooldownPeriod: 1\n  pollingInterval: 1')
@@ -147,10 +150,11 @@ const SEED_ACTIVATION_MS = 15_000 / 2 + 11_000 // average wait for a KEDA poll e
 const withSpare = process.env.BENCH_ONLY_EXTERNAL !== undefined ? [] : await activation(true)
 const cold = process.env.BENCH_ONLY_EXTERNAL !== undefined ? [] : await activation(false)
 const external = await activation(true, true)
+const externalKafkaDefault = await activation(true, true, 3000)
 console.log(`\nActivation from 0 replicas: first 404 produced -> its alert at the Alertmanager endpoint (${ROUNDS} rounds)`)
 console.log('| path | median | min | max | vs seed (KEDA poll avg 7.5 s + pod ready 11 s) |')
 console.log('|---|---:|---:|---:|---:|')
-for (const [name, xs] of [['parked spare (default)', withSpare], ['cold process start (--no-spare)', cold], ['external broker (tidewatch run --brokers, pollingInterval 1 s)', external]] as const) {
+for (const [name, xs] of [['parked spare (default)', withSpare], ['cold process start (--no-spare)', cold], [`external broker (tidewatch run --brokers, pollingInterval 1 s, initial rebalance delay ${AUTOSCALED_REBALANCE_DELAY_MS} ms)`, external], ['external broker, Kafka\'s default initial rebalance delay (3000 ms)', externalKafkaDefault]] as const) {
   if (xs.length === 0) continue
   console.log(`| ${name} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${(SEED_ACTIVATION_MS / median(xs)).toFixed(0)}x faster |`)
 }

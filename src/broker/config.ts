@@ -104,12 +104,14 @@ export interface BrokerOptions {
 
 /**
  * The initial rebalance delay of the broker that tidewatch up and run embed. Every activation
- * from zero replicas joins an empty group and pays this delay before its first record, so it is
- * short; not zero, because replicas the autoscaler starts together (a burst scaling to several)
- * come up within about a second of each other (process start and handler load) and then share
- * one generation instead of revoking and reassigning for each.
+ * from zero replicas joins an empty group and pays this delay before its first record, and that
+ * first alert is what users wait for (~0.1 s from a parked spare), so it is short. A delay long
+ * enough to gather cold-started replicas into one generation would be ~1 s (process start and
+ * handler load) and would cost every activation that second; with heartbeats every 300 ms the
+ * extra rebalance it would save costs the members a fraction of that. Not zero: joins arriving
+ * together (a spare and a restarted replica) still share one generation.
  */
-export const AUTOSCALED_REBALANCE_DELAY_MS = 1000
+export const AUTOSCALED_REBALANCE_DELAY_MS = 100
 
 export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'sasl' | 'saslPlainUsers' | 'tls' | 'logger' | 'clock' | 'advertisedHost'>> & {
   advertisedHost: string
