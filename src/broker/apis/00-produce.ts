@@ -1,5 +1,9 @@
-// Produce (key 0): v3-11.
-// - v0-2 carry MessageSets (magic 0/1), which this broker does not store: RecordBatch only.
+// Produce (key 0): v0-11.
+// - v0-2 carry MessageSets (magic 0/1), which this broker does not store: RecordBatch only. They
+//   are still advertised, because librdkafka before 2.11 compresses with gzip, snappy and lz4
+//   only when the broker's Produce range includes v0 (as Kafka 3's does), and otherwise sends
+//   those batches uncompressed; a v0-2 request is answered UNSUPPORTED_VERSION for every
+//   partition, and nothing of it is stored.
 // - v9+ flexible; v10-11 only add tagged fields (leader discovery) that a single node leaves empty.
 // Behaviour: batches are validated (magic, length, CRC-32C) and appended as sent, with only the
 // base offset assigned. A write is in the OS page cache before it is acknowledged, so acks=1 and
@@ -20,12 +24,17 @@ import { encodeProduceResponse, type PartitionProduceResponseInput } from '../..
 registerApi({
   key: 0,
   name: 'Produce',
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   decodeRequest: decodeProduceRequest,
   encodeResponse: encodeProduceResponse,
-  handle (ctx, req) {
+  handle (ctx, req, version) {
     const core = ctx.core
+    if (version < 3) {
+      core.logger.warn({ conn: ctx.connection.id, clientId: ctx.connection.clientId, version }, 'Produce v0-2 (MessageSet v0/v1, clients before Kafka 0.11) refused: only RecordBatch (Produce v3+) is stored')
+      if (req.acks === 0) return null
+      return { responses: req.topicData.map(t => ({ name: t.name, partitionResponses: t.partitionData.map(p => failed(p.index, ErrorCode.UNSUPPORTED_VERSION)) })), throttleTimeMs: 0 }
+    }
     const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1
     const transactional = req.transactionalId !== null
     const now = core.clock.now()
