@@ -78,7 +78,10 @@ test('slack: messages to one webhook are paced at one per second, and a 429 retr
     await assert.rejects(out.deliver(batch), (err: Error) => err instanceof DeliveryError && err.retryable && err.retryAfterMs === 1000)
     await out.deliver(batch) // the replica retries the same batch
     assert.deepEqual(r.bodies, [{ text: 'one' }, { text: 'two' }, { text: 'two' }, { text: 'three' }], 'the message refused with 429 is posted again; the one before it is not')
-    // Lower bounds only: the limiter guarantees them, however loaded the machine is.
-    for (let i = 1; i < arrivals.length; i++) assert.ok(arrivals[i] - arrivals[i - 1] >= 950, `messages ${i} and ${i + 1} were ${arrivals[i] - arrivals[i - 1]} ms apart`)
+    // Paced: four posts one second apart at the sender span ~3 s; unpaced they would span ~1 s
+    // (the Retry-After pause alone). The exact spacing is the limiter's, tested with a manual
+    // clock (shared/rate-limiter.test.ts); here arrival times also carry each request's latency
+    // (the first opens the connection), so only a bound far from both is asserted.
+    assert.ok(arrivals[arrivals.length - 1] - arrivals[0] >= 2500, `posts arrived at +${arrivals.map(a => a - arrivals[0]).join(', +')} ms`)
   } finally { await r.close() }
 })
