@@ -1,9 +1,10 @@
 // The consume path on every codec a producer may use, read by a group subscription with a value
 // filter: exactly the matching records come out, once, in offset order, and the committed
 // positions reach the end of every partition. Producers: kcat (librdkafka 2.0.2) for none and
-// zstd; for gzip, snappy and lz4 librdkafka up to 2.11 sends uncompressed batches to a broker
-// whose Produce versions start above 0, as the embedded broker's (3) and Kafka 4's do, so those
-// come from @platformatic/kafka's producer and kafkajs (gzip); and a snappy batch in the xerial
+// zstd; gzip, snappy and lz4 come from @platformatic/kafka's producer and kafkajs (gzip), other
+// client libraries than kcat's (librdkafka before 2.11 sends those codecs uncompressed to a broker
+// whose Produce versions start above 0, such as Kafka 4; the embedded broker advertises v0 for
+// that reason, test/broker-produce-versions.test.ts); and a snappy batch in the xerial
 // framing Java producers write, built by the test. Each test checks the codec of what was stored.
 import fs from 'node:fs'
 import path from 'node:path'
