@@ -62,9 +62,14 @@ export function replicaArgs (brokers: string): string[] {
   return ['replica', `${FUNCTION_MOUNT_PATH}/${FUNCTION_FILE_KEY}`, '--brokers', brokers]
 }
 
-// The node user of the node:20-slim image. Kubernetes can only enforce runAsNonRoot for a
-// numeric user, and the image names its user (USER node), so the uid is given here.
+// The node user of the node image. Kubernetes can only enforce runAsNonRoot for a numeric
+// user, and the image names its user (USER node), so the uid is given here.
 const NODE_UID = 1000
+
+/** Every Tidewatch pod runs as the image's unprivileged user with the runtime's seccomp profile. */
+export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } }
+/** …and its containers gain nothing: no privilege escalation, no capabilities, a read-only root. */
+export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }
 
 /**
  * apps/v1 Deployment `<name>`: replica pods reading the mounted Function file.
@@ -90,14 +95,14 @@ export function deploymentManifest (config: FunctionConfig, target: DeployTarget
           terminationGracePeriodSeconds: 60,
           // The replica talks to Kafka and the outputs, never to the Kubernetes API.
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [{
             name: 'replica',
             image: target.image,
             args: replicaArgs(target.brokers),
             envFrom: [{ secretRef: { name: secretName(target.name) } }],
             resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: CONTAINER_SECURITY_CONTEXT,
             volumeMounts: [
               { name: 'function', mountPath: FUNCTION_MOUNT_PATH, readOnly: true },
               // The root file system is read-only; anything wanting a scratch file gets /tmp.

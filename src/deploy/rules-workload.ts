@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { FunctionConfig } from '../functions/config/load.js'
 import { DOCKERFILE } from './dockerfile.js'
-import { functionLabels, kustomizationManifest, manifestMetadata, type DeployTarget, type Manifest } from './manifests.js'
+import { CONTAINER_SECURITY_CONTEXT, functionLabels, kustomizationManifest, POD_SECURITY_CONTEXT, manifestMetadata, type DeployTarget, type Manifest } from './manifests.js'
 import { manifestYaml, MANIFEST_FILES, type RenderedFile } from './render-kubernetes.js'
 import { scaledObjectManifest } from './scaled-object.js'
 
@@ -27,7 +27,6 @@ export const RULES_MOUNT_PATH = '/rules'
 export const RULES_FILE_KEY = 'rules.yaml'
 const configMapName = (name: string): string => `${name}-rules`
 const secretName = (name: string): string => `${name}-alerts`
-const NODE_UID = 1000
 
 /** The container's arguments after the image's entrypoint. */
 export function rulesReplicaArgs (d: RulesDeployment, brokers: string): string[] {
@@ -50,7 +49,7 @@ function deployment (d: RulesDeployment, target: DeployTarget, configHash: strin
           // On SIGTERM a replica finishes its batch, writes its owners' last snapshots and leaves both groups.
           terminationGracePeriodSeconds: 30,
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [{
             name: 'replica',
             image: target.image,
@@ -58,7 +57,7 @@ function deployment (d: RulesDeployment, target: DeployTarget, configHash: strin
             envFrom: [{ secretRef: { name: secretName(target.name) } }],
             // Owners hold their windows in memory: a bucket per millisecond per series.
             resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '1Gi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: CONTAINER_SECURITY_CONTEXT,
             volumeMounts: [{ name: 'rules', mountPath: RULES_MOUNT_PATH, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }]
           }],
           volumes: [{ name: 'rules', configMap: { name: configMapName(target.name) } }, { name: 'tmp', emptyDir: {} }]
