@@ -5,6 +5,7 @@ import { ConfigError, ConfigSource, explainIssue, type ConfigProblem } from '../
 import { functionFileSchema, type FunctionFile } from './schema.js'
 import { Secret, secretUrl } from '../../shared/secret.js'
 import { importOpenFunction, isOpenFunction } from './openfunction.js'
+import { layerFromBlock, type KafkaLayer } from '../../kafka/connection-settings.js'
 
 // Re-exported for the modules that have always imported them from here (notifier, deploy, CLI).
 export { ConfigError, ConfigSource, type ConfigProblem }
@@ -29,6 +30,8 @@ export interface FunctionConfig {
   scale: FunctionFile['scale']
   env: Record<string, string>
   timeoutMs: number
+  /** The file's `kafka:` block as the lowest layer of the connection settings (empty without one). */
+  kafka: KafkaLayer
   /** For an imported OpenFunction file: what was not carried over. */
   notCarried: string[]
 }
@@ -100,6 +103,7 @@ export function parseFunctionConfig (file: string, text: string, processEnv: Rec
     scale: f.scale,
     env: f.env,
     timeoutMs: f.timeoutMs,
+    kafka: layerFromBlock(f.kafka, path.resolve(file)),
     notCarried
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { kafkaBlockSchema } from '../../kafka/connection-settings.js'
 
 // The Function file, as users write it. Defaults follow KEDA's Kafka scaler where they overlap,
 // so the same file means the same thing locally and on Kubernetes.
@@ -79,7 +80,9 @@ export const functionFileSchema = z.strictObject({
   scale: scaleSchema,
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).prefault({}),
   /** A record whose handler runs longer goes to the dead-letter topic. */
-  timeoutMs: z.number().int().min(1).prefault(10_000)
+  timeoutMs: z.number().int().min(1).prefault(10_000),
+  /** How to reach the cluster (brokers, TLS, SASL); flags and TIDEWATCH_KAFKA_* override it. */
+  kafka: kafkaBlockSchema.optional()
 })
 
 export type FunctionFile = z.infer<typeof functionFileSchema>
