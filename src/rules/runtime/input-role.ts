@@ -52,6 +52,13 @@ export class InputRole {
   #idle = new Map<number, number>()
   #lastIdleCheck = -Infinity
   #stopping = false
+  /**
+   * The previous batch's produce and commit, still travelling while this batch is read and run
+   * through the record stage. Awaited before the next one starts, so contributions and markers
+   * reach each owner partition in read order and commits stay in order; a failure surfaces a
+   * batch later at most (that batch uncommitted, read again by the partition's next reader).
+   */
+  #sending: Promise<void> = Promise.resolve()
 
   constructor (o: InputRoleOptions) { this.#o = o }
 
@@ -62,7 +69,11 @@ export class InputRole {
 
   stop (): void { this.#stopping = true }
 
-  async close (timeoutMs?: number): Promise<void> { await this.#sub?.close(timeoutMs) }
+  async close (timeoutMs?: number): Promise<void> {
+    // The last batch's commit goes out before leaving the group (a failed one means redelivery).
+    await this.#sending.catch(() => {})
+    await this.#sub?.close(timeoutMs)
+  }
 
   #problem (message: string): void { this.stats.lastError = { time: new Date(this.#o.clock.now()).toISOString(), message: message.slice(0, 1000) } }
 
@@ -79,10 +90,11 @@ export class InputRole {
       if (this.#stopping) break
       await this.#step(batch, [])
     }
+    await this.#sending
   }
 
   async #step (batch: KafkaRecord[], extraCommits: { partition: number, offset: number }[]): Promise<void> {
-    const { stage, rules, contributions, topic, kafka } = this.#o
+    const { stage, rules, contributions, topic } = this.#o
     const sub = this.#sub!
     const now = this.#o.clock.now()
     const assigned = new Set(sub.assigned())
@@ -111,18 +123,24 @@ export class InputRole {
       sent += cs.length
       for (const m of encodePacked(topic, cs, markers)) out.push({ topic: contributions.topic, partition: q, value: m.value, timestamp: m.maxTs })
     })
-    await this.#produce(out)
-    if (commits.size > 0) {
-      try {
-        await sub.commit([...commits].map(([partition, offset]) => ({ topic, partition, offset })))
-      } catch (err) {
-        // A rebalance took the partitions: their next reader re-reads from the last commit.
-        this.#o.logger.debug({ err: (err as Error).message }, 'input commit refused (rebalance); the records are read again by their next member')
-      }
-    }
+    await this.#sending
+    this.#sending = this.#send(out, commits)
+    this.#sending.catch(() => {})
     this.stats.records += batch.length
     this.stats.contributions += sent
     if (batch.length > 0) this.stats.batches++
+  }
+
+  /** Produces a batch's contributions and markers until acknowledged, then commits its input offsets. */
+  async #send (out: OutgoingRecord[], commits: Map<number, number>): Promise<void> {
+    await this.#produce(out)
+    if (commits.size === 0) return
+    try {
+      await this.#sub!.commit([...commits].map(([partition, offset]) => ({ topic: this.#o.topic, partition, offset })))
+    } catch (err) {
+      // A rebalance took the partitions: their next reader re-reads from the last commit.
+      this.#o.logger.debug({ err: (err as Error).message }, 'input commit refused (rebalance); the records are read again by their next member')
+    }
   }
 
   /** Which assigned partitions have been read to their end (nothing read yet: the fetch position counts). */
@@ -178,6 +196,7 @@ export class InputRole {
       this.#problem(`undecodable batch ${r.unreadable.topic}/${r.unreadable.partition}/${r.unreadable.baseOffset}-${r.unreadable.lastOffset} skipped: ${r.unreadable.reason}`)
     }
     await this.#step(readings.flatMap(r => r.records), moved.map(r => ({ partition: r.partition, offset: r.next })))
+    await this.#sending
     await sub.close()
     if (this.#stopping) { this.#sub = null; return }
     await this.join()
