@@ -7,7 +7,7 @@
 //
 // `sasl` and `tls` go in the TriggerAuthentication, not in the trigger's metadata: KEDA takes
 // either since 2.10, refuses both at once, and only the TriggerAuthentication works in every 2.x.
-// `unsafeSsl` exists only as trigger metadata.
+// `unsafeSsl` exists only as trigger metadata (and only in recent KEDA versions).
 import fs from 'node:fs'
 import { describeKafka, KAFKA_ENV, KafkaSettingsError, resolveKafkaSettings, type KafkaLayer, type KafkaSettings } from '../kafka/connection-settings.js'
 import { manifestMetadata, NO_KAFKA_POD, type DeployTarget, type KafkaPod, type Manifest } from './manifests.js'
@@ -61,6 +61,11 @@ export function resolveDeployKafka (layers: KafkaLayer[]): KafkaSettings {
 /** An unauthenticated cluster: nothing to render. */
 export const NO_KAFKA_AUTH: KafkaAuth = { secret: null, triggerAuthentication: null, authenticationRef: null, triggerMetadata: {}, pod: NO_KAFKA_POD, description: '', warnings: [] }
 
+/**
+ * What `target`'s workload needs to connect as `k` says: the Secret and TriggerAuthentication
+ * (none for a plaintext cluster), the trigger's part and the pod's. Reads the certificate files
+ * (their text goes into the Secret); refuses what KEDA cannot be told (OAUTHBEARER).
+ */
 export function kafkaAuth (k: KafkaSettings, target: Pick<DeployTarget, 'name' | 'namespace'>): KafkaAuth {
   const env: Manifest[] = k.clientId === null ? [] : [{ name: KAFKA_ENV.clientId, value: k.clientId }]
   const auth: KafkaAuth = { secret: null, triggerAuthentication: null, authenticationRef: null, triggerMetadata: {}, pod: { env, volumeMounts: [], volumes: [] }, description: describeKafka(k), warnings: [] }
