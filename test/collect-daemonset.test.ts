@@ -53,7 +53,7 @@ test('deploy --tail refuses what the pods could not use, naming the option', asy
   const out = tempDir('tidewatch-daemonset-bad-')
   const bad = await run(process.execPath, [CLI, 'deploy', '--kubernetes', '--tail', '--out', out, '--brokers', 'kafka', '--multiline', '(unclosed'])
   assert.equal(bad.code, 2)
-  assert.match(bad.stderr, /--brokers expects host:port/)
+  assert.match(bad.stderr, /--brokers: 'kafka' is not host:port/)
   const regex = await run(process.execPath, [CLI, 'deploy', '--kubernetes', '--tail', '--out', out, '--brokers', 'kafka:9092', '--multiline', '(unclosed'])
   assert.equal(regex.code, 2)
   assert.match(regex.stderr, /--multiline: invalid regular expression/)

@@ -3,12 +3,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { deployKubernetes } from '../deploy/deploy-kubernetes.js'
+import { layerFromEnv, type KafkaLayer } from '../kafka/connection-settings.js'
 import { CliError } from './args.js'
 import { deployRulesIfRules } from './deploy-rules-command.js'
+import { asCliError, KAFKA_FLAG_OPTIONS, kafkaFlagsHelp, kafkaLayerFromFlags, type KafkaFlagValues } from './kafka-flags.js'
 
-export const DEPLOY_USAGE = `Usage: tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST [options]
-       tidewatch deploy RULES.yaml --kubernetes --out DIR --brokers LIST --alertmanager URL [--name N] [--topic T]
-       tidewatch deploy tidewatch.yaml --kubernetes --out DIR --brokers LIST --alertmanager URL
+export const DEPLOY_USAGE = `Usage: tidewatch deploy FUNCTION.yaml --kubernetes --out DIR [--brokers LIST] [options]
+       tidewatch deploy RULES.yaml --kubernetes --out DIR [--brokers LIST] --alertmanager URL [--name N] [--topic T]
+       tidewatch deploy tidewatch.yaml --kubernetes --out DIR [--brokers LIST] --alertmanager URL
 
 Renders a function for Kubernetes + KEDA into DIR (apply with kubectl apply -k DIR):
 configmap.yaml (the Function file and the handler bundled into one module), secret.yaml (output
@@ -16,14 +18,20 @@ URLs and headers), deployment.yaml (replica pods), scaledobject.yaml (KEDA scali
 lag), kustomization.yaml, and the Dockerfile of the image the pods run. \${VAR} references in
 the Function file are resolved now, from this shell's environment.
 
+Against a cluster with TLS or SASL, also kafka-secret.yaml (credentials and certificates, for
+the pods and for KEDA) and triggerauthentication.yaml (KEDA's TriggerAuthentication, which the
+ScaledObject references). The connection settings come from the flags below, then the
+TIDEWATCH_KAFKA_* environment, then the file's kafka: block (docs/kubernetes.md).
+
 Options:
   --kubernetes       render Kubernetes manifests (the only target so far)
   --out DIR          where to write the files (created if missing)
-  --brokers LIST     Kafka bootstrap servers as the pods reach them, comma-separated
-                     (e.g. kafka.kafka.svc:9092); required
   --image IMAGE      the Tidewatch image (default tidewatch:<this version>)
   --namespace NS     set metadata.namespace on every object (default: kubectl's namespace)
   -h, --help         show this help
+
+Kafka, as the pods reach it (the brokers are required, from one of the three places):
+${kafkaFlagsHelp(35)}
 
 A rule file renders a rules workload the same way (ConfigMap with the rule file, Secret with
 --alertmanager and --public-url, Deployment, ScaledObject), named --name (default: the file's
@@ -46,18 +54,15 @@ function defaultImage (): string {
   return `tidewatch:${pkg.version}`
 }
 
-// host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-const BOOTSTRAP_SERVER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):\d{1,5}$/
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
-function checkBrokers (value: string | undefined): string {
-  if (value === undefined || value.trim() === '') {
-    throw new CliError(`--brokers is required: the Kafka bootstrap servers as the function's pods will reach them (e.g. --brokers kafka.kafka.svc:9092)\n\n${DEPLOY_USAGE}`)
+/** The command line's and the environment's layers of the Kafka settings, highest first. */
+export function deployKafkaLayers (v: KafkaFlagValues): KafkaLayer[] {
+  try {
+    return [kafkaLayerFromFlags(v), layerFromEnv(process.env)]
+  } catch (err) {
+    throw asCliError(err)
   }
-  const servers = value.split(',').map(s => s.trim())
-  const bad = servers.filter(s => !BOOTSTRAP_SERVER.test(s))
-  if (bad.length > 0) throw new CliError(`--brokers expects host:port[,host:port…]; not understood: ${bad.map(s => `'${s}'`).join(', ')}`)
-  return servers.join(',')
 }
 
 /** `tidewatch deploy FUNCTION.yaml --kubernetes --out DIR --brokers LIST`. */
@@ -71,7 +76,7 @@ export async function runDeployCommand (argv: string[]): Promise<number> {
       options: {
         kubernetes: { type: 'boolean' },
         out: { type: 'string' },
-        brokers: { type: 'string' },
+        ...KAFKA_FLAG_OPTIONS,
         image: { type: 'string' },
         namespace: { type: 'string' },
         alertmanager: { type: 'string' },
@@ -90,14 +95,14 @@ export async function runDeployCommand (argv: string[]): Promise<number> {
   if (file === undefined || extra.length > 0) throw new CliError(`expected one Function file\n\n${DEPLOY_USAGE}`)
   if (v.kubernetes !== true) throw new CliError(`choose where to deploy: --kubernetes (the only target so far)\n\n${DEPLOY_USAGE}`)
   if (v.out === undefined || v.out === '') throw new CliError(`--out DIR is required: the directory to write the manifests to\n\n${DEPLOY_USAGE}`)
-  const brokers = checkBrokers(v.brokers)
+  const kafka = deployKafkaLayers(v)
   const image = v.image ?? defaultImage()
   if (image === '' || /\s/.test(image)) throw new CliError(`--image expects an image reference such as registry.example.com/tidewatch:0.1.0, got '${image}'`)
   if (v.namespace !== undefined && !NAMESPACE.test(v.namespace)) {
     throw new CliError(`--namespace expects a Kubernetes namespace name (lower-case letters, digits and dashes), got '${v.namespace}'`)
   }
 
-  const rules = await deployRulesIfRules(file, v, { brokers, image, namespace: v.namespace, out: v.out })
+  const rules = await deployRulesIfRules(file, v, { kafka, image, namespace: v.namespace, out: v.out })
   if (rules !== null) {
     for (const written of rules) console.log(written)
     console.log(`apply with: kubectl apply -k ${v.out}${rules.some(w => path.dirname(w) !== path.resolve(v.out!)) ? '/<name>' : ''}   (the cluster needs KEDA, and the pods the image ${image})`)
@@ -106,11 +111,11 @@ export async function runDeployCommand (argv: string[]): Promise<number> {
   const result = await deployKubernetes({
     file,
     outDir: v.out,
-    brokers,
+    kafka,
     image,
     namespace: v.namespace,
     warn: message => console.error(`tidewatch: ${message}`)
-  })
+  }).catch(err => { throw asCliError(err) })
   // File names only: secret values stay in secret.yaml.
   for (const written of result.written) console.log(written)
   console.log(`apply with: kubectl apply -k ${v.out}   (the cluster needs KEDA, and the pods the image ${image})`)

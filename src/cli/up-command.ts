@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
+import { ConfigError, loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { startBroker } from '../broker/broker.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
@@ -94,6 +94,10 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   // wrong. Replicas inherit the level. TIDEWATCH_LOG_LEVEL=info shows everything.
   process.env.TIDEWATCH_LOG_LEVEL ??= 'warn'
   const project = loadProjectFile(projectFile)
+  if (project.kafkaAt !== null) {
+    // Not silently ignored: a user who wrote it expects up to use that cluster.
+    throw new ConfigError([{ file: project.file, ...project.kafkaAt, field: 'kafka', message: 'up runs its own embedded broker; kafka: is used by deploy (tidewatch deploy tidewatch.yaml --kubernetes), not by up: to run this project with up, remove the block and give deploy the same settings as --brokers/--kafka-* flags or TIDEWATCH_KAFKA_* variables' }])
+  }
   const functions: FunctionConfig[] = project.functions.map(f => loadFunctionConfig(f))
   for (const f of functions) {
     for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)

@@ -5,16 +5,23 @@ import os from 'node:os'
 import path from 'node:path'
 import { ConfigError, ConfigSource, loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { HandlerLoadError, loadHandler } from '../functions/loader.js'
+import type { KafkaLayer } from '../kafka/connection-settings.js'
 import { bundleHandler } from './bundle-handler.js'
 import { clusterFunctionFile, doubleSubstitutions, loopbackOutputs } from './function-file.js'
+import { kafkaAuth, resolveDeployKafka } from './kafka-auth.js'
 import { CONFIGMAP_MAX_BYTES, configMapDataBytes, FUNCTION_FILE_KEY, HANDLER_FILE_KEY } from './manifests.js'
 import { functionFileYaml, renderKubernetes } from './render-kubernetes.js'
+import { credentialsNote, writeRenderedFiles } from './write-files.js'
 
 export interface KubernetesDeployOptions {
   /** The Function file. */
   file: string
   outDir: string
-  brokers: string
+  /**
+   * The Kafka connection settings above the Function file's kafka: block, highest first (the
+   * command line's, then the environment's): where the pods and KEDA connect, and how.
+   */
+  kafka: KafkaLayer[]
   image: string
   namespace?: string
   /** For notes and warnings (stderr); never given a secret value. */
@@ -27,6 +34,7 @@ export interface KubernetesDeployResult {
   written: string[]
 }
 
+
 export async function deployKubernetes (opts: KubernetesDeployOptions): Promise<KubernetesDeployResult> {
   const warn = opts.warn ?? (() => {})
   const config = loadFunctionConfig(opts.file)
@@ -34,6 +42,11 @@ export async function deployKubernetes (opts: KubernetesDeployOptions): Promise<
   for (const name of loopbackOutputs(config)) {
     warn(`warning: output '${name}' points at a loopback address, which inside a pod is the pod itself; set its URL to an address reachable from the cluster`)
   }
+
+  // Before bundling: a setting that cannot be rendered stops deploy before any slow work.
+  const settings = resolveDeployKafka([...opts.kafka, config.kafka])
+  const kafka = kafkaAuth(settings, { name: config.name, namespace: opts.namespace })
+  for (const w of kafka.warnings) warn(w)
 
   const cluster = clusterFunctionFile(config)
   const twice = doubleSubstitutions(cluster)
@@ -49,21 +62,17 @@ export async function deployKubernetes (opts: KubernetesDeployOptions): Promise<
 
   const files = renderKubernetes({
     config,
-    target: { name: config.name, namespace: opts.namespace, image: opts.image, brokers: opts.brokers },
+    target: { name: config.name, namespace: opts.namespace, image: opts.image, brokers: settings.brokers.join(',') },
     functionYaml,
     handlerCode: bundle.code,
     secrets: cluster.secrets,
-    source: path.basename(opts.file)
+    source: path.basename(opts.file),
+    kafka
   })
-  fs.mkdirSync(opts.outDir, { recursive: true })
-  const written: string[] = []
-  for (const f of files) {
-    const target = path.join(opts.outDir, f.name)
-    // `mode` applies only to a new file: an existing secret.yaml is narrowed before it is rewritten.
-    if (f.secret && fs.existsSync(target)) fs.chmodSync(target, 0o600)
-    fs.writeFileSync(target, f.text, { mode: f.secret ? 0o600 : 0o644 })
-    written.push(target)
-  }
+  const written = writeRenderedFiles(opts.outDir, files)
+  warn(`note: the pods and KEDA connect to ${kafka.description} (brokers from ${settings.from.brokers ?? 'the file'})`)
+  const note = credentialsNote(files)
+  if (note !== null) warn(note)
   return { name: config.name, written }
 }
 

@@ -2,6 +2,9 @@
 // (a Slack webhook URL is its own token), so the ConfigMap copy names environment variables
 // instead, and their values go to a Secret. The replica's loader substitutes `${VAR}` when it
 // reads the file, so nothing on the replica side needs to know about Kubernetes.
+// The `kafka:` block is not carried at all: its paths are this machine's and its password is a
+// secret; the pods get the same settings as TIDEWATCH_KAFKA_* variables and mounted files from
+// the Kafka Secret (kafka-auth.ts), which the replica reads as its environment layer.
 import type { FunctionConfig, OutputConfig } from '../functions/config/load.js'
 import type { Secret } from '../shared/secret.js'
 

@@ -39,7 +39,7 @@ export function functionLabels (name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'tidewatch' }
 }
 
-export function manifestMetadata (objectName: string, target: DeployTarget): Manifest {
+export function manifestMetadata (objectName: string, target: Pick<DeployTarget, 'name' | 'namespace'>): Manifest {
   return {
     name: objectName,
     ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
@@ -57,6 +57,16 @@ export function secretManifest (target: DeployTarget, values: Record<string, str
   return { apiVersion: 'v1', kind: 'Secret', metadata: manifestMetadata(secretName(target.name), target), type: 'Opaque', stringData: values }
 }
 
+/** What a pod's container and volumes gain to connect to Kafka as the settings say (kafka-auth.ts). */
+export interface KafkaPod {
+  env: Manifest[]
+  volumeMounts: Manifest[]
+  volumes: Manifest[]
+}
+
+/** A plaintext cluster: nothing to add to the pod. */
+export const NO_KAFKA_POD: KafkaPod = { env: [], volumeMounts: [], volumes: [] }
+
 /** The container's arguments after the image's entrypoint (`node … dist/src/cli.js`). */
 export function replicaArgs (brokers: string): string[] {
   return ['replica', `${FUNCTION_MOUNT_PATH}/${FUNCTION_FILE_KEY}`, '--brokers', brokers]
@@ -66,8 +76,12 @@ export function replicaArgs (brokers: string): string[] {
 // user, and the image names its user (USER node), so the uid is given here.
 const NODE_UID = 1000
 
-/** Every Tidewatch pod runs as the image's unprivileged user with the runtime's seccomp profile. */
-export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } }
+/**
+ * Every Tidewatch pod runs as the image's unprivileged user with the runtime's seccomp profile.
+ * fsGroup: Secret volumes are owned by root, and by the fsGroup as their group; the Kafka
+ * certificates are mounted 0440 (kafka-auth.ts), so without it the replica could not read them.
+ */
+export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, fsGroup: NODE_UID, seccompProfile: { type: 'RuntimeDefault' } }
 /** …and its containers gain nothing: no privilege escalation, no capabilities, a read-only root. */
 export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }
 
@@ -76,7 +90,7 @@ export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, rea
  * `configHash` (of the ConfigMap data) is a pod annotation, so a new handler or Function file
  * rolls the pods on `kubectl apply`; a ConfigMap change alone would not restart them.
  */
-export function deploymentManifest (config: FunctionConfig, target: DeployTarget, configHash: string): Manifest {
+export function deploymentManifest (config: FunctionConfig, target: DeployTarget, configHash: string, kafka: KafkaPod = NO_KAFKA_POD): Manifest {
   const labels = functionLabels(target.name)
   return {
     apiVersion: 'apps/v1',
@@ -101,17 +115,20 @@ export function deploymentManifest (config: FunctionConfig, target: DeployTarget
             image: target.image,
             args: replicaArgs(target.brokers),
             envFrom: [{ secretRef: { name: secretName(target.name) } }],
+            ...(kafka.env.length > 0 ? { env: kafka.env } : {}),
             resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
             securityContext: CONTAINER_SECURITY_CONTEXT,
             volumeMounts: [
               { name: 'function', mountPath: FUNCTION_MOUNT_PATH, readOnly: true },
               // The root file system is read-only; anything wanting a scratch file gets /tmp.
-              { name: 'tmp', mountPath: '/tmp' }
+              { name: 'tmp', mountPath: '/tmp' },
+              ...kafka.volumeMounts
             ]
           }],
           volumes: [
             { name: 'function', configMap: { name: configMapName(target.name) } },
-            { name: 'tmp', emptyDir: {} }
+            { name: 'tmp', emptyDir: {} },
+            ...kafka.volumes
           ]
         }
       }

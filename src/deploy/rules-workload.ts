@@ -4,9 +4,9 @@
 // caller checks the rule file before and writes the files after.
 import { createHash } from 'node:crypto'
 import type { FunctionConfig } from '../functions/config/load.js'
-import { DOCKERFILE } from './dockerfile.js'
-import { CONTAINER_SECURITY_CONTEXT, functionLabels, kustomizationManifest, POD_SECURITY_CONTEXT, manifestMetadata, type DeployTarget, type Manifest } from './manifests.js'
-import { manifestYaml, MANIFEST_FILES, type RenderedFile } from './render-kubernetes.js'
+import { NO_KAFKA_AUTH, type KafkaAuth } from './kafka-auth.js'
+import { CONTAINER_SECURITY_CONTEXT, functionLabels, POD_SECURITY_CONTEXT, manifestMetadata, type DeployTarget, type KafkaPod, type Manifest } from './manifests.js'
+import { workloadFiles, type RenderedFile } from './render-kubernetes.js'
 import { scaledObjectManifest } from './scaled-object.js'
 
 /** What the rule file does not say: the workload's input and scaling (a project file's rules: entry, or flags). */
@@ -33,7 +33,7 @@ export function rulesReplicaArgs (d: RulesDeployment, brokers: string): string[]
   return ['replica', `${RULES_MOUNT_PATH}/${RULES_FILE_KEY}`, '--brokers', brokers, '--name', d.name, '--topic', d.topic, '--group', d.consumerGroup, '--start-from', d.startFrom]
 }
 
-function deployment (d: RulesDeployment, target: DeployTarget, configHash: string): Manifest {
+function deployment (d: RulesDeployment, target: DeployTarget, configHash: string, kafka: KafkaPod): Manifest {
   const labels = functionLabels(target.name)
   return {
     apiVersion: 'apps/v1',
@@ -55,12 +55,13 @@ function deployment (d: RulesDeployment, target: DeployTarget, configHash: strin
             image: target.image,
             args: rulesReplicaArgs(d, target.brokers),
             envFrom: [{ secretRef: { name: secretName(target.name) } }],
+            ...(kafka.env.length > 0 ? { env: kafka.env } : {}),
             // Owners hold their windows in memory: a bucket per millisecond per series.
             resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '1Gi' } },
             securityContext: CONTAINER_SECURITY_CONTEXT,
-            volumeMounts: [{ name: 'rules', mountPath: RULES_MOUNT_PATH, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }]
+            volumeMounts: [{ name: 'rules', mountPath: RULES_MOUNT_PATH, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }, ...kafka.volumeMounts]
           }],
-          volumes: [{ name: 'rules', configMap: { name: configMapName(target.name) } }, { name: 'tmp', emptyDir: {} }]
+          volumes: [{ name: 'rules', configMap: { name: configMapName(target.name) } }, { name: 'tmp', emptyDir: {} }, ...kafka.volumes]
         }
       }
     }
@@ -68,19 +69,14 @@ function deployment (d: RulesDeployment, target: DeployTarget, configHash: strin
 }
 
 /** Every file of the output directory, in the order `kubectl apply` creates them. */
-export function renderRulesKubernetes (d: RulesDeployment, target: DeployTarget, source: string): RenderedFile[] {
+export function renderRulesKubernetes (d: RulesDeployment, target: DeployTarget, source: string, kafka: KafkaAuth = NO_KAFKA_AUTH): RenderedFile[] {
   const data = { [RULES_FILE_KEY]: d.rulesYaml }
   const secrets: Record<string, string> = { ALERTMANAGER_URL: d.alertmanagerUrl, ...(d.publicUrl !== undefined ? { TIDEWATCH_PUBLIC_URL: d.publicUrl } : {}) }
   const configHash = createHash('sha256').update(JSON.stringify(data)).digest('hex')
-  const manifests: Record<typeof MANIFEST_FILES[number], Manifest> = {
-    'configmap.yaml': { apiVersion: 'v1', kind: 'ConfigMap', metadata: manifestMetadata(configMapName(target.name), target), data },
-    'secret.yaml': { apiVersion: 'v1', kind: 'Secret', metadata: manifestMetadata(secretName(target.name), target), type: 'Opaque', stringData: secrets },
-    'deployment.yaml': deployment(d, target, configHash),
-    'scaledobject.yaml': scaledObjectManifest({ input: { topic: d.topic, consumerGroup: d.consumerGroup, startFrom: d.startFrom, prefilter: [] }, scale: { ...d.scale, minReplicas: Math.max(1, d.scale.minReplicas) } }, target)
-  }
-  return [
-    ...MANIFEST_FILES.map(name => ({ name, text: manifestYaml(manifests[name], source), secret: name === 'secret.yaml' })),
-    { name: 'kustomization.yaml', text: manifestYaml(kustomizationManifest([...MANIFEST_FILES]), source), secret: false },
-    { name: 'Dockerfile', text: DOCKERFILE, secret: false }
-  ]
+  return workloadFiles({
+    configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: manifestMetadata(configMapName(target.name), target), data },
+    secret: { apiVersion: 'v1', kind: 'Secret', metadata: manifestMetadata(secretName(target.name), target), type: 'Opaque', stringData: secrets },
+    deployment: deployment(d, target, configHash, kafka.pod),
+    scaledObject: scaledObjectManifest({ input: { topic: d.topic, consumerGroup: d.consumerGroup, startFrom: d.startFrom, prefilter: [] }, scale: { ...d.scale, minReplicas: Math.max(1, d.scale.minReplicas) } }, target, kafka)
+  }, kafka, source)
 }

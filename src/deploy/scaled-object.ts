@@ -24,8 +24,17 @@ export function kafkaTriggerMetadata (config: Pick<FunctionConfig, 'input' | 'sc
   }
 }
 
-/** keda.sh/v1alpha1 ScaledObject `<name>` targeting the Deployment `<name>` (a function's or a rules workload's). */
-export function scaledObjectManifest (config: Pick<FunctionConfig, 'input' | 'scale'>, target: DeployTarget): Manifest {
+/** How KEDA authenticates to Kafka (kafka-auth.ts): a TriggerAuthentication and trigger metadata. */
+export interface TriggerAuth {
+  authenticationRef: { name: string } | null
+  triggerMetadata: Record<string, string>
+}
+
+/**
+ * keda.sh/v1alpha1 ScaledObject `<name>` targeting the Deployment `<name>` (a function's or a
+ * rules workload's), its bootstrap servers from `target.brokers`.
+ */
+export function scaledObjectManifest (config: Pick<FunctionConfig, 'input' | 'scale'>, target: DeployTarget, auth: TriggerAuth = { authenticationRef: null, triggerMetadata: {} }): Manifest {
   const { scale } = config
   return {
     apiVersion: 'keda.sh/v1alpha1',
@@ -44,7 +53,11 @@ export function scaledObjectManifest (config: Pick<FunctionConfig, 'input' | 'sc
           behavior: { scaleDown: { stabilizationWindowSeconds: scale.scaleDownStabilization } }
         }
       },
-      triggers: [{ type: 'kafka', metadata: kafkaTriggerMetadata(config, target.brokers) }]
+      triggers: [{
+        type: 'kafka',
+        metadata: { ...kafkaTriggerMetadata(config, target.brokers), ...auth.triggerMetadata },
+        ...(auth.authenticationRef !== null ? { authenticationRef: auth.authenticationRef } : {})
+      }]
     }
   }
 }

@@ -6,8 +6,11 @@
 //   where the last one stopped;
 // - NODE_NAME from the downward API (kubernetes.host); tolerations so every node is covered;
 // - requests and limits sized for the agent's bounded buffer (--buffer-bytes, 16 MiB default).
+// - with TLS or SASL, the Kafka Secret `<name>-kafka` (kafka-auth.ts) as environment and files,
+//   as the function pods get it; no TriggerAuthentication (nothing scales the agent).
 import { stringify } from 'yaml'
 import { DEFAULT_TAIL_OPTIONS } from '../collect/options.js'
+import { KAFKA_SECRET_FILE, NO_KAFKA_AUTH, type KafkaAuth } from './kafka-auth.js'
 
 export interface TailDaemonSetOptions {
   name: string
@@ -21,6 +24,8 @@ export interface TailDaemonSetOptions {
   /** Serve /metrics on this container port (on the pod IP, with the token from this Secret). */
   metricsPort?: number
   checkpointsHostPath: string
+  /** How the agent authenticates to Kafka (none by default); its brokers are `brokers`. */
+  kafka?: Pick<KafkaAuth, 'secret' | 'pod'>
 }
 
 export const TAIL_DAEMONSET_DEFAULTS = {
@@ -36,22 +41,26 @@ type Obj = Record<string, unknown>
 
 export function tailDaemonSet (o: TailDaemonSetOptions): Obj {
   const labels = { 'app.kubernetes.io/name': o.name, 'app.kubernetes.io/component': 'log-collector', 'app.kubernetes.io/managed-by': 'tidewatch' }
+  const kafka = o.kafka ?? NO_KAFKA_AUTH
   const args = ['tail', '--brokers', o.brokers, '--topic', o.topic, '--checkpoints', '/var/lib/tidewatch-tail', '--format', o.format, '--multiline', o.multiline]
   const env: Obj[] = [
     { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-    { name: 'TIDEWATCH_LOG_LEVEL', value: 'warn' }
+    { name: 'TIDEWATCH_LOG_LEVEL', value: 'warn' },
+    ...kafka.pod.env
   ]
   if (o.metricsPort !== undefined) args.push('--port', String(o.metricsPort), '--metrics-host', '0.0.0.0', '--token-file', '/etc/tidewatch-tail/token')
   args.push(...o.paths)
   const mounts: Obj[] = [
     { name: 'varlog', mountPath: '/var/log', readOnly: true },
     { name: 'dockercontainers', mountPath: '/var/lib/docker/containers', readOnly: true },
-    { name: 'checkpoints', mountPath: '/var/lib/tidewatch-tail' }
+    { name: 'checkpoints', mountPath: '/var/lib/tidewatch-tail' },
+    ...kafka.pod.volumeMounts
   ]
   const volumes: Obj[] = [
     { name: 'varlog', hostPath: { path: '/var/log' } },
     { name: 'dockercontainers', hostPath: { path: '/var/lib/docker/containers' } },
-    { name: 'checkpoints', hostPath: { path: o.checkpointsHostPath, type: 'DirectoryOrCreate' } }
+    { name: 'checkpoints', hostPath: { path: o.checkpointsHostPath, type: 'DirectoryOrCreate' } },
+    ...kafka.pod.volumes
   ]
   if (o.metricsPort !== undefined) {
     mounts.push({ name: 'token', mountPath: '/etc/tidewatch-tail', readOnly: true })
@@ -89,13 +98,15 @@ export function tailDaemonSet (o: TailDaemonSetOptions): Obj {
   }
 }
 
-/** The files of the output directory: daemonset.yaml and kustomization.yaml. */
-export function renderTailDaemonSet (o: TailDaemonSetOptions): { name: string, text: string }[] {
+/** The files of the output directory: kafka-secret.yaml (with TLS or SASL), daemonset.yaml and kustomization.yaml. */
+export function renderTailDaemonSet (o: TailDaemonSetOptions): { name: string, text: string, secret: boolean }[] {
   const head = '# Rendered by tidewatch deploy --kubernetes --tail; render again rather than editing.\n'
   const yaml = (doc: Obj): string => head + stringify(doc, { version: '1.1', lineWidth: 0 })
-  const resources = ['daemonset.yaml']
-  return [
-    { name: 'daemonset.yaml', text: yaml(tailDaemonSet(o)) },
-    { name: 'kustomization.yaml', text: yaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }) }
+  const secret = o.kafka?.secret ?? null
+  const files = [
+    ...(secret !== null ? [{ name: KAFKA_SECRET_FILE, text: yaml(secret), secret: true }] : []),
+    { name: 'daemonset.yaml', text: yaml(tailDaemonSet(o)), secret: false }
   ]
+  const resources = files.map(f => f.name)
+  return [...files, { name: 'kustomization.yaml', text: yaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }), secret: false }]
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '../functions/config/load.js'
+import { resolveKafkaSettings } from '../kafka/connection-settings.js'
 import { parseProjectFile } from './project-file.js'
 
 function dir (): string {
@@ -95,4 +96,44 @@ test('the broker block takes TLS and SASL settings, its files resolved relative 
   // Client certificates alone also authenticate an exposed broker.
   assert.doesNotThrow(() => parseProjectFile(path.join(d, 'tidewatch.yaml'), 'functions: [./function.yaml]\nbroker: { host: 0.0.0.0, tls: { cert: server.pem, key: server.key, ca: ca.pem } }\n'))
   assert.throws(() => parseProjectFile(path.join(d, 'tidewatch.yaml'), 'functions: [./function.yaml]\nbroker: { host: 0.0.0.0, tls: { cert: server.pem, key: server.key } }\n'), /broker\.host: refusing to listen on 0\.0\.0\.0 without authentication/)
+})
+
+test('a kafka: block (for deploy) becomes the lowest layer of the connection settings: paths relative to the project file, ${VAR} for the password', () => {
+  const d = dir()
+  fs.writeFileSync(path.join(d, 'ca.pem'), '')
+  const file = path.join(d, 'tidewatch.yaml')
+  const text = 'functions: [./function.yaml]\nkafka:\n  brokers: [kafka-0.kafka:9093, kafka-1.kafka:9093]\n  tls: { ca: ca.pem }\n  sasl: { mechanism: SCRAM-SHA-512, username: alerts, password: "${KAFKA_PASSWORD}" }\n'
+  const p = parseProjectFile(file, text, { KAFKA_PASSWORD: 'pa55-9f2c' })
+  const k = resolveKafkaSettings([p.kafka])
+  assert.deepEqual(k.brokers, ['kafka-0.kafka:9093', 'kafka-1.kafka:9093'])
+  assert.equal(k.tls?.ca, path.join(d, 'ca.pem'))
+  assert.equal(k.sasl?.mechanism === 'SCRAM-SHA-512' && k.sasl.password.reveal(), 'pa55-9f2c')
+  assert.equal(k.from.mechanism, `${file}: kafka.sasl.mechanism`)
+  assert.deepEqual(p.kafkaAt, { line: 3, column: 3 })
+  const none = parseProjectFile(file, 'functions: [./function.yaml]\n')
+  assert.equal(none.kafkaAt, null)
+  assert.deepEqual(Object.keys(none.kafka).filter(f => f !== 'origin' && (none.kafka as any)[f] !== undefined), [])
+})
+
+test('problems of the kafka: block are reported with the project file\'s others, each at its line and field', () => {
+  const d = dir()
+  const file = path.join(d, 'tidewatch.yaml')
+  assert.throws(() => parseProjectFile(file, 'functions: [./function.yaml]\nkafka:\n  brokers: [kafka]\n  tsl: true\n', {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.match(err.message, new RegExp(`${file}:3:13: kafka\\.brokers\\.0: expected host:port`))
+    assert.match(err.message, /:3:3: kafka: unknown field 'tsl'; check the spelling/)
+    return true
+  })
+  assert.throws(() => parseProjectFile(file, 'functions: [./function.yaml]\nkafka:\n  brokers: k:9093\n  sasl: { mechanism: PLAIN, username: u, password: "${NOT_SET_ANYWHERE}" }\n', {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.equal(err.problems.length, 1, err.message)
+    assert.match(err.message, /tidewatch\.yaml:4:52: kafka\.sasl\.password: environment variable NOT_SET_ANYWHERE is not set/)
+    return true
+  })
+  assert.throws(() => parseProjectFile(file, 'functions: [./function.yaml, ./gone.yaml]\nkafka:\n  brokers: k:9093\n  tls: { ca: ./missing-ca.pem }\n', {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.match(err.message, /tidewatch\.yaml:1:30: functions\.1: no such file/)
+    assert.match(err.message, /tidewatch\.yaml:4:14: kafka\.tls\.ca: no such file: .*missing-ca\.pem; certificate and key paths are relative to the project file/)
+    return true
+  })
 })

@@ -7,6 +7,8 @@ import { resolveRulesEntries, rulesEntrySchema, type ProjectRules } from './rule
 import { ingestSchema, resolveTail, tailSchema, type IngestConfig, type TailConfig } from './tail-ingest-schema.js'
 import { isLoopback } from '../shared/net.js'
 import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
+import { kafkaBlockSchema, layerFromBlock, type KafkaLayer } from '../kafka/connection-settings.js'
+import { substitute } from '../functions/config/load.js'
 
 // The project file `tidewatch up` reads: which functions and rules to run, how alerts are routed,
 // and the embedded broker's and demo traffic's settings. Paths are relative to the project file.
@@ -28,7 +30,9 @@ const projectSchema = z.strictObject({
   }).prefault({}),
   // Collection and ingest (tail-ingest-schema.ts).
   tail: tailSchema.optional(),
-  ingest: ingestSchema.prefault({})
+  ingest: ingestSchema.prefault({}),
+  // A Kafka cluster to deploy the project's workloads against (deploy); `up` runs its own broker.
+  kafka: kafkaBlockSchema.optional()
 })
 
 /** The embedded broker's settings; file paths absolute. */
@@ -54,19 +58,29 @@ export interface ProjectConfig {
   tail: TailConfig | null
   /** The ingest APIs' settings. */
   ingest: IngestConfig
+  /** The kafka: block as the lowest layer of the connection settings (empty without one). */
+  kafka: KafkaLayer
+  /** Where the kafka: block is, for messages about it; null without one. */
+  kafkaAt: { line: number, column: number } | null
 }
 
-export function parseProjectFile (file: string, text: string): ProjectConfig {
+/** `env`: for `${VAR}` in the kafka: block (its password, typically), as in a Function file. */
+export function parseProjectFile (file: string, text: string, env: Record<string, string | undefined> = process.env): ProjectConfig {
   const src = new ConfigSource(file, text)
   const syntax = src.syntaxProblems()
   if (syntax.length > 0) throw new ConfigError(syntax)
   if (!isMap(src.doc.contents)) throw new ConfigError([src.problem([], 'expected a mapping with functions and/or rules (and optionally notifier, broker, demo)')])
-  const parsed = projectSchema.safeParse(src.doc.toJS(), { reportInput: true })
+  const problems: ConfigProblem[] = []
+  const js = src.doc.toJS() as Record<string, unknown>
+  // Only the kafka: block is substituted: elsewhere `${…}` has always been literal text.
+  if (js.kafka !== undefined) js.kafka = substitute(js.kafka, ['kafka'], env, src, problems)
+  const parsed = projectSchema.safeParse(js, { reportInput: true })
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explainIssue(issue))))
+    // A variable that is not set is the problem at its field, not also the empty value it left.
+    const unset = new Set(problems.map(p => p.field))
+    throw new ConfigError([...problems, ...parsed.error.issues.map(issue => src.problem(issue.path as (string | number)[], explainIssue(issue))).filter(p => !unset.has(p.field))])
   }
   const dir = path.dirname(path.resolve(file))
-  const problems: ConfigProblem[] = []
   const existing = (p: string, at: (string | number)[], what: string): string => {
     const abs = path.resolve(dir, p)
     if (!fs.existsSync(abs)) problems.push(src.problem(at, `no such file: ${abs}; ${what} paths are relative to the project file`))
@@ -88,6 +102,10 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
   if (b.host !== undefined && !isLoopback(b.host) && b.sasl === undefined && b.tls?.ca === undefined) {
     problems.push(src.problem(['broker', 'host'], `refusing to listen on ${b.host} without authentication: anyone who can reach it could read and delete every log; add broker.sasl (best with broker.tls) or broker.tls.ca (client certificates)`))
   }
+  const kafka = parsed.data.kafka
+  const tls = typeof kafka?.tls === 'object' ? kafka.tls : undefined
+  for (const k of ['ca', 'cert', 'key'] as const) if (tls?.[k] !== undefined) existing(tls[k], ['kafka', 'tls', k], 'certificate and key')
+  if (kafka?.sasl?.token?.file !== undefined) existing(kafka.sasl.token.file, ['kafka', 'sasl', 'token', 'file'], 'token file')
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     file: path.resolve(file),
@@ -97,7 +115,9 @@ export function parseProjectFile (file: string, text: string): ProjectConfig {
     broker,
     demo: parsed.data.demo,
     tail: resolveTail(parsed.data.tail, dir),
-    ingest: parsed.data.ingest
+    ingest: parsed.data.ingest,
+    kafka: layerFromBlock(kafka, path.resolve(file)),
+    kafkaAt: kafka === undefined ? null : src.locate(['kafka'])
   }
 }
 

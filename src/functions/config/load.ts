@@ -39,8 +39,8 @@ export interface FunctionConfig {
 // ${NAME}, or ${NAME:-fallback} as in the shell.
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
-/** Replaces ${VAR} in string values from `env`; records where secrets came from. */
-function substitute (value: unknown, at: (string | number)[], env: Record<string, string | undefined>, src: ConfigSource, problems: ConfigProblem[]): unknown {
+/** Replaces ${VAR} in string values from `env`; records where secrets came from. (Also the project file's kafka: block.) */
+export function substitute (value: unknown, at: (string | number)[], env: Record<string, string | undefined>, src: ConfigSource, problems: ConfigProblem[]): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (_, name: string, fallback: string | undefined) => {
       // As in the shell's ${NAME:-fallback}: an empty value counts as unset.
