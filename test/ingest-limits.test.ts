@@ -10,9 +10,11 @@ import zlib from 'node:zlib'
 import { spawnSync } from 'node:child_process'
 import type { FastifyInstance } from 'fastify'
 import { compressionsAlgorithms } from '@platformatic/kafka'
+import { Client } from '@elastic/elasticsearch'
 import { createHttpApp } from '../src/api/http-app.js'
 import { ingestRoutes } from '../src/ingest/routes.js'
 import { ingestSchemas } from '../src/ingest/protos.js'
+import { decodeBatches } from '../src/protocol/record-batch/index.js'
 import { silentLogger } from '../src/shared/logger.js'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { tempDir } from './helpers/processes.js'
@@ -107,5 +109,27 @@ test('a full disk answers 503 on every API, so shippers retry; the retry is stor
     await api.close()
     await full.close()
     spawnSync('umount', ['-l', mnt])
+  }
+})
+
+test('Basic auth with the token as password is accepted (the only kind Fluent Bit es/loki outputs, Promtail and Fluentd send): the Elasticsearch client with username/password stores its bulk, a wrong password is refused', async () => {
+  const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  const wrong = await app.inject({ method: 'POST', url: '/loki/api/v1/push', headers: { authorization: basic('fluent-bit', 'guess'), 'content-type': 'application/json' }, payload: { streams: [] } })
+  assert.equal(wrong.statusCode, 401)
+  const noPassword = await app.inject({ method: 'POST', url: '/loki/api/v1/push', headers: { authorization: `Basic ${Buffer.from('sekrit').toString('base64')}`, 'content-type': 'application/json' }, payload: { streams: [] } })
+  assert.equal(noPassword.statusCode, 401, 'a user name alone is not the token')
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  const good = new Client({ node: url, auth: { username: 'fluent-bit', password: 'sekrit' } })
+  const bad = new Client({ node: url, auth: { username: 'fluent-bit', password: 'sekrit!' }, maxRetries: 0 })
+  try {
+    const line = `basic-auth-${Date.now()}`
+    const res = await good.bulk({ operations: [{ create: { _index: 'logs' } }, { log: line }] })
+    assert.equal(res.errors, false)
+    const values = broker.core.logs.getTopic('logs')!.partitions.flatMap(p => decodeBatches(p.read(p.logStartOffset, 8 << 20).records ?? Buffer.alloc(0)).flatMap(b => b.records.map(r => r.value?.toString() ?? '')))
+    assert.ok(values.some(v => v.includes(line)), 'the document is in the logs topic')
+    await assert.rejects(bad.bulk({ operations: [{ create: { _index: 'logs' } }, { log: 'refused' }] }), (err: Error & { meta?: { statusCode?: number } }) => err.meta?.statusCode === 401)
+  } finally {
+    await good.close()
+    await bad.close()
   }
 })

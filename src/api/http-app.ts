@@ -21,7 +21,7 @@ export const MAX_JSON_DEPTH = 64
 
 export interface HttpAppOptions {
   logger: Logger
-  /** Require `Authorization: Bearer TOKEN` on every route not marked `config: { public: true }`. */
+  /** Require the token (`Authorization: Bearer TOKEN`, or Basic with it as password: tokenAuthorizes) on every route not marked `config: { public: true }`. */
   token?: string | null
   /** Or any other check of the Authorization header (e.g. a per-run internal credential). */
   authorize?: (authorization: string | undefined) => boolean
@@ -35,6 +35,22 @@ export function headerEquals (header: string | undefined, expected: string): boo
   return given.length === want.length && timingSafeEqual(given, want)
 }
 
+/**
+ * Whether an Authorization header carries `token`: as `Bearer TOKEN`, or as the password of
+ * `Basic` credentials with any user name. Basic is there for shippers whose outputs can send
+ * nothing else (Fluent Bit's es and loki outputs: HTTP_User/HTTP_Passwd; Promtail's basic_auth;
+ * Fluentd's elasticsearch user/password); the token is the same secret either way.
+ */
+export function tokenAuthorizes (header: string | undefined, token: string): boolean {
+  if (header === undefined) return false
+  if (/^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon >= 0 && headerEquals(decoded.slice(colon + 1), token)
+  }
+  return headerEquals(header, `Bearer ${token}`)
+}
+
 export function createHttpApp (o: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: o.logger as FastifyBaseLogger,
@@ -42,12 +58,12 @@ export function createHttpApp (o: HttpAppOptions): FastifyInstance {
     bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT
   })
   const token = o.token ?? null
-  const authorize = o.authorize ?? (token !== null && token !== '' ? (h: string | undefined) => headerEquals(h, `Bearer ${token}`) : null)
+  const authorize = o.authorize ?? (token !== null && token !== '' ? (h: string | undefined) => tokenAuthorizes(h, token) : null)
   if (authorize !== null) {
     app.addHook('onRequest', async (req, reply) => {
       if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
       if (!authorize(req.headers.authorization)) {
-        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
+        await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN> (or Basic auth with the token as password)' })
       }
     })
   }

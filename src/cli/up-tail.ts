@@ -2,7 +2,7 @@
 // to the embedded broker, and the shippers' ingest APIs on up's port. Kept out of up-command.ts.
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { headerEquals } from '../api/http-app.js'
+import { tokenAuthorizes } from '../api/http-app.js'
 import type { BrokerCore } from '../broker/core.js'
 import { TailAgent, multilineMode, type TailedFile } from '../collect/index.js'
 import { kafkaSink } from '../collect/kafka-sink.js'
@@ -19,7 +19,7 @@ import type { Shutdown } from './shutdown.js'
  */
 export function ingestPlugin (core: BrokerCore, project: ProjectConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
   return async app => {
-    answerElasticsearchRoot(app, token === null || token === '' ? null : h => headerEquals(h, `Bearer ${token}`))
+    answerElasticsearchRoot(app, token === null || token === '' ? null : h => tokenAuthorizes(h, token))
     await app.register(ingestRoutes, { core, topic: project.ingest.topic, maxBytes: project.ingest.maxBytes, maxRecords: project.ingest.maxRecords })
   }
 }

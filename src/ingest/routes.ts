@@ -123,7 +123,7 @@ export function answerElasticsearchRoot (app: FastifyInstance, authorize: ((auth
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.url !== '/') return
     if ((req.headers.accept ?? '').includes('text/html')) return
     if (authorize !== null && !authorize(req.headers.authorization)) {
-      await reply.code(401).headers({ ...ES_HEADERS, 'www-authenticate': 'Bearer' }).send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN>' })
+      await reply.code(401).headers({ ...ES_HEADERS, 'www-authenticate': 'Bearer' }).send({ error: 'missing or wrong token: send Authorization: Bearer <TIDEWATCH_API_TOKEN> (or Basic auth with the token as password)' })
       return
     }
     await reply.headers(ES_HEADERS).send(req.method === 'HEAD' ? undefined : rootInfo())
