@@ -9,8 +9,10 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BrokerProcess, CLI, LineProcess, run, tempDir, type RunResult } from './helpers/processes.js'
+import { BrokerProcess, CLI, LineProcess, PYTHON, run, tempDir, type RunResult } from './helpers/processes.js'
 import { Alertmanager } from './helpers/alertmanager.js'
+import { WebhookSink } from './helpers/webhook-sink.js'
+import { fluentBitRecord, waitRulesEvaluating } from './helpers/rules-project.js'
 import { makeTestCertificates } from './helpers/certificates.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -70,8 +72,19 @@ kafka:
     password: \${KAFKA_PASSWORD}
 `
 
-/** Runs `tidewatch run FILE ARGS`, produces a 404 for `pathLabel` with kcat over SASL_SSL, and waits for its alert. */
-async function alertThroughRun (name: string, args: string[], env: NodeJS.ProcessEnv, fnFile: string, topic: string, describes: RegExp): Promise<void> {
+// python confluent-kafka (librdkafka) producing over SASL_SSL, as a shipper elsewhere would.
+const PYTHON_PRODUCE = `
+import sys
+from confluent_kafka import Producer
+bootstrap, ca, mechanism, password, topic, line = sys.argv[1:7]
+p = Producer({'bootstrap.servers': bootstrap, 'security.protocol': 'SASL_SSL', 'sasl.mechanisms': mechanism,
+              'sasl.username': 'alice', 'sasl.password': password, 'ssl.ca.location': ca})
+p.produce(topic, line.encode())
+print(p.flush(60))
+`
+
+/** Runs `tidewatch run FILE ARGS`, produces a 404 for `pathLabel` over SASL_SSL (kcat, or python), and waits for its alert. */
+async function alertThroughRun (name: string, args: string[], env: NodeJS.ProcessEnv, fnFile: string, topic: string, describes: RegExp, producer: 'kcat' | 'python' = 'kcat'): Promise<void> {
   const data = tempDir()
   const runner = new LineProcess(process.execPath, [CLI, 'run', fnFile, '--port', '0', '--data-dir', data, ...args], { ALERTMANAGER_URL: am.url, ...env })
   try {
@@ -80,7 +93,10 @@ async function alertThroughRun (name: string, args: string[], env: NodeJS.Proces
       return runner.lines.some(l => l.startsWith('  API '))
     }, { what: `tidewatch run (${name}) to be ready`, timeoutMs: 90_000 })
     assert.match(runner.lines.find(l => l.startsWith('  broker '))!, describes)
-    const produced = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', topic, ...kcatSecurity()], { input: the404.replace('/notfound', `/${name}`) + '\n', timeoutMs: 60_000 })
+    const line = the404.replace('/notfound', `/${name}`)
+    const produced = producer === 'kcat'
+      ? await run('kcat', ['-b', broker.bootstrap, '-P', '-t', topic, ...kcatSecurity()], { input: line + '\n', timeoutMs: 60_000 })
+      : await run(PYTHON, ['-c', PYTHON_PRODUCE, broker.bootstrap, file('ca.pem'), 'SCRAM-SHA-256', PASSWORD, topic, line], { timeoutMs: 90_000 })
     assert.equal(produced.code, 0, produced.stderr)
     const alert = await waitFor(async () => (await am.alerts()).find(a => a.labels.path === `/${name}`), { what: `the alert of ${name}`, timeoutMs: 90_000 })
     assert.equal(alert.labels.alertname, '404 Request')
@@ -103,9 +119,9 @@ test('tidewatch run FUNCTION.yaml whose kafka: block names brokers, tls.ca and S
   await alertThroughRun('sec-file', ['--no-spare'], { KAFKA_PASSWORD: PASSWORD }, functionFile('sec-file', 'logs-file', KAFKA_BLOCK()), 'logs-file', /over SASL_SSL SCRAM-SHA-512 as alice$/)
 })
 
-test('tidewatch run with the settings as flags (SCRAM-SHA-256, the password from a file): the alert arrives', async () => {
+test('tidewatch run with the settings as flags (SCRAM-SHA-256, the password from a file): a record python confluent-kafka produced becomes the alert', async () => {
   const args = ['--replicas', '1', '--brokers', broker.bootstrap, '--kafka-tls-ca', file('ca.pem'), '--kafka-sasl-mechanism', 'SCRAM-SHA-256', '--kafka-sasl-username', 'alice', '--kafka-sasl-password-file', file('password')]
-  await alertThroughRun('sec-flags', args, {}, functionFile('sec-flags', 'logs-flags'), 'logs-flags', /over SASL_SSL SCRAM-SHA-256 as alice$/)
+  await alertThroughRun('sec-flags', args, {}, functionFile('sec-flags', 'logs-flags'), 'logs-flags', /over SASL_SSL SCRAM-SHA-256 as alice$/, 'python')
 })
 
 test('tidewatch run with the settings from TIDEWATCH_KAFKA_* (PLAIN), over a file whose kafka: block they override: the alert arrives', async () => {
@@ -130,6 +146,39 @@ test('tidewatch tail ships to a SASL_SSL broker (flags), read back with kcat', a
     await tail.stop('SIGTERM')
   }
   assert.doesNotMatch(tail.lines.join('\n') + tail.stderr, new RegExp(PASSWORD))
+})
+
+test('tidewatch run RULES.yaml (a rules workload: both stages and their internal topics) and tidewatch demo, over SASL_SSL from TIDEWATCH_KAFKA_*', async () => {
+  const env = { TIDEWATCH_KAFKA_BROKERS: broker.bootstrap, TIDEWATCH_KAFKA_TLS_CA: file('ca.pem'), TIDEWATCH_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', TIDEWATCH_KAFKA_SASL_USERNAME: 'alice', TIDEWATCH_KAFKA_SASL_PASSWORD: PASSWORD }
+  const rules = file('rules.yaml')
+  fs.writeFileSync(rules, 'groups:\n  - name: shop\n    rules:\n      - alert: CheckoutFailing\n        expr: \'sum(count_over_time({namespace="shop"} |= "checkout failed" [10m])) > 0\'\n')
+  const sink = await WebhookSink.start()
+  const data = tempDir()
+  const runner = new LineProcess(process.execPath, [CLI, 'run', rules, '--name', 'shop-rules', '--topic', 'logs-rules', '--start-from', 'earliest', '--replicas', '1', '--port', '0', '--data-dir', data], { ...env, ALERTMANAGER_URL: sink.url })
+  const demo = new LineProcess(process.execPath, [CLI, 'demo', '--topic', 'logs-demo'], { ...env, TIDEWATCH_LOG_LEVEL: 'warn' })
+  try {
+    const api = await waitFor(() => {
+      if (runner.child.exitCode !== null) throw new Error(`tidewatch run exited: ${runner.stderr}`)
+      return runner.lines.find(l => l.startsWith('  API '))?.trim().split(/\s+/)[1]
+    }, { what: 'the rules workload to start', timeoutMs: 90_000 })
+    await waitRulesEvaluating(api, { replicas: 1 })
+    const produced = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'logs-rules', ...kcatSecurity()], { input: fluentBitRecord('checkout failed for order 7') + '\n', timeoutMs: 60_000 })
+    assert.equal(produced.code, 0, produced.stderr)
+    await waitFor(() => sink.at('/api/v2/alerts').flatMap(r => r.body as { labels: Record<string, string> }[]).some(a => a.labels.alertname === 'CheckoutFailing'), { what: 'the rule\'s alert', timeoutMs: 90_000 })
+    // The demo's traffic reaches its topic over SASL_SSL too.
+    await waitFor(async () => {
+      if (demo.child.exitCode !== null) throw new Error(`tidewatch demo exited: ${demo.stderr}`)
+      const r = await run('kcat', ['-b', broker.bootstrap, '-C', '-t', 'logs-demo', '-e', '-q', '-c', '1', ...kcatSecurity()], { timeoutMs: 60_000 })
+      return r.code === 0 && r.stdout.includes('"kubernetes"')
+    }, { what: 'demo traffic in logs-demo', timeoutMs: 90_000, intervalMs: 500 })
+    assert.ok(demo.lines.some(l => /connecting to Kafka at .* over SASL_SSL SCRAM-SHA-512 as alice/.test(l)), demo.lines.join('\n'))
+  } finally {
+    await demo.stop('SIGINT')
+    assert.equal(await runner.stop('SIGTERM'), 0)
+    await sink.stop()
+    fs.rmSync(data, { recursive: true, force: true })
+  }
+  assert.doesNotMatch(runner.lines.join('\n') + runner.stderr + demo.lines.join('\n') + demo.stderr, new RegExp(PASSWORD))
 })
 
 /** The lines a user reads: stderr without the JSON log lines. */
