@@ -149,7 +149,8 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   } catch (err) {
     // TLS or SASL refused after all (credentials revoked since the check): one line, and stop.
     await shutdown.run()
-    throw settings !== null ? new CliError(explainedFailure(settings, err).message) : err
+    const explained = settings !== null ? explainedFailure(settings, err) : err
+    throw explained !== err ? new CliError((explained as Error).message) : err
   }
   const how = fixed === undefined ? `autoscaled, ${config.scale.minReplicas}-${config.scale.maxReplicas} replicas` : `${fixed} replica${fixed === 1 ? '' : 's'}`
   console.log(`tidewatch run: ${config.name} (${how}), reading ${config.input.topic}
