@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { KafkaClient } from '../src/kafka/client.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 import { PYTHON, run, tempDir } from '../test/helpers/processes.js'
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.js'
 
@@ -124,7 +125,7 @@ outputs:
     return child
   })
   const matchedLines = (): number => outputs.reduce((sum, out) => sum + fs.readFileSync(out, 'utf8').split('\n').filter(l => l.startsWith('{"output"')).length, 0)
-  const kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: 'bench-watch' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([bootstrap]), clientId: 'bench-watch' })
   // One OffsetFetch per look (every 20 ms): this process shares the cores with the replica.
   const committed = async (): Promise<number> => [...(await kafka.committedOffsets(group, topic)).values()].reduce((sum, c) => sum + Math.max(0, c), 0)
   try {

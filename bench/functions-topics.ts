@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Producer } from '@platformatic/kafka'
 import { KafkaClient } from '../src/kafka/client.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 import { CODEC_NAMES, forEachBatch, readBatchInfo } from '../src/protocol/record-batch/index.js'
 import { run } from '../test/helpers/processes.js'
 
@@ -59,7 +60,7 @@ export interface MemoryProbe {
  * is fetched ahead of it.
  */
 export async function probeMemory (bootstrap: string, topic: string, records: number): Promise<MemoryProbe> {
-  const kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: 'bench-memory' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([bootstrap]), clientId: 'bench-memory' })
   const sub = await kafka.subscribe({ groupId: `bench-memory-${topic}`, topics: [topic], startFrom: 'earliest' })
   const sizes: number[] = []
   let handed = 0

@@ -16,6 +16,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KafkaClient } from '../src/kafka/client.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 import { BrokerProcess, CLI, LineProcess, tempDir } from '../test/helpers/processes.js'
 import { waitFor } from '../test/helpers/wait.js'
 import { WebhookSink } from '../test/helpers/webhook-sink.js'
@@ -121,7 +122,7 @@ export async function benchRuntime (): Promise<void> {
   const file = path.join(dir, 'rules.yaml')
   fs.writeFileSync(file, ruleFile(RULES.map(r => r[1]), TRIGGER_RULE))
   const broker = await BrokerProcess.start(path.join(dir, 'broker'), ['--partitions', '4'])
-  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'bench-rules' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'bench-rules' })
   const sink = await WebhookSink.start()
   try {
     const now = Date.now()

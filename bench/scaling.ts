@@ -15,6 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { KafkaClient } from '../src/kafka/client.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../src/broker/config.js'
 import { BrokerProcess, tempDir } from '../test/helpers/processes.js'
 import { RunningFunction } from '../test/helpers/tidewatch-run.js'
@@ -64,7 +65,7 @@ async function activation (spare: boolean, external = false, rebalanceDelayMs = 
     .replace('handler: ./handler.ts', `handler: ${JSON.stringify(path.join(example, 'handler.ts'))}`)
   const args = broker !== null ? ['--brokers', broker.bootstrap] : ['--partitions', '1']
   const tw = await RunningFunction.start(writeFunction(dir, yaml), tempDir('tidewatch-bench-'), [...args, ...(spare ? [] : ['--no-spare'])], { ALERTMANAGER_URL: sink.url, ...(process.env.BENCH_TRACE !== undefined ? { TIDEWATCH_LOG_LEVEL: 'debug' } : {}) })
-  const client = new KafkaClient({ clientId: 'bench-producer', bootstrap: [tw.bootstrap] })
+  const client = new KafkaClient({ settings: plaintextSettings([tw.bootstrap]), clientId: 'bench-producer' })
   const times: number[] = []
   try {
     // Connect and fetch metadata before the clock starts: a shipper is connected already.
@@ -110,7 +111,7 @@ outputs:
 scale: { minReplicas: 1, maxReplicas: 4, lagThreshold: 100, pollingInterval: 30 }
 `)
   const tw = await RunningFunction.start(file, tempDir('tidewatch-bench-'), ['--partitions', '4'])
-  const client = new KafkaClient({ clientId: 'bench-producer', bootstrap: [tw.bootstrap] })
+  const client = new KafkaClient({ settings: plaintextSettings([tw.bootstrap]), clientId: 'bench-producer' })
   try {
     await until('1 ready replica', async () => (await tw.status()).replicas.ready === 1 || undefined)
     await client.produce([{ topic: 'bench-warmup', value: Buffer.from('x') }])

@@ -11,6 +11,7 @@ import { ErrorCode } from '../src/protocol/error-codes.js'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { KafkaProxy } from './helpers/kafka-proxy.js'
 import { run } from './helpers/processes.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 async function produce (bootstrap: string, partition: number, values: string[]): Promise<void> {
   const r = await run('kcat', ['-b', bootstrap, '-P', '-t', 'spread', '-p', String(partition)], { input: values.join('\n') + '\n' })
@@ -41,7 +42,7 @@ test('two brokers (a proxy playing them): each partition is fetched from its lea
   proxy.epoch = (_topic, p) => epochs.get(p)!
   proxy.coordinator = 2
   // Only node 1 is given: the rest of the cluster is learnt from it.
-  const client = new KafkaClient({ bootstrap: [proxy.bootstrap(1)], clientId: 'cluster-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([proxy.bootstrap(1)]), clientId: 'cluster-test' })
   const values = (round: number, p: number): string[] => Array.from({ length: 100 }, (_, i) => `r${round}-p${p}-${i}`)
   try {
     for (let p = 0; p < 4; p++) await produce(broker.bootstrap, p, values(1, p))

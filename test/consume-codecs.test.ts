@@ -18,6 +18,7 @@ import { buildBatch, encodeRecords, forEachBatch, readBatchInfo, updateCrc, ATTR
 import { startTempBroker } from './helpers/temp-broker.js'
 import { appendToStoppedLog } from './helpers/log-files.js'
 import { run, tempDir } from './helpers/processes.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const line = (i: number): string => JSON.stringify({ i, message: `GET /page-${i} HTTP/1.1" ${i % 7 === 3 ? 404 : 200} ${100 + i}`, pad: 'x'.repeat(i % 300) })
@@ -57,7 +58,7 @@ async function drain (sub: GroupSubscription, ends: number[], needles: Buffer[])
 
 test('records compressed with every codec (kcat: none, zstd; @platformatic/kafka: gzip, snappy, lz4; kafkajs: gzip): only those matching the filter come out, each once and in offset order, and commits reach the end', async () => {
   const broker = await startTempBroker({ defaultPartitions: 3 })
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'codecs-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'codecs-test' })
   try {
     const lines = Array.from({ length: 3000 }, (_, i) => line(i))
     for (const codec of ['none', 'zstd']) {
@@ -121,7 +122,7 @@ function xerial (data: Buffer, blockSize: number): Buffer {
 test('a snappy batch in the xerial framing Java producers write (built by the test and placed in the broker\'s log) is read like any other', async () => {
   const dataDir = tempDir()
   const first = await startTempBroker({ dataDir, defaultPartitions: 1 })
-  const client = new KafkaClient({ bootstrap: [first.bootstrap], clientId: 'xerial-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([first.bootstrap]), clientId: 'xerial-test' })
   await client.produce([{ topic: 'java', value: line(3) }])
   await client.close()
   await first.close()
@@ -134,7 +135,7 @@ test('a snappy batch in the xerial framing Java producers write (built by the te
   assert.equal(appendToStoppedLog(dataDir, 'java', 0, batch), 1)
 
   const broker = await startTempBroker({ dataDir, defaultPartitions: 1 })
-  const again = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'xerial-test' })
+  const again = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'xerial-test' })
   try {
     const sub = await again.subscribe({ groupId: 'g', topics: ['java'], startFrom: 'earliest' })
     try {

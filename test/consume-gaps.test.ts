@@ -13,6 +13,7 @@ import { buildBatch } from '../src/protocol/record-batch/index.js'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { appendToStoppedLog } from './helpers/log-files.js'
 import { run, tempDir } from './helpers/processes.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 /** Polls (committing as it goes) until the partition's position reaches `end`. */
 async function drain (sub: GroupSubscription, end: number, maxRecords = 1000): Promise<KafkaRecord[]> {
@@ -37,7 +38,7 @@ async function kafkajsAdmin (bootstrap: string): Promise<Admin> {
 
 test('records deleted under a live consumer (kafkajs deleteTopicRecords) past where it has fetched: it continues from the new log start (startFrom earliest), skips nothing that still exists, repeats nothing, and commits the end', async () => {
   const broker = await startTempBroker({ defaultPartitions: 1 })
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'gaps-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'gaps-test' })
   const admin = await kafkajsAdmin(broker.bootstrap)
   const dir = tempDir()
   try {
@@ -76,7 +77,7 @@ test('records deleted under a live consumer (kafkajs deleteTopicRecords) past wh
 
 test('a group whose committed position was deleted, with startFrom latest: it starts at the log end, commits it before any record arrives, and gets what is produced afterwards', async () => {
   const broker = await startTempBroker({ defaultPartitions: 1 })
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'gaps-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'gaps-test' })
   const admin = await kafkajsAdmin(broker.bootstrap)
   try {
     const produce = async (values: string[]): Promise<void> => {
@@ -109,7 +110,7 @@ test('a group whose committed position was deleted, with startFrom latest: it st
 test('a compacted partition (gaps inside batches, between batches, and a batch whose records were all removed; placed in the log by the test): every remaining record comes out once with its own offset, from the start and from a position inside a gap', async () => {
   const dataDir = tempDir()
   const first = await startTempBroker({ dataDir, defaultPartitions: 1 })
-  const seed = new KafkaClient({ bootstrap: [first.bootstrap], clientId: 'compacted-test' })
+  const seed = new KafkaClient({ settings: plaintextSettings([first.bootstrap]), clientId: 'compacted-test' })
   await seed.produce([{ topic: 'compacted', value: 'first' }])
   await seed.close()
   await first.close()
@@ -120,7 +121,7 @@ test('a compacted partition (gaps inside batches, between batches, and a batch w
   assert.equal(appendToStoppedLog(dataDir, 'compacted', 0, buildBatch(values(['d']))), 23)
 
   const broker = await startTempBroker({ dataDir, defaultPartitions: 1 })
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'compacted-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'compacted-test' })
   const admin = await kafkajsAdmin(broker.bootstrap)
   try {
     assert.deepEqual(await client.endOffsets('compacted'), [24])

@@ -14,6 +14,7 @@ import { startTempBroker } from './helpers/temp-broker.js'
 import { KafkaProxy } from './helpers/kafka-proxy.js'
 import { CLI, LineProcess, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 const PARTITIONS = 6
 
@@ -49,7 +50,7 @@ test('replicas joining and leaving mid-stream (SIGTERM and kill -9, records stil
   const proxy = await KafkaProxy.start({ host: broker.host, port: broker.port }, [1])
   const dir = tempDir()
   const file = writeFunction(dir)
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'churn-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'churn-test' })
   const replicas: LineProcess[] = []
   const start = (): LineProcess => {
     const r = new LineProcess(process.execPath, [CLI, 'replica', file, '--brokers', proxy.bootstrap(1)])

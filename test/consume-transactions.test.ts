@@ -15,6 +15,7 @@ import { startTempBroker } from './helpers/temp-broker.js'
 import { appendToStoppedLog } from './helpers/log-files.js'
 import { KafkaProxy, type DeclaredAbort } from './helpers/kafka-proxy.js'
 import { tempDir } from './helpers/processes.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 const COMMIT = 1
 const ABORT = 0
@@ -47,7 +48,7 @@ async function drain (sub: GroupSubscription, end: number): Promise<string[]> {
 test('aborted transactions are skipped and markers never come out under read_committed, from the start and from a position inside an aborted transaction (batches placed in the log; aborted list from a proxy standing in for a transactional broker)', async () => {
   const dataDir = tempDir()
   const first = await startTempBroker({ dataDir, defaultPartitions: 1 })
-  const seed = new KafkaClient({ bootstrap: [first.bootstrap], clientId: 'tx-test' })
+  const seed = new KafkaClient({ settings: plaintextSettings([first.bootstrap]), clientId: 'tx-test' })
   await seed.produce([{ topic: 'tx', value: 'before' }])
   await seed.close()
   await first.close()
@@ -77,7 +78,7 @@ test('aborted transactions are skipped and markers never come out under read_com
   const broker = await startTempBroker({ dataDir, defaultPartitions: 1 })
   const proxy = await KafkaProxy.start({ host: broker.host, port: broker.port }, [1])
   proxy.aborts = aborts
-  const client = new KafkaClient({ bootstrap: [proxy.bootstrap(1)], clientId: 'tx-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([proxy.bootstrap(1)]), clientId: 'tx-test' })
   const admin = new Kafka({ brokers: [broker.bootstrap], clientId: 'tx-admin', logLevel: logLevel.NOTHING }).admin()
   try {
     const sub = await client.subscribe({ groupId: 'from-start', topics: ['tx'], startFrom: 'earliest' })

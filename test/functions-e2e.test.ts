@@ -13,6 +13,7 @@ import { silentLogger } from '../src/shared/logger.js'
 import { Alertmanager } from './helpers/alertmanager.js'
 import { run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'logs-handler')
 const sample = fs.readFileSync(path.join(example, 'sample.log'), 'utf8').trim().split('\n')
@@ -25,7 +26,7 @@ async function produce (bootstrap: string, lines: string[]): Promise<void> {
 test('the seed\'s 404 line becomes exactly one alert in a real Alertmanager, with the seed\'s labels; the 200 line raises nothing', async () => {
   const broker = await startTempBroker()
   const am = await Alertmanager.start()
-  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'e2e' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'e2e' })
   const config = loadFunctionConfig(path.join(example, 'function.yaml'), { ALERTMANAGER_URL: am.url })
   const replica = new Replica({ config: { ...config, input: { ...config.input, startFrom: 'earliest' } }, kafka, logger: silentLogger() })
   try {
@@ -53,7 +54,7 @@ test('the seed\'s 404 line becomes exactly one alert in a real Alertmanager, wit
 test('records whose handler throws go to <function>.dlq with the error; the others are processed', async () => {
   const broker = await startTempBroker()
   const dir = tempDir()
-  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'dlq' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'dlq' })
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n')
   fs.writeFileSync(path.join(dir, 'handler.ts'), 'export default async (ctx: any, data: any) => {\n  if (data.bad) throw new Error(`bad record ${data.n}`)\n  await ctx.send({ ok: data.n }, "out")\n}\n')
   fs.writeFileSync(path.join(dir, 'function.yaml'), 'name: picky\ninput: { topic: logs, startFrom: earliest }\nhandler: ./handler.ts\noutputs:\n  out: { type: kafka, topic: picked }\n')
@@ -92,7 +93,7 @@ test('Alertmanager down while 404s arrive: nothing is committed, and every alert
   const am = await Alertmanager.start()
   const port = am.port
   await am.stop()
-  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'outage' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'outage' })
   const config = loadFunctionConfig(path.join(example, 'function.yaml'), { ALERTMANAGER_URL: `http://127.0.0.1:${port}` })
   const fast = { ...config, input: { ...config.input, startFrom: 'earliest' as const }, outputs: new Map([...config.outputs].map(([k, v]) => [k, { ...v, retry: { attempts: 2, initialBackoffMs: 50, maxBackoffMs: 200 } } as typeof v])) }
   const replica = new Replica({ config: fast, kafka, logger: silentLogger() })

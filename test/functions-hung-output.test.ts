@@ -14,6 +14,7 @@ import { Replica } from '../src/functions/replica.js'
 import { silentLogger } from '../src/shared/logger.js'
 import { run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 /** A real HTTP server that, while `hanging`, reads each request and never answers it. */
 class HungServer {
@@ -56,7 +57,7 @@ test('a webhook that never answers: each request times out and is retried, nothi
   const server = new HungServer()
   await server.start()
   const dir = tempDir()
-  const kafka = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'hung' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'hung' })
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n')
   fs.writeFileSync(path.join(dir, 'handler.ts'), 'export default async (ctx: any, data: any) => { await ctx.send({ n: data.n }, "hook") }\n')
   fs.writeFileSync(path.join(dir, 'function.yaml'), `name: hung

@@ -16,6 +16,7 @@ import { loadRuleFile } from '../src/rules/file.js'
 import { RuleSet } from '../src/rules/rule-set.js'
 import { ownerPartition } from '../src/rules/runtime/messages.js'
 import { fluentBitRecord, notifierAlerts, produceSpread, rule, rulesWorkload, waitRulesEvaluating, writeRulesProject } from './helpers/rules-project.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
 
 const N = 4000
 const rulesFor = (n: number): string => `groups:
@@ -33,7 +34,7 @@ const RULES = rulesFor(N)
 const burst = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => fluentBitRecord(`payment declined for order ${from + i}`, `cart-${(from + i) % 7}`))
 
 async function ownerCommits (bootstrap: string): Promise<Map<number, number>> {
-  const kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: 'rules-test-admin' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([bootstrap]), clientId: 'rules-test-admin' })
   try {
     return await kafka.committedOffsets('shop-rules.owners', 'shop-rules.contributions')
   } finally {
@@ -128,7 +129,7 @@ test('rules in tidewatch up: SIGKILL of the owning replica while the burst is st
     // batches are uncommitted and its owner state is at most a second old, so the records are
     // read again and their contributions come twice, and the rule's state is rebuilt from the
     // contributions topic.
-    const kafka = new KafkaClient({ bootstrap: [up.bootstrap], clientId: 'rules-test-admin' })
+    const kafka = new KafkaClient({ settings: plaintextSettings([up.bootstrap]), clientId: 'rules-test-admin' })
     let committedAtKill = 0
     try {
       for (let i = 0; i < 40; i++) {

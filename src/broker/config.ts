@@ -68,8 +68,8 @@ export interface BrokerOptions {
   tls?: { cert: string | Buffer, key: string | Buffer, ca?: string | Buffer }
   /**
    * Also listen on 127.0.0.1 (a free port) in plaintext without SASL, for the processes on this
-   * machine that started the broker (tidewatch up's replicas, which speak neither TLS nor SASL
-   * yet). Only meaningful with `tls` or `sasl`; loopback is trusted, as it is without them.
+   * machine that started the broker (tidewatch up's replicas and demo traffic, which then need
+   * no certificates or credentials of their own). Only meaningful with `tls` or `sasl`; loopback is trusted, as it is without them.
    * Default false.
    */
   internalListener?: boolean
@@ -78,6 +78,12 @@ export interface BrokerOptions {
    * close it. Default 524288 (Kafka's sasl.server.max.receive.size).
    */
   saslMaxReceiveBytes?: number
+  /**
+   * How long a SASL session lasts (Kafka's connections.max.reauth.ms): told to the client in
+   * SaslAuthenticate; past it, a connection that has not authenticated again is closed at its
+   * next request. Default 0: sessions do not expire.
+   */
+  saslSessionLifetimeMs?: number
   /**
    * Bytes of requests received but not yet answered, across all connections (Kafka's
    * queued.max.request.bytes). A connection whose next request does not fit waits, unread,
@@ -148,6 +154,7 @@ export function resolveBrokerOptions (o: BrokerOptions): ResolvedBrokerOptions {
     tls: o.tls === undefined ? null : { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca ?? null },
     internalListener: o.internalListener ?? false,
     saslMaxReceiveBytes: o.saslMaxReceiveBytes ?? 524_288,
+    saslSessionLifetimeMs: o.saslSessionLifetimeMs ?? 0,
     queuedMaxRequestBytes: o.queuedMaxRequestBytes ?? 256 * 1024 * 1024,
     requestReceiveTimeoutMs: o.requestReceiveTimeoutMs ?? 30_000,
     maxOpenFiles: o.maxOpenFiles ?? 1000,

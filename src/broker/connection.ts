@@ -57,6 +57,7 @@ export class Connection {
       scram: null,
       tls: 'encrypted' in socket,
       principal: null,
+      sessionExpiresAt: 0,
       listener
     }
     this.#log = logger.child({ conn: id, remote: `${socket.remoteAddress}:${socket.remotePort}` })
@@ -214,6 +215,11 @@ export class Connection {
     }
     if (!this.info.authenticated && api.allowedBeforeAuth !== true) {
       this.close(`${api.name} before SASL authentication`)
+      return
+    }
+    // As Kafka does past connections.max.reauth.ms: only authenticating again is still served.
+    if (this.info.sessionExpiresAt > 0 && this.#core.clock.now() >= this.info.sessionExpiresAt && api.allowedBeforeAuth !== true) {
+      this.close(`${api.name} after the SASL session expired (--sasl-session-lifetime-ms); the client did not authenticate again`)
       return
     }
     let request

@@ -52,6 +52,9 @@ Options:
   --sasl-max-receive-bytes N
                            largest request before authentication; larger ones close the connection
                            (default 524288)
+  --sasl-session-lifetime-ms N
+                           SASL sessions end after N ms unless the client authenticates again
+                           (Kafka's connections.max.reauth.ms; default 0: they do not end)
   --tls-cert FILE          serve TLS with this PEM certificate (chain) ...
   --tls-key FILE           ... and its PEM private key (default: plaintext)
   --tls-ca FILE            require client certificates signed by this PEM CA (mutual TLS)
@@ -95,6 +98,7 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
         'rebalance-delay-ms': { type: 'string' },
         'sasl-users-file': { type: 'string' },
         'sasl-max-receive-bytes': { type: 'string' },
+        'sasl-session-lifetime-ms': { type: 'string' },
         'sasl-mechanisms': { type: 'string' },
         'scram-credential': { type: 'string' },
         'tls-cert': { type: 'string' },
@@ -149,7 +153,8 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     maxPartitions: parseIntOption('--max-partitions', values['max-partitions'], { min: 1 }),
     initialRebalanceDelayMs: parseIntOption('--rebalance-delay-ms', values['rebalance-delay-ms'], { min: 0 }),
     ...security,
-    saslMaxReceiveBytes: parseIntOption('--sasl-max-receive-bytes', values['sasl-max-receive-bytes'], { min: 1024 })
+    saslMaxReceiveBytes: parseIntOption('--sasl-max-receive-bytes', values['sasl-max-receive-bytes'], { min: 1024 }),
+    saslSessionLifetimeMs: parseIntOption('--sasl-session-lifetime-ms', values['sasl-session-lifetime-ms'], { min: 0 })
   }
   const resolved = resolveBrokerOptions(options)
   const problem = exposureProblem(resolved.host, resolved.sasl, values['allow-unauthenticated'] === true, resolved.tls !== null && resolved.tls.ca !== null) ?? brokerOptionsProblem(resolved)

@@ -4,7 +4,8 @@ import { loadFunctionConfig, type FunctionConfig } from '../functions/config/loa
 import { rulesWorkloadOf } from './run-rules.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
-import { KafkaClient } from '../kafka/client.js'
+import type { KafkaClient } from '../kafka/client.js'
+import { describeKafka, plaintextSettings } from '../kafka/connection-settings.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource, KafkaOffsetsSource } from '../scaling/offsets-source.js'
@@ -13,6 +14,8 @@ import { ApiConfigError, startApiServer } from '../api/server.js'
 import { scalingPlugin } from '../api/scaling-routes.js'
 import { Shutdown } from './shutdown.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
+import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
+import { clusterKafkaSettings, connectOrExplain, explainedFailure, kafkaClientFor, securityWithoutBrokers } from './kafka-connect.js'
 
 export const RUN_USAGE = `Usage: tidewatch run FUNCTION.yaml [options]
        tidewatch run RULES.yaml [--name NAME] [--topic logs] [--start-from latest] [options]
@@ -24,9 +27,11 @@ batch only after every output accepted it; a batch no client can decode goes to 
 <name>.dlq topic; a replica that crashes is restarted, and every replica stops when this
 process does, however it ends.
 
+A Kafka cluster is used when brokers are named (--brokers, $TIDEWATCH_KAFKA_BROKERS, or the
+Function file's kafka: block, with its tls: and sasl:); otherwise the embedded broker starts
+in this process (see --broker-port, --data-dir), plaintext on loopback.
+
 Options:
-  --brokers LIST      Kafka bootstrap servers (comma-separated). Default: start the embedded
-                      broker in this process (see --broker-port, --data-dir)
   --replicas N        run exactly N replicas instead of autoscaling
   --port N            HTTP API port: /api/v1/functions, /api/v1/events, /metrics (default 8080;
                       0 picks a free port)
@@ -47,6 +52,9 @@ ${tokenOptionsHelp(22)}; required off 127.0.0.1
   --start-from WHERE  rule files: where a new group starts, latest (default) or earliest
   -h, --help          show this help
 
+Kafka connection (flags over $TIDEWATCH_KAFKA_* over the file's kafka: block):
+${kafkaFlagsHelp(34)}
+
 See also: tidewatch status, tidewatch events.`
 
 export async function runRunCommand (argv: string[]): Promise<number> {
@@ -56,7 +64,7 @@ export async function runRunCommand (argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        brokers: { type: 'string' },
+        ...KAFKA_FLAG_OPTIONS,
         replicas: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
@@ -83,7 +91,6 @@ export async function runRunCommand (argv: string[]): Promise<number> {
   const apiPort = parseIntOption('--port', v.port, { min: 0, max: 65535 }) ?? 8080
   const brokerPort = parseIntOption('--broker-port', v['broker-port'], { min: 0, max: 65535 })
   const partitions = parseIntOption('--partitions', v.partitions, { min: 1, max: 10_000 })
-  if (v.brokers !== undefined && (brokerPort !== undefined || partitions !== undefined)) throw new CliError('--broker-port and --partitions configure the embedded broker; they cannot be used with --brokers')
   const dataDir = path.resolve(v['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch')
   // Fail here, once, with a clear message, rather than in every replica.
   const rules = await rulesWorkloadOf(file, v)
@@ -94,19 +101,28 @@ export async function runRunCommand (argv: string[]): Promise<number> {
     await checkHandlers([fn]).catch(err => { throw err instanceof HandlerCheckError ? new CliError(err.message) : err })
   }
   const logger = createLogger(`run:${config.name}`)
+  const fileLayer = rules === null ? (config as FunctionConfig).kafka : null
+  // A cluster when any layer names brokers; the embedded broker otherwise.
+  const settings = clusterKafkaSettings(v, fileLayer)
+  if (settings !== null && (brokerPort !== undefined || partitions !== undefined)) throw new CliError('--broker-port and --partitions configure the embedded broker; they cannot be used with a Kafka cluster (--brokers, $TIDEWATCH_KAFKA_BROKERS, kafka.brokers)')
+  if (settings === null) {
+    const ignored = securityWithoutBrokers(v, fileLayer)
+    if (ignored !== null) console.error(`tidewatch: note: ${ignored} is set but no brokers are named: the embedded broker is used, plaintext on loopback`)
+  }
 
   let broker: RunningBroker | null = null
   let kafka: KafkaClient | null = null
-  let bootstrap = v.brokers
-  if (bootstrap === undefined) {
+  if (settings === null) {
     broker = await startBroker({ dataDir: path.join(dataDir, 'broker'), port: brokerPort, defaultPartitions: partitions, initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS, logger: createLogger('broker') })
-    bootstrap = broker.bootstrap
   } else {
-    kafka = new KafkaClient({ bootstrap: bootstrap.split(','), clientId: `tidewatch-run-${config.name}` })
+    kafka = kafkaClientFor(settings, `tidewatch-run-${config.name}`)
+    console.log(`tidewatch run: connecting to Kafka at ${describeKafka(settings)}`)
+    await connectOrExplain(kafka, settings, line => console.error(`tidewatch run: ${line}`)).catch(async err => { await kafka?.close(); throw err })
   }
+  const replicaKafka = settings ?? plaintextSettings([broker!.bootstrap], null)
   const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
   const source = broker !== null ? new EmbeddedOffsetsSource(broker.core) : new KafkaOffsetsSource(kafka!)
-  const supervisor = new Supervisor({ bootstrap, source, events, logger })
+  const supervisor = new Supervisor({ kafka: replicaKafka, source, events, logger })
   const how2 = { fixedReplicas: fixed, spare: v['no-spare'] === true ? false : undefined }
   if (rules !== null) supervisor.addRules(rules, how2)
   else supervisor.add(config as FunctionConfig, how2)
@@ -120,21 +136,28 @@ export async function runRunCommand (argv: string[]): Promise<number> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${apiPort} is in use: pick another with --port (0 picks a free one)`)
     throw err
   }
-  const stopped = untilStopSignal()
-  // Ready means: the input topic exists and the group's start position is recorded, so every
-  // record produced from now on will be processed.
-  await Promise.race([supervisor.start(), stopped])
-  const how = fixed === undefined ? `autoscaled, ${config.scale.minReplicas}-${config.scale.maxReplicas} replicas` : `${fixed} replica${fixed === 1 ? '' : 's'}`
-  console.log(`tidewatch run: ${config.name} (${how}), reading ${config.input.topic}
-  broker  ${bootstrap}${broker !== null ? ' (embedded)' : ''}
-  API     ${api.url}   (tidewatch status --url ${api.url})`)
-  await stopped
-  console.log('tidewatch run: stopping (replicas leave the group; what they had not delivered stays uncommitted for next time)')
   const shutdown = new Shutdown(logger)
   shutdown.add('broker', async () => await broker?.close())
   shutdown.add('Kafka client', async () => await kafka?.close())
   shutdown.add('API server', async () => await api.close())
   shutdown.add('replicas', async () => await supervisor.stop())
+  const stopped = untilStopSignal()
+  // Ready means: the input topic exists and the group's start position is recorded, so every
+  // record produced from now on will be processed.
+  try {
+    await Promise.race([supervisor.start(), stopped])
+  } catch (err) {
+    // TLS or SASL refused after all (credentials revoked since the check): one line, and stop.
+    await shutdown.run()
+    const explained = settings !== null ? explainedFailure(settings, err) : err
+    throw explained !== err ? new CliError((explained as Error).message) : err
+  }
+  const how = fixed === undefined ? `autoscaled, ${config.scale.minReplicas}-${config.scale.maxReplicas} replicas` : `${fixed} replica${fixed === 1 ? '' : 's'}`
+  console.log(`tidewatch run: ${config.name} (${how}), reading ${config.input.topic}
+  broker  ${broker !== null ? `${broker.bootstrap} (embedded)` : describeKafka(settings!)}
+  API     ${api.url}   (tidewatch status --url ${api.url})`)
+  await stopped
+  console.log('tidewatch run: stopping (replicas leave the group; what they had not delivered stays uncommitted for next time)')
   await shutdown.run()
   // Everything is stopped; a client socket that did not close must not keep the process alive.
   setTimeout(() => process.exit(0), 1000).unref()

@@ -7,6 +7,9 @@ import { createLogger } from '../shared/logger.js'
 import { Re2Error } from '../shared/re2.js'
 import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopSignal } from './args.js'
 import { Shutdown } from './shutdown.js'
+import { describeKafka } from '../kafka/connection-settings.js'
+import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
+import { commandKafkaSettings, connectOrExplain, kafkaClientFor } from './kafka-connect.js'
 
 const d = DEFAULT_TAIL_OPTIONS
 export const TAIL_USAGE = `Usage: tidewatch tail [options] PATH_OR_GLOB...
@@ -18,7 +21,6 @@ checkpointed only after the broker acknowledged (acks=all). Quote globs:
   tidewatch tail '/var/log/containers/*.log'
 
 Options:
-  --brokers HOST:PORT    bootstrap broker(s), comma-separated (default 127.0.0.1:9092)
   --topic NAME           topic to produce to (default ${d.topic})
   --checkpoints DIR      where positions are kept (default .tidewatch/tail, or $TIDEWATCH_DATA_DIR/tail)
   --format F             auto | cri | docker | plain (default auto: detected per file)
@@ -36,6 +38,9 @@ Options:
 ${tokenOptionsHelp(25)}
   -h, --help             show this help
 
+Kafka connection (flags over $TIDEWATCH_KAFKA_*; brokers default to 127.0.0.1:9092):
+${kafkaFlagsHelp(34)}
+
 On a terminal it prints the files watched, lines/s and each file's lag (bytes not yet
 acknowledged) every 5 s.`
 
@@ -46,7 +51,7 @@ export async function runTailCommand (argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        brokers: { type: 'string' },
+        ...KAFKA_FLAG_OPTIONS,
         topic: { type: 'string' },
         checkpoints: { type: 'string' },
         format: { type: 'string' },
@@ -74,15 +79,23 @@ export async function runTailCommand (argv: string[]): Promise<number> {
   if (v.help === true) { console.log(TAIL_USAGE); return 0 }
   if (parsed.positionals.length === 0) throw new CliError(`give at least one PATH_OR_GLOB\n\n${TAIL_USAGE}`)
   const options = tailOptionsFromFlags(v, parsed.positionals)
-  const brokers = (v.brokers ?? '127.0.0.1:9092').split(',').map(s => s.trim()).filter(s => s !== '')
+  const settings = commandKafkaSettings(v, null, ['127.0.0.1:9092'])
   const port = parseIntOption('--port', v.port, { min: 0, max: 65535 })
   const metricsHost = v['metrics-host'] ?? '127.0.0.1'
   const token = resolveApiToken(v)
   if (port !== undefined && !isLoopback(metricsHost) && token === null) throw new CliError(`refusing to serve /metrics on ${metricsHost} without a token: set TIDEWATCH_API_TOKEN (or --token), or use --metrics-host 127.0.0.1`)
 
   const logger = createLogger('tail')
+  // Wrong TLS or SASL settings end the command here, in one line, before any file is read.
+  const probe = kafkaClientFor(settings, 'tidewatch-tail')
+  console.log(`tidewatch tail: connecting to Kafka at ${describeKafka(settings)}`)
+  try {
+    await connectOrExplain(probe, settings, line => console.error(`tidewatch tail: ${line}`))
+  } finally {
+    await probe.close()
+  }
   let sink
-  try { sink = kafkaSink<TailedFile>({ bootstrap: brokers, topic: options.topic, compression: options.compression, logger }) } catch (err) {
+  try { sink = kafkaSink<TailedFile>({ settings, topic: options.topic, compression: options.compression, logger }) } catch (err) {
     if (err instanceof CompressionUnavailable) throw new CliError(err.message)
     throw err
   }
@@ -111,7 +124,7 @@ export async function runTailCommand (argv: string[]): Promise<number> {
     await shutdown.run()
     throw new CliError(`cannot serve /metrics on ${metricsHost}:${port}: ${(err as Error).message}`)
   }
-  console.log(`tidewatch tail: ${options.patterns.join(' ')} → topic '${options.topic}' at ${brokers.join(',')} (checkpoints in ${options.checkpoints})`)
+  console.log(`tidewatch tail: ${options.patterns.join(' ')} → topic '${options.topic}' at ${describeKafka(settings)} (checkpoints in ${options.checkpoints})`)
   if (process.stdout.isTTY) {
     const progress = startProgress(agent, PROGRESS_MS)
     shutdown.add('progress', () => { clearInterval(progress) })

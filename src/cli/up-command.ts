@@ -6,6 +6,7 @@ import { ConfigError, loadFunctionConfig, type FunctionConfig } from '../functio
 import { startBroker } from '../broker/broker.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
+import { plaintextSettings } from '../kafka/connection-settings.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
@@ -142,7 +143,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       replicaEnv.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
-    const supervisor = new Supervisor({ bootstrap: broker.internalBootstrap, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
+    const supervisor = new Supervisor({ kafka: plaintextSettings([broker.internalBootstrap]), source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
@@ -179,7 +180,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
     let demo: DemoTraffic | null = null
     if (v.demo === true) {
-      const client = new KafkaClient({ bootstrap: [broker.internalBootstrap], clientId: 'tidewatch-demo' })
+      const client = new KafkaClient({ settings: plaintextSettings([broker.internalBootstrap]), clientId: 'tidewatch-demo' })
       demo = new DemoTraffic({ topic: project.demo.topic, logger: createLogger('demo'), produce: async (topic, values) => await client.produce(values.map(value => ({ topic, value }))) })
       shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()

@@ -4,6 +4,7 @@
 // throws, and the shipper sends the batch again; the client is replaced after a failure, since
 // a client whose broker went away does not always recover its connections by itself.
 import { KafkaClient, ProduceRefused, type BatchProducer } from '../kafka/client.js'
+import type { KafkaSettings } from '../kafka/connection-settings.js'
 import { buildBatch, canCompressZstd, CODEC_NAMES, decodeBatch } from '../protocol/record-batch/index.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { Logger } from '../shared/logger.js'
@@ -27,12 +28,12 @@ export interface KafkaSink<F> {
 }
 
 /** Throws CompressionUnavailable for zstd on a Node without zstd compression. */
-export function kafkaSink<F> (o: { bootstrap: string[], topic: string, compression: TailCompression, clientId?: string, logger: Logger }): KafkaSink<F> {
+export function kafkaSink<F> (o: { settings: KafkaSettings, topic: string, compression: TailCompression, clientId?: string, logger: Logger }): KafkaSink<F> {
   if (o.compression === 'zstd' && !canCompressZstd) {
     throw new CompressionUnavailable(`zstd compression needs Node.js 22.15 or later (this is ${process.version}); use --compression lz4`)
   }
   const codec = CODEC_NAMES.indexOf(o.compression)
-  const make = (): KafkaClient => new KafkaClient({ bootstrap: o.bootstrap, clientId: o.clientId ?? 'tidewatch-tail' })
+  const make = (): KafkaClient => new KafkaClient({ settings: o.settings, clientId: o.clientId ?? 'tidewatch-tail' })
   let client = make()
   let partitions: number | null = null
   const closed = new AbortController()

@@ -9,7 +9,7 @@
 //   failed half-way is retried for the other partitions only.
 // - No producer id: a batch retried after a lost answer may be stored twice (at-least-once, as
 //   the collector promises), never reordered, since the caller has one send in flight.
-import { openConnection, type BrokerConnection } from './connection.js'
+import { openConnection, type BrokerConnection, type ConnectionOptions } from './connection.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 
 const PRODUCE = 0
@@ -38,14 +38,15 @@ export class ProduceRefused extends Error {
 }
 
 export class BatchProducer {
-  readonly #clientId: string
+  readonly #connectionOptions: ConnectionOptions
   readonly #layoutSource: LayoutSource
   readonly #timeoutMs: number
   readonly #layouts = new Map<string, { layout: TopicLayout, at: number }>()
   readonly #connections = new Map<number, Promise<BrokerConnection>>()
 
-  constructor (o: { clientId: string, layout: LayoutSource, timeoutMs?: number }) {
-    this.#clientId = o.clientId
+  /** `connection`: what each socket is opened with (client id, TLS, SASL), as the client's own consumer. */
+  constructor (o: { connection: ConnectionOptions, layout: LayoutSource, timeoutMs?: number }) {
+    this.#connectionOptions = o.connection
     this.#layoutSource = o.layout
     this.#timeoutMs = o.timeoutMs ?? 30_000
   }
@@ -124,7 +125,7 @@ export class BatchProducer {
       if (conn !== null && !conn.closed) return conn
       this.#connections.delete(leader)
     }
-    const opening = openConnection(broker, { clientId: this.#clientId, connectTimeoutMs: this.#timeoutMs, requestTimeoutMs: this.#timeoutMs })
+    const opening = openConnection(broker, { ...this.#connectionOptions, connectTimeoutMs: this.#timeoutMs, requestTimeoutMs: this.#timeoutMs })
     this.#connections.set(leader, opening)
     opening.catch(() => { if (this.#connections.get(leader) === opening) this.#connections.delete(leader) })
     return await opening

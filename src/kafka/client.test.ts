@@ -2,10 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { KafkaClient } from './client.js'
 import { startTempBroker } from '../../test/helpers/temp-broker.js'
+import { plaintextSettings } from './connection-settings.js'
 
 test('the Kafka interface produces, consumes in batches, commits, and reports end and committed offsets (against the embedded broker)', async () => {
   const broker = await startTempBroker()
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'client-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'client-test' })
   try {
     await client.produce(Array.from({ length: 300 }, (_, i) => ({ topic: 'events', key: `k${i % 10}`, value: `v${i}`, headers: { n: String(i) } })))
     const ends = await client.endOffsets('events')
@@ -40,7 +41,7 @@ test('the Kafka interface produces, consumes in batches, commits, and reports en
 
 test('a backlog far larger than one fetch is consumed completely (regression: the stream stalled after its first fetch)', async () => {
   const broker = await startTempBroker()
-  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: 'backlog-test' })
+  const client = new KafkaClient({ settings: plaintextSettings([broker.bootstrap]), clientId: 'backlog-test' })
   try {
     const value = 'x'.repeat(400)
     for (let i = 0; i < 40_000; i += 5000) await client.produce(Array.from({ length: 5000 }, () => ({ topic: 'backlog', value })))

@@ -1,9 +1,10 @@
+import type { EventEmitter } from 'node:events'
 import { Admin, Producer } from '@platformatic/kafka'
-import type { FetchResponse } from '../protocol/generated/fetch-response.js'
-import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
-import { Cluster } from './cluster.js'
+import { readPositions, type PositionReading } from './read-positions.js'
 import type { ConnectionOptions } from './connection.js'
-import { FETCH_VERSIONS, fetchBody } from './requests.js'
+import { checkConnection } from './connection-check.js'
+import { clientConnectionOptions, isLastingFailure, type ClientConnectionOptions } from './connection-options.js'
+import type { KafkaSettings } from './connection-settings.js'
 import { GroupSubscription, type SubscribeOptions } from './subscription.js'
 import { BatchProducer } from './batch-producer.js'
 
@@ -40,22 +41,53 @@ export interface OutgoingRecord {
  * Consuming (group membership, Fetch, commits) is Tidewatch's own code on its own codec
  * (subscription.ts); producing and admin calls go through @platformatic/kafka.
  */
+/**
+ * The client library listens for one 'error' of a connection that failed to connect; a second
+ * (a broker resetting the socket after refusing its SASL login) has no listener and would be an
+ * uncaught exception that ends the process. The failure itself reaches the caller as usual.
+ */
+function absorbLateErrors<C extends Admin | Producer<Buffer, Buffer, Buffer, Buffer>> (client: C): C {
+  (client as unknown as EventEmitter).on('client:broker:failed', (e: { connection?: EventEmitter }) => { e.connection?.on('error', () => {}) })
+  return client
+}
+
+export interface KafkaClientOptions {
+  /** How to reach the cluster: brokers, TLS, SASL (connection-settings.ts). */
+  settings: KafkaSettings
+  /** The client id brokers see, unless the settings name one. */
+  clientId: string
+}
+
 export class KafkaClient {
   readonly #bootstrap: string[]
   readonly #clientId: string
+  /** TLS and SASL as both the client library and Tidewatch's own connections take them. */
+  readonly #security: Omit<ClientConnectionOptions, 'bootstrapBrokers'>
   #producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null
   #admin: Admin | null = null
   #batchProducer: BatchProducer | null = null
   #probe: Admin | null = null
 
-  constructor (opts: { bootstrap: string[], clientId: string }) {
-    this.#bootstrap = opts.bootstrap
-    this.#clientId = opts.clientId
+  /** Reads the settings' certificate files now: a missing one is a KafkaSettingsError naming its setting. */
+  constructor (opts: KafkaClientOptions) {
+    this.#bootstrap = opts.settings.brokers
+    this.#clientId = opts.settings.clientId ?? opts.clientId
+    const { bootstrapBrokers: _, ...security } = clientConnectionOptions(opts.settings)
+    this.#security = security
+  }
+
+  /**
+   * Connects to a bootstrap broker as every connection of this client will (TLS, SASL) and asks
+   * for the cluster's metadata: what a command does once at start, so that wrong settings fail
+   * there, explained (connection-options.ts), instead of in a retry loop.
+   */
+  async verify (timeoutMs = 15_000): Promise<void> {
+    await checkConnection(this.#bootstrap, this.#connection({ connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs }))
   }
 
   async produce (records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return
-    this.#producer ??= new Producer({ clientId: this.#clientId, bootstrapBrokers: this.#bootstrap, idempotent: true, autocreateTopics: true })
+    this.#producer ??= absorbLateErrors(new Producer({ clientId: this.#clientId, bootstrapBrokers: this.#bootstrap, ...this.#security, idempotent: true, autocreateTopics: true }))
     const buf = (v: string | Buffer): Buffer => typeof v === 'string' ? Buffer.from(v) : v
     await this.#producer.send({
       messages: records.map(r => ({
@@ -75,7 +107,7 @@ export class KafkaClient {
    */
   batchProducer (): BatchProducer {
     this.#batchProducer ??= new BatchProducer({
-      clientId: this.#clientId,
+      connection: this.#connection(),
       layout: async (topic, fresh) => {
         const meta = await this.#adminClient().metadata({ topics: [topic], autocreateTopics: true, forceUpdate: fresh })
         const t = meta.topics.get(topic)
@@ -97,7 +129,9 @@ export class KafkaClient {
       for (const t of topics) {
         try {
           await this.#adminClient().metadata({ topics: [t], autocreateTopics: true, forceUpdate: true })
-        } catch {
+        } catch (err) {
+          // TLS or SASL refused: waiting will not make the topic appear.
+          if (isLastingFailure(err as Error)) throw err
           missing.push(t)
         }
       }
@@ -121,11 +155,11 @@ export class KafkaClient {
    * take the same settings in their own options.
    */
   #connection (extra: Partial<ConnectionOptions> = {}): ConnectionOptions {
-    return { clientId: this.#clientId, ...extra }
+    return { clientId: this.#clientId, ...this.#security, ...extra }
   }
 
   #adminClient (): Admin {
-    this.#admin ??= new Admin({ clientId: `${this.#clientId}-admin`, bootstrapBrokers: this.#bootstrap })
+    this.#admin ??= absorbLateErrors(new Admin({ clientId: `${this.#clientId}-admin`, bootstrapBrokers: this.#bootstrap, ...this.#security }))
     return this.#admin
   }
 
@@ -135,7 +169,7 @@ export class KafkaClient {
    * "unknown topic" — the autoscaler asks each poll. Other failures get the retrying client.
    */
   async #metadataIfExists (topic: string): Promise<Awaited<ReturnType<Admin['metadata']>> | null> {
-    this.#probe ??= new Admin({ clientId: `${this.#clientId}-probe`, bootstrapBrokers: this.#bootstrap, retries: 0 })
+    this.#probe ??= absorbLateErrors(new Admin({ clientId: `${this.#clientId}-probe`, bootstrapBrokers: this.#bootstrap, ...this.#security, retries: 0 }))
     try {
       return await this.#probe.metadata({ topics: [topic], forceUpdate: true })
     } catch (err) {
@@ -153,31 +187,8 @@ export class KafkaClient {
    * group: per partition, the records up to the first batch that cannot be read, and that batch.
    * Throws when a leader cannot be read.
    */
-  async readFrom (topic: string, positions: { partition: number, offset: number }[], opts: { maxBytesPerPartition?: number, timeoutMs?: number } = {}): Promise<(PartitionReading & { partition: number, from: number })[]> {
-    if (positions.length === 0) return []
-    const cluster = new Cluster(this.#bootstrap, this.#connection({ requestTimeoutMs: opts.timeoutMs ?? 10_000 }))
-    try {
-      await cluster.refreshMetadata([topic])
-      const layout = cluster.partitions(topic) ?? []
-      const byLeader = new Map<number, { partition: number, offset: number, leaderEpoch: number }[]>()
-      for (const p of positions) {
-        const leader = layout[p.partition]?.leader ?? -1
-        if (leader >= 0) byLeader.set(leader, [...(byLeader.get(leader) ?? []), { ...p, leaderEpoch: layout[p.partition].leaderEpoch }])
-      }
-      const out: (PartitionReading & { partition: number, from: number })[] = []
-      for (const [leader, wanted] of byLeader) {
-        const max = opts.maxBytesPerPartition ?? 1_048_576
-        const res = await cluster.request(leader, 1, FETCH_VERSIONS[0], FETCH_VERSIONS[1], () => fetchBody(topic, wanted, { maxWaitMs: 0, maxBytes: max * wanted.length, partitionMaxBytes: max })) as FetchResponse
-        for (const p of res.responses.flatMap(t => t.partitions)) {
-          const from = wanted.find(w => w.partition === p.partitionIndex)?.offset
-          if (from === undefined || p.errorCode !== 0 || res.errorCode !== 0) continue
-          out.push({ partition: p.partitionIndex, from, ...readPartitionBatches(topic, p.partitionIndex, from, p.records ?? Buffer.alloc(0)) })
-        }
-      }
-      return out
-    } finally {
-      cluster.close()
-    }
+  async readFrom (topic: string, positions: { partition: number, offset: number }[], opts: { maxBytesPerPartition?: number, timeoutMs?: number } = {}): Promise<PositionReading[]> {
+    return await readPositions(this.#bootstrap, this.#connection({ requestTimeoutMs: opts.timeoutMs ?? 10_000 }), topic, positions, opts.maxBytesPerPartition ?? 1_048_576)
   }
 
   /** Partitions of `topic`; 0 when it does not exist (asked without retries, see above). */

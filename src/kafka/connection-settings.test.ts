@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { inspect } from 'node:util'
-import { describeKafka, kafkaBlockSchema, kafkaEnvironment, KafkaSettingsError, layerFromBlock, layerFromEnv, resolveKafkaSettings } from './connection-settings.js'
+import { describeKafka, kafkaBlockSchema, kafkaEnvironment, KafkaSettingsError, layerFromBlock, layerFromEnv, plaintextSettings, resolveKafkaSettings } from './connection-settings.js'
 
 const block = (o: unknown): ReturnType<typeof kafkaBlockSchema.parse> => kafkaBlockSchema.parse(o)
 
@@ -59,4 +59,14 @@ test('the description names protocol, mechanism, user and brokers and no secret;
   assert.deepEqual(oauth.sasl, { mechanism: 'OAUTHBEARER', token: { file: '/etc/token' } })
   assert.equal(describeKafka(oauth), 'b:1 over SASL_PLAINTEXT OAUTHBEARER')
   assert.deepEqual(resolveKafkaSettings([layerFromEnv(kafkaEnvironment(oauth))]).sasl, oauth.sasl)
+})
+
+test('what a supervisor resolved off stays off in its replica: the environment says no TLS and no SASL over a Function file that has both', () => {
+  const file = layerFromBlock(block({ brokers: ['kafka:9093'], tls: { ca: './ca.pem' }, sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' } }), '/etc/f.yaml')
+  const env = kafkaEnvironment(plaintextSettings(['127.0.0.1:9092']))
+  assert.deepEqual(env, { TIDEWATCH_KAFKA_BROKERS: '127.0.0.1:9092', TIDEWATCH_KAFKA_TLS: 'false', TIDEWATCH_KAFKA_SASL_MECHANISM: 'none' })
+  const k = resolveKafkaSettings([layerFromEnv(env), file])
+  assert.deepEqual([k.brokers, k.tls, k.sasl], [['127.0.0.1:9092'], null, null])
+  // Without the supervisor's word, the file's settings apply (a Kubernetes pod).
+  assert.equal(resolveKafkaSettings([layerFromEnv({}), file]).sasl?.mechanism, 'PLAIN')
 })

@@ -81,7 +81,8 @@ export interface KafkaLayer {
   key?: string
   servername?: string
   rejectUnauthorized?: boolean
-  mechanism?: SaslMechanism
+  /** 'none': explicitly no SASL, whatever a lower layer says (how a supervisor tells its replicas). */
+  mechanism?: SaslMechanism | 'none'
   username?: string
   password?: Secret
   tokenCommand?: string
@@ -145,7 +146,8 @@ function parseBool (name: string, v: string): boolean {
   throw new KafkaSettingsError(`${name}: expected true or false, got '${v}'`)
 }
 
-function parseMechanism (name: string, v: string): SaslMechanism {
+function parseMechanism (name: string, v: string): SaslMechanism | 'none' {
+  if (v.toLowerCase() === 'none') return 'none'
   const m = v.toUpperCase()
   if ((SASL_MECHANISMS as readonly string[]).includes(m)) return m as SaslMechanism
   throw new KafkaSettingsError(`${name}: expected one of ${SASL_MECHANISMS.join(', ')}, got '${v}'`)
@@ -210,7 +212,7 @@ export function resolveKafkaSettings (layers: KafkaLayer[], fallbackBrokers: str
   }
   let sasl: SaslSettings | null = null
   const mechanism = pick('mechanism')
-  if (mechanism.value !== undefined) {
+  if (mechanism.value !== undefined && mechanism.value !== 'none') {
     const at = mechanism.layer!.origin
     if (mechanism.value === 'OAUTHBEARER') {
       const command = pick('tokenCommand').value
@@ -244,8 +246,11 @@ export function describeKafka (k: KafkaSettings): string {
 export function kafkaEnvironment (k: KafkaSettings): Record<string, string> {
   const env: Record<string, string> = { [KAFKA_ENV.brokers]: k.brokers.join(',') }
   if (k.clientId !== null) env[KAFKA_ENV.clientId] = k.clientId
+  // Off is said explicitly too: the child's own lower layers (a Function file's kafka: block)
+  // must not turn on what the parent resolved off.
+  env[KAFKA_ENV.tls] = String(k.tls !== null)
+  env[KAFKA_ENV.mechanism] = k.sasl?.mechanism ?? 'none'
   if (k.tls !== null) {
-    env[KAFKA_ENV.tls] = 'true'
     if (k.tls.ca !== null) env[KAFKA_ENV.ca] = k.tls.ca
     if (k.tls.cert !== null) env[KAFKA_ENV.cert] = k.tls.cert
     if (k.tls.key !== null) env[KAFKA_ENV.key] = k.tls.key
@@ -253,7 +258,6 @@ export function kafkaEnvironment (k: KafkaSettings): Record<string, string> {
     env[KAFKA_ENV.rejectUnauthorized] = String(k.tls.rejectUnauthorized)
   }
   if (k.sasl !== null) {
-    env[KAFKA_ENV.mechanism] = k.sasl.mechanism
     if (k.sasl.mechanism === 'OAUTHBEARER') {
       if ('command' in k.sasl.token) env[KAFKA_ENV.tokenCommand] = k.sasl.token.command
       else env[KAFKA_ENV.tokenFile] = k.sasl.token.file
@@ -263,4 +267,9 @@ export function kafkaEnvironment (k: KafkaSettings): Record<string, string> {
     }
   }
   return env
+}
+
+/** Plaintext settings for `brokers`: the embedded broker's loopback listener, tests. */
+export function plaintextSettings (brokers: string[], clientId: string | null = null): KafkaSettings {
+  return { brokers, clientId, tls: null, sasl: null, from: {} }
 }

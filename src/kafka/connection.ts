@@ -1,35 +1,38 @@
 // One connection to one broker, speaking Tidewatch's own Kafka codec (src/protocol). Every socket
-// the consumer opens is made by openConnection, so connection settings — TLS and SASL, which
-// issue 16.2 adds — have exactly one place to go. Requests are pipelined: Kafka answers the
-// requests of one connection in the order they were sent.
-import net from 'node:net'
+// the consumer and the batch producer open is made by openConnection, so connection settings
+// have exactly one place to go: TLS (socket.ts) and SASL after ApiVersions (sasl.ts). Requests
+// are pipelined: Kafka answers the requests of one connection in the order they were sent.
+import type net from 'node:net'
+import type tls from 'node:tls'
 import { Reader } from '../protocol/reader.js'
 import { apiMessages } from '../protocol/generated/index.js'
 import { encodeRequestFrame, responseHeaderVersion } from '../protocol/headers.js'
 import { FrameReader } from './frames.js'
+import { saslAuthenticate, SecurityError, type SaslCredentials } from './sasl.js'
+import { connectSocket, ConnectionError, describeAddress, HandshakeClosed, socketFailure, type BrokerAddress } from './socket.js'
+
+export { ConnectionError, HandshakeClosed, describeAddress, type BrokerAddress } from './socket.js'
+export { SecurityError, type SecurityReason } from './sasl.js'
 
 const API_VERSIONS = 18
 
-export interface BrokerAddress { host: string, port: number }
-
 export interface ConnectionOptions {
   clientId: string
-  /** Connecting gives up after this long. Default 10 s. */
+  /** Connecting (with TLS: the handshake too) gives up after this long. Default 10 s. */
   connectTimeoutMs?: number
   /**
    * A request not answered within this long (plus the wait a Fetch asks the broker for) fails
    * the connection and every request on it. Default 30 s.
    */
   requestTimeoutMs?: number
+  /** TLS, as node:tls options with the certificate files read (connection-options.ts); absent: plaintext. */
+  tls?: tls.ConnectionOptions
+  /** SASL after ApiVersions; absent: none. */
+  sasl?: SaslCredentials
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-
-/** The connection failed or was closed; the request may or may not have been handled. */
-export class ConnectionError extends Error {
-  override name = 'ConnectionError'
-}
 
 /** The broker serves no version of an API in the range this client speaks. */
 export class UnsupportedVersionError extends Error {
@@ -44,46 +47,44 @@ interface Pending {
   timer: NodeJS.Timeout
 }
 
-export function describeAddress (a: BrokerAddress): string { return `${a.host}:${a.port}` }
-
 /**
- * Connects to `address` and learns which API versions the broker serves. A TLS socket cannot
- * read into a given buffer (net's onread): for one, feed `reader.push` from its 'data' events;
- * SASL's handshake and authentication belong here too, after ApiVersions.
+ * Connects to `address`, learns which API versions the broker serves, and authenticates with
+ * SASL when the options say so. Throws SecurityError when TLS or SASL refuse (retrying the
+ * same settings cannot help), HandshakeClosed when the broker hung up before ApiVersions was
+ * answered, ConnectionError otherwise.
  */
 export async function openConnection (address: BrokerAddress, opts: ConnectionOptions): Promise<BrokerConnection> {
-  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const reader = new FrameReader()
   let failed: (err: Error) => void = () => {}
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({
-      host: address.host,
-      port: address.port,
-      // Reads land in the frame being assembled (see frames.ts) instead of in fresh chunks.
-      onread: {
-        buffer: () => reader.target(),
-        callback: (n: number) => {
-          try { reader.wrote(n) } catch (err) { failed(err as Error) }
-          return true
-        }
-      }
-    })
-    const timer = setTimeout(() => { s.destroy(); reject(new ConnectionError(`no connection to ${describeAddress(address)} within ${timeoutMs} ms`)) }, timeoutMs)
-    s.once('connect', () => { clearTimeout(timer); s.removeAllListeners('error'); resolve(s) })
-    s.once('error', err => { clearTimeout(timer); reject(new ConnectionError(`cannot connect to ${describeAddress(address)}: ${err.message}`)) })
-  })
+  const socket = await connectSocket(address, { connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, tls: opts.tls }, reader, err => failed(err))
   socket.setNoDelay(true)
   const conn = new BrokerConnection(address, socket, reader, opts)
   failed = err => conn.fail(new ConnectionError(`unreadable data from ${describeAddress(address)}: ${err.message}`))
   try {
-    const res = await conn.request(API_VERSIONS, 0, {}) as { errorCode: number, apiKeys: { apiKey: number, minVersion: number, maxVersion: number }[] }
+    let res: { errorCode: number, apiKeys: { apiKey: number, minVersion: number, maxVersion: number }[] }
+    try {
+      res = await conn.request(API_VERSIONS, 0, {})
+    } catch (err) {
+      if (err instanceof ConnectionError && conn.closedByPeer) throw new HandshakeClosed(`${describeAddress(address)} closed the connection before answering ApiVersions`, { cause: err })
+      throw err
+    }
     if (res.errorCode !== 0) throw new ConnectionError(`${describeAddress(address)} refused ApiVersions (error ${res.errorCode})`)
     conn.setVersions(res.apiKeys)
+    if (opts.sasl !== undefined) conn.authenticated(await saslAuthenticate(conn.saslTransport, opts.sasl))
   } catch (err) {
     conn.close()
     throw err
   }
   return conn
+}
+
+/**
+ * When to authenticate again in a session the broker limited (KIP-368): at 85-95% of its
+ * lifetime, spread so that a client's connections do not all do it at once, as Kafka's Java
+ * client does.
+ */
+export function reauthenticateAfterMs (sessionLifetimeMs: number, random = Math.random()): number {
+  return Math.max(0, Math.floor(sessionLifetimeMs * (0.85 + 0.1 * random)))
 }
 
 export class BrokerConnection {
@@ -95,7 +96,14 @@ export class BrokerConnection {
   readonly #versions = new Map<number, { min: number, max: number }>()
   readonly #closeListeners: (() => void)[] = []
   #failure: Error | null = null
+  #closedByPeer = false
   #correlationId = 0
+  readonly #sasl: SaslCredentials | undefined
+  /** While set, a reauthentication is under way and other requests wait for it. */
+  #gate: Promise<void> | null = null
+  #reauthTimer: NodeJS.Timeout | undefined
+  /** How many times this connection authenticated again within its session (KIP-368). */
+  reauthentications = 0
 
   /** `reader` is fed by the socket (onread), or by 'data' events for sockets that need them. */
   constructor (address: BrokerAddress, socket: net.Socket, reader: FrameReader, opts: ConnectionOptions) {
@@ -103,12 +111,48 @@ export class BrokerConnection {
     this.#socket = socket
     this.#clientId = opts.clientId
     this.#requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#sasl = opts.sasl
     reader.onFrame = frame => this.#deliver(frame)
-    socket.on('error', err => this.fail(new ConnectionError(`connection to ${describeAddress(address)} failed: ${err.message}`)))
-    socket.on('close', () => this.fail(new ConnectionError(`${describeAddress(address)} closed the connection`)))
+    // A TLS alert after the handshake (TLS 1.3 reports a missing client certificate so) is a
+    // SecurityError like one during it.
+    socket.on('error', err => this.#lost(socketFailure(address, err, 'the connection to')))
+    socket.on('close', () => this.#lost(new ConnectionError(`${describeAddress(address)} closed the connection`)))
   }
 
   get closed (): boolean { return this.#failure !== null }
+
+  /** Whether the broker (or the network) ended the connection, rather than this client. */
+  get closedByPeer (): boolean { return this.#closedByPeer }
+
+  #lost (err: Error): void {
+    if (this.#failure === null) this.#closedByPeer = true
+    this.fail(err)
+  }
+
+  /** What SASL sends its requests through: past the reauthentication gate. */
+  get saslTransport (): { version: BrokerConnection['version'], request: (apiKey: number, version: number, body: unknown) => Promise<any> } {
+    return { version: (k, min, max) => this.version(k, min, max), request: async (k, v, body) => await this.#send(k, v, body, 0) }
+  }
+
+  /** SASL succeeded with this session lifetime (0: unlimited); authenticates again before it ends. */
+  authenticated (sessionLifetimeMs: number): void {
+    clearTimeout(this.#reauthTimer)
+    if (sessionLifetimeMs <= 0 || this.#sasl === undefined || this.#failure !== null) return
+    this.#reauthTimer = setTimeout(() => { this.#reauthenticate() }, reauthenticateAfterMs(sessionLifetimeMs))
+    this.#reauthTimer.unref()
+  }
+
+  // The exchange goes on this connection between other requests: the broker answers in order,
+  // so what was sent before is answered first; what is asked meanwhile waits for the new session.
+  #reauthenticate (): void {
+    if (this.#failure !== null || this.#sasl === undefined) return
+    this.#gate = saslAuthenticate(this.saslTransport, this.#sasl).then(lifetime => {
+      this.reauthentications++
+      this.authenticated(lifetime)
+    }, (err: Error) => {
+      this.fail(err instanceof SecurityError || err instanceof ConnectionError ? err : new ConnectionError(`authenticating again with ${describeAddress(this.address)} failed: ${err.message}`))
+    }).finally(() => { this.#gate = null })
+  }
 
   /** Called once when the connection fails or is closed. */
   onClose (listener: () => void): void {
@@ -133,6 +177,11 @@ export class BrokerConnection {
 
   /** Sends one request and resolves with the decoded response body. */
   async request (apiKey: number, version: number, body: unknown, extraTimeoutMs = 0): Promise<any> {
+    while (this.#gate !== null) await this.#gate
+    return await this.#send(apiKey, version, body, extraTimeoutMs)
+  }
+
+  async #send (apiKey: number, version: number, body: unknown, extraTimeoutMs: number): Promise<any> {
     if (this.#failure !== null) throw this.#failure
     const correlationId = this.#correlationId = (this.#correlationId + 1) | 0
     const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.#clientId)
@@ -154,6 +203,7 @@ export class BrokerConnection {
   fail (err: Error): void {
     if (this.#failure !== null) return
     this.#failure = err
+    clearTimeout(this.#reauthTimer)
     this.#socket.destroy()
     for (const p of this.#pending.values()) { clearTimeout(p.timer); p.reject(err) }
     this.#pending.clear()

@@ -13,6 +13,7 @@ import type { Cluster } from './cluster.js'
 import { fetchErrorAction, type Ownership } from './decisions.js'
 import type { AbortedTransaction } from './batch-reader.js'
 import { FETCH_VERSIONS, LIST_OFFSETS_VERSIONS, fetchBody, listOffsetsBody } from './requests.js'
+import { SecurityError } from './sasl.js'
 
 const FETCH = 1
 const LIST_OFFSETS = 2
@@ -200,7 +201,9 @@ export class Fetcher {
         if (p === undefined) continue
         this.#accept(r.state, r.offset, res.errorCode !== 0 ? res.errorCode : p.errorCode, p.records ?? Buffer.alloc(0), p.abortedTransactions)
       }
-    }, () => {
+    }, (err: Error) => {
+      // TLS or SASL refused (a revoked user, a certificate replaced): retrying cannot help.
+      if (err instanceof SecurityError) { this.#fail(err); return }
       // The leader is gone or its connection failed: ask who leads now, and retry later.
       for (const r of requested) this.#backoff(r.state)
       this.#refresh()

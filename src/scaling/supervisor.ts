@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { FunctionConfig } from '../functions/config/load.js'
+import { KAFKA_ENV, kafkaEnvironment, type KafkaSettings } from '../kafka/connection-settings.js'
 import type { Logger } from '../shared/logger.js'
 import type { EventLog } from './events.js'
 import { WorkloadController, type WorkloadStatus } from './function-controller.js'
@@ -8,7 +9,11 @@ import { replicaArgv, type ReplicaEnvironment, type ReplicaLaunch } from './repl
 import { functionWorkload, type RulesWorkloadSpec, type WorkloadSpec } from './workload.js'
 
 export interface SupervisorOptions {
-  bootstrap: string
+  /**
+   * How replicas reach the cluster: handed to them as TIDEWATCH_KAFKA_* variables (secrets
+   * included: the environment is readable by this user only, a command line by everyone).
+   */
+  kafka: KafkaSettings
   source: OffsetsSource
   events: EventLog
   logger: Logger
@@ -48,13 +53,18 @@ export class Supervisor {
       spare: opts.spare,
       graceMs: this.o.graceMs,
       observeEveryMs: this.o.observeEveryMs,
-      spawn: parked => spawn(process.execPath, replicaArgv({ ...launch, file: spec.file, brokers: this.o.bootstrap, parked }), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#env() })
+      spawn: parked => spawn(process.execPath, replicaArgv({ ...launch, file: spec.file, brokers: this.o.kafka.brokers.join(','), parked }), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#env() })
     })
     this.#controllers.push(controller)
     return controller
   }
 
-  #env (): NodeJS.ProcessEnv { return replicaProcessEnv(this.o.env) }
+  #env (): NodeJS.ProcessEnv {
+    const env = replicaProcessEnv(this.o.env)
+    // The settings this process resolved (its own TIDEWATCH_KAFKA_* among them) replace any inherited.
+    for (const name of Object.values(KAFKA_ENV)) delete env[name]
+    return { ...env, ...kafkaEnvironment(this.o.kafka) }
+  }
 
   async start (): Promise<void> {
     await Promise.all(this.#controllers.map(async c => await c.start()))

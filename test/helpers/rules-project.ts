@@ -7,6 +7,7 @@ import { KafkaClient } from '../../src/kafka/client.js'
 import type { WorkloadStatus } from '../../src/scaling/function-controller.js'
 import type { RuleSummary } from '../../src/rules/runtime/summary.js'
 import { waitFor } from './wait.js'
+import { plaintextSettings } from '../../src/kafka/connection-settings.js'
 
 /** `replicas`: a fixed count (default 2); `scale`: the rules entry's scale: block instead, as YAML flow. */
 export function writeRulesProject (dir: string, rules: string, o: { replicas?: number, scale?: string, notifier?: string, name?: string, functions?: string[] } = {}): string {
@@ -38,7 +39,7 @@ broker:
 
 /** Produces `values` round-robin over `partitions` partitions of `topic` (kcat's partitioner would put a burst on one). */
 export async function produceSpread (bootstrap: string, topic: string, values: string[], partitions = 4): Promise<void> {
-  const kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: 'rules-test' })
+  const kafka = new KafkaClient({ settings: plaintextSettings([bootstrap]), clientId: 'rules-test' })
   try {
     for (let i = 0; i < values.length; i += 1000) {
       await kafka.produce(values.slice(i, i + 1000).map((value, j) => ({ topic, partition: (i + j) % partitions, value })))

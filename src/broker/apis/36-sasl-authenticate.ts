@@ -1,5 +1,8 @@
 // SaslAuthenticate (key 36): v0-2.
-// - v1+ session lifetime (0: the session does not expire); v2 flexible.
+// - v1+ session lifetime: --sasl-session-lifetime-ms (Kafka's connections.max.reauth.ms;
+//   default 0, the session does not expire); v2 flexible.
+// Reauthentication (KIP-368): an authenticated connection may run SaslHandshake and
+// SaslAuthenticate again, as the same user; past its session's end it may do nothing else.
 // Behaviour: the mechanism SaslHandshake agreed.
 // - PLAIN (RFC 4616): one request, authzid NUL authcid NUL password; the password is compared
 //   in constant time.
@@ -18,15 +21,22 @@ import { encodeSaslAuthenticateResponse, type SaslAuthenticateResponseInput } fr
 
 const EMPTY = Buffer.alloc(0)
 
-const ok = (authBytes: Buffer): SaslAuthenticateResponseInput => ({ errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0 })
+const ok = (authBytes: Buffer, sessionLifetimeMs = 0): SaslAuthenticateResponseInput => ({ errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs })
 const refused = (errorCode: number, errorMessage: string): SaslAuthenticateResponseInput => ({ errorCode, errorMessage, authBytes: EMPTY, sessionLifetimeMs: 0 })
 
-function authenticated (ctx: RequestContext, user: string): void {
+/** Marks the connection authenticated as `user`; the session lifetime to answer with. */
+function authenticated (ctx: RequestContext, user: string): number {
+  const lifetime = ctx.core.options.saslSessionLifetimeMs
   ctx.connection.authenticated = true
   ctx.connection.principal = user
   ctx.connection.saslMechanism = null
   ctx.connection.scram = null
+  ctx.connection.sessionExpiresAt = lifetime > 0 ? ctx.core.clock.now() + lifetime : 0
+  return lifetime
 }
+
+/** A second authentication on one connection must be the same user's (KIP-368). */
+const switchesUser = (ctx: RequestContext, user: string): boolean => ctx.connection.principal !== null && ctx.connection.principal !== user
 
 function failed (ctx: RequestContext, mechanism: string, user: string, reason: string, message: string): SaslAuthenticateResponseInput {
   ctx.core.logger.warn({ user, mechanism, reason, conn: ctx.connection.id, tls: ctx.connection.tls }, 'SASL authentication failed')
@@ -40,8 +50,8 @@ function plain (ctx: RequestContext, authBytes: Buffer): SaslAuthenticateRespons
   const [authzid = '', user = '', password = ''] = parts
   const good = parts.length === 3 && (authzid === '' || authzid === user) && ctx.core.sasl.checkPassword(user, password)
   if (!good) return failed(ctx, 'PLAIN', user, parts.length === 3 ? 'wrong user or password' : 'malformed PLAIN message', 'Authentication failed: invalid username or password')
-  authenticated(ctx, user)
-  return ok(EMPTY)
+  if (switchesUser(ctx, user)) return failed(ctx, 'PLAIN', user, 'reauthenticated as another user', 'Authentication failed: reauthentication must be as the same user')
+  return ok(EMPTY, authenticated(ctx, user))
 }
 
 function scram (ctx: RequestContext, mechanism: ScramMechanism, authBytes: Buffer): SaslAuthenticateResponseInput {
@@ -49,7 +59,10 @@ function scram (ctx: RequestContext, mechanism: ScramMechanism, authBytes: Buffe
   conn.scram ??= new ScramExchange(mechanism, user => ctx.core.sasl.scramCredential(mechanism, user))
   const step = conn.scram.step(authBytes)
   if (step.kind === 'failed') return failed(ctx, mechanism, conn.scram.user, step.reason, `${SCRAM_FAILED} ${mechanism}`)
-  if (step.kind === 'done') authenticated(ctx, step.user)
+  if (step.kind === 'done') {
+    if (switchesUser(ctx, step.user)) return failed(ctx, mechanism, step.user, 'reauthenticated as another user', `${SCRAM_FAILED} ${mechanism}`)
+    return ok(step.message, authenticated(ctx, step.user))
+  }
   return ok(step.message)
 }
 

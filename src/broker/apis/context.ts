@@ -25,6 +25,8 @@ export interface ConnectionInfo {
   /** Whether the connection came over TLS (for logs). */
   readonly tls: boolean
   principal: string | null
+  /** When the SASL session ends unless the client authenticates again (KIP-368), ms since the epoch; 0: never. */
+  sessionExpiresAt: number
   readonly listener: Listener
 }
 

@@ -6,11 +6,14 @@
 //   SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>      (salt and keys in base64)
 // StoredKey = H(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword,
 // "Server Key"), SaltedPassword = PBKDF2-HMAC-H(password, salt, iterations) (RFC 5802 / 7677).
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
+// The hash arithmetic is protocol/scram.ts, shared with Tidewatch's own SCRAM client.
+import { randomBytes } from 'node:crypto'
+import { clientKeyOf, digest, keyBytes, MAX_ITERATIONS, MIN_ITERATIONS, saltedPassword, serverKeyOf, type ScramMechanism } from '../../protocol/scram.js'
 
 export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
 export type SaslMechanism = typeof SASL_MECHANISMS[number]
-export type ScramMechanism = Exclude<SaslMechanism, 'PLAIN'>
+export type { ScramMechanism }
+export { MIN_ITERATIONS, MAX_ITERATIONS }
 
 /** One SASL user, as BrokerOptions and the users file give it. */
 export interface SaslUser {
@@ -23,23 +26,10 @@ export interface SaslUser {
 
 export interface ScramCredential { salt: Buffer, iterations: number, storedKey: Buffer, serverKey: Buffer }
 
-/** Kafka's bounds for SCRAM iterations (ScramMechanism: 4096 to 16384). */
-export const MIN_ITERATIONS = 4096
-export const MAX_ITERATIONS = 16384
-
-const HASH: Record<ScramMechanism, { name: 'sha256' | 'sha512', bytes: number }> = {
-  'SCRAM-SHA-256': { name: 'sha256', bytes: 32 },
-  'SCRAM-SHA-512': { name: 'sha512', bytes: 64 }
-}
-
-export const hashOf = (m: ScramMechanism): 'sha256' | 'sha512' => HASH[m].name
-export const hmac = (m: ScramMechanism, key: Buffer, data: string | Buffer): Buffer => createHmac(HASH[m].name, key).update(data).digest()
-export const digest = (m: ScramMechanism, data: Buffer): Buffer => createHash(HASH[m].name).update(data).digest()
-
 /** The stored credential for `password` (a random salt unless given). */
 export function deriveCredential (m: ScramMechanism, password: string, iterations = MIN_ITERATIONS, salt = randomBytes(24)): ScramCredential {
-  const salted = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, HASH[m].bytes, HASH[m].name)
-  return { salt, iterations, storedKey: digest(m, hmac(m, salted, 'Client Key')), serverKey: hmac(m, salted, 'Server Key') }
+  const salted = saltedPassword(m, password, salt, iterations)
+  return { salt, iterations, storedKey: digest(m, clientKeyOf(m, salted)), serverKey: serverKeyOf(m, salted) }
 }
 
 export function formatCredential (m: ScramMechanism, c: ScramCredential): string {
@@ -60,7 +50,7 @@ export function parseCredential (text: string): { mechanism: ScramMechanism, cre
   const iterations = Number(m[2])
   if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) return `iterations must be ${MIN_ITERATIONS}-${MAX_ITERATIONS} (Kafka's bounds), got ${iterations}`
   const [salt, storedKey, serverKey] = [m[3], m[4], m[5]].map(s => Buffer.from(s, 'base64'))
-  const bytes = HASH[mechanism].bytes
+  const bytes = keyBytes(mechanism)
   if (storedKey.length !== bytes || serverKey.length !== bytes) return `${mechanism} keys must be ${bytes} bytes`
   if (salt.length === 0) return 'the salt is empty'
   return { mechanism, credential: { salt, iterations, storedKey, serverKey } }

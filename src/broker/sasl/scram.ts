@@ -2,8 +2,9 @@
 // runs it over two SaslAuthenticate requests: client-first -> server-first, client-final ->
 // server-final. No channel binding (gs2 flag 'n' or 'y'); Kafka's delegation-token extension
 // (tokenauth) is refused. Every failure gives the same message, so it tells a guesser nothing.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { digest, hmac, type ScramCredential, type ScramMechanism } from './credentials.js'
+import { timingSafeEqual } from 'node:crypto'
+import type { ScramCredential } from './credentials.js'
+import { decodeSaslName, digest, hmac, parseAttributes, scramNonce, xor, type ScramMechanism } from '../../protocol/scram.js'
 
 export const SCRAM_FAILED = 'Authentication failed during authentication due to invalid credentials with SASL mechanism'
 
@@ -11,20 +12,6 @@ export type ScramStep =
   | { kind: 'challenge', message: Buffer }
   | { kind: 'done', user: string, message: Buffer }
   | { kind: 'failed', reason: string }
-
-/** Decodes a saslname (RFC 5802: ',' as =2C and '=' as =3D); null when malformed. */
-function saslName (s: string): string | null {
-  if (/=(?!2C|3D)/.test(s)) return null
-  return s.replace(/=2C/g, ',').replace(/=3D/g, '=')
-}
-
-/** Attributes of a SCRAM message (`k=v,k=v`), in order. */
-function attributes (s: string): [string, string][] {
-  return s.split(',').map(part => {
-    const eq = part.indexOf('=')
-    return eq === 1 ? [part[0], part.slice(2)] : ['', part]
-  })
-}
 
 export class ScramExchange {
   readonly #mechanism: ScramMechanism
@@ -40,7 +27,7 @@ export class ScramExchange {
   readonly #serverNonce: () => string
 
   /** `serverNonce` is for tests that replay a published exchange; otherwise 18 random bytes. */
-  constructor (mechanism: ScramMechanism, lookup: (user: string) => ScramCredential | undefined, serverNonce = (): string => randomBytes(18).toString('base64')) {
+  constructor (mechanism: ScramMechanism, lookup: (user: string) => ScramCredential | undefined, serverNonce = (): string => scramNonce()) {
     this.#mechanism = mechanism
     this.#lookup = lookup
     this.#serverNonce = serverNonce
@@ -67,12 +54,12 @@ export class ScramExchange {
     if (m === null) return this.#fail('malformed client-first message (channel binding is not supported)')
     this.#gs2Header = msg.slice(0, msg.length - m[3].length)
     this.#clientFirstBare = m[3]
-    const attrs = attributes(m[3])
+    const attrs = parseAttributes(m[3])
     if (attrs.length < 2 || attrs[0][0] !== 'n' || attrs[1][0] !== 'r' || attrs[1][1] === '') return this.#fail('malformed client-first message')
     if (attrs.slice(2).some(([k, v]) => k === 'm' || v === 'tokenauth=true' || k === 't')) return this.#fail('extensions (delegation tokens) are not supported')
-    const user = saslName(attrs[0][1])
+    const user = decodeSaslName(attrs[0][1])
     if (user === null || user === '') return this.#fail('malformed user name')
-    const authzid = m[2] === undefined ? null : saslName(m[2].slice(2))
+    const authzid = m[2] === undefined ? null : decodeSaslName(m[2].slice(2))
     if (authzid !== null && authzid !== '' && authzid !== user) return this.#fail('authorization id must be the user name')
     this.#user = user
     this.#credential = this.#lookup(user)
@@ -88,7 +75,7 @@ export class ScramExchange {
     if (at < 0) return this.#fail('malformed client-final message')
     const withoutProof = msg.slice(0, at)
     const proof = Buffer.from(msg.slice(at + 3), 'base64')
-    const attrs = attributes(withoutProof)
+    const attrs = parseAttributes(withoutProof)
     if (attrs.length < 2 || attrs[0][0] !== 'c' || attrs[1][0] !== 'r') return this.#fail('malformed client-final message')
     if (attrs[0][1] !== Buffer.from(this.#gs2Header).toString('base64')) return this.#fail('channel binding mismatch')
     // Kafka checks that the nonce ends with the one it sent, and so must we: librdkafka up to
@@ -100,8 +87,7 @@ export class ScramExchange {
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`
     const signature = hmac(m, c.storedKey, authMessage)
     if (proof.length !== signature.length) return this.#fail('wrong proof length')
-    const clientKey = Buffer.alloc(proof.length)
-    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ signature[i]
+    const clientKey = xor(proof, signature)
     if (!timingSafeEqual(digest(m, clientKey), c.storedKey)) return this.#fail('wrong password')
     const serverSignature = hmac(m, c.serverKey, authMessage)
     return { kind: 'done', user: this.#user, message: Buffer.from(`v=${serverSignature.toString('base64')}`) }
