@@ -2,7 +2,8 @@
 // project file's kafka: block, TIDEWATCH_KAFKA_* and the flags (in that order of strength), and
 // what the pods get from them, laid out as the kubelet would (the Secret's files owned by the
 // pod's fsGroup with the volume's mode, its keys as environment) and used, as the pod's user, by a
-// real client (kcat) against the embedded broker serving mutual TLS and SCRAM-SHA-512.
+// real client (kcat), and by the replica the container runs, against the embedded broker serving
+// mutual TLS and SCRAM-SHA-512.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -12,9 +13,11 @@ import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { layerFromEnv, resolveKafkaSettings, type KafkaSettings } from '../src/kafka/connection-settings.js'
 import { KAFKA_TLS_MOUNT_PATH } from '../src/deploy/kafka-auth.js'
+import { FUNCTION_MOUNT_PATH } from '../src/deploy/manifests.js'
+import { waitFor } from './helpers/wait.js'
 import { makeTestCertificates } from './helpers/certificates.js'
 import { kedaProblems, podProblems, secretProblems, triggerAuthProblems } from './helpers/kubernetes.js'
-import { BrokerProcess, CLI, run, tempDir } from './helpers/processes.js'
+import { BrokerProcess, CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 
 const root = path.resolve(path.dirname(CLI), '..', '..')
 const readYaml = (dir: string, name: string): any => parse(fs.readFileSync(path.join(dir, name), 'utf8'))
@@ -60,7 +63,7 @@ function kcatSecurity (k: KafkaSettings): string[] {
     '-X', `ssl.ca.location=${k.tls.ca!}`, '-X', `ssl.certificate.location=${k.tls.cert!}`, '-X', `ssl.key.location=${k.tls.key!}`]
 }
 
-test('flags over TIDEWATCH_KAFKA_* over the Function file\'s kafka: block; the rendered pod, as the kubelet lays it out, lets its non-root user produce and consume over mutual TLS + SCRAM-SHA-512', { timeout: 180_000 }, async () => {
+test('flags over TIDEWATCH_KAFKA_* over the Function file\'s kafka: block; the rendered pod, as the kubelet lays it out, lets its non-root user produce and consume over mutual TLS + SCRAM-SHA-512, and its replica, run with the pod\'s arguments, files and environment only, handles records', { timeout: 180_000 }, async () => {
   const certs = tempDir('tidewatch-deploy-certs-')
   const dir = functionDir()
   const out = path.join(dir, 'out')
@@ -118,6 +121,29 @@ test('flags over TIDEWATCH_KAFKA_* over the Function file\'s kafka: block; the r
     assert.notEqual(pod.user.uid, 0, 'the replica is not root')
     await kcat(['-P', '-t', 'secured'], 'from the pod\n')
     assert.equal(await kcat(['-C', '-t', 'secured', '-e', '-q']), 'from the pod\n')
+
+    // The replica itself as the container runs it: the ConfigMap's files where the pod mounts
+    // them, the container's arguments and the pod's environment, nothing else. (As the test's
+    // user: a clone's path may not be readable by the pod's uid; kcat above checked the files
+    // are readable by it.) Its input starts from the latest offset, so lines are produced until
+    // one comes through its handler.
+    const mounted = path.join(podDir, 'function')
+    fs.mkdirSync(mounted)
+    for (const [name, text] of Object.entries(readYaml(out, 'configmap.yaml').data as Record<string, string>)) fs.writeFileSync(path.join(mounted, name), text)
+    const args = pod.args.map(a => a.startsWith(`${FUNCTION_MOUNT_PATH}/`) ? path.join(mounted, a.slice(FUNCTION_MOUNT_PATH.length + 1)) : a)
+    const replica = new LineProcess(process.execPath, [CLI, ...args], pod.env)
+    try {
+      let n = 0
+      await waitFor(async () => {
+        if (replica.child.exitCode !== null) throw new Error(`the replica exited: ${replica.stderr}`)
+        if (replica.lines.some(l => l.includes('through the rendered pod'))) return true
+        await kcat(['-P', '-t', 'logs'], `line ${++n} through the rendered pod\n`)
+        return false
+      }, { what: 'the deployed replica handling a record over mutual TLS + SCRAM-SHA-512', timeoutMs: 120_000, intervalMs: 1000 })
+      assert.ok(!replica.lines.join('\n').includes(PASSWORD) && !replica.stderr.includes(PASSWORD), 'the replica prints no password')
+    } finally {
+      await replica.stop()
+    }
   } finally {
     await broker?.stop()
     for (const d of [certs, dir, podDir, brokerData]) fs.rmSync(d, { recursive: true, force: true })
