@@ -1,6 +1,7 @@
 // `tidewatch up` with TLS and SASL in the project file's broker block: shippers elsewhere reach
 // the broker's port only over TLS with a password (kcat here), while the run's own replicas
-// read through the loopback listener, so a 404 produced over SASL_SSL still becomes an alert.
+// read through the loopback listener with a credential made for the run (no back door for other
+// local users), so a 404 produced over SASL_SSL still becomes an alert.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -9,9 +10,14 @@ import { CLI, run, tempDir } from './helpers/processes.js'
 import { startUp, LOGS_HANDLER_PROJECT } from './helpers/tidewatch-up.js'
 import { makeTestCertificates } from './helpers/certificates.js'
 import { waitFor } from './helpers/wait.js'
+import { listeningSockets } from './helpers/sockets.js'
+import { KafkaClient } from '../src/kafka/client.js'
+import { plaintextSettings } from '../src/kafka/connection-settings.js'
+import { SecurityError } from '../src/kafka/sasl.js'
+import { Secret } from '../src/shared/secret.js'
 import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
 
-test('tidewatch up with broker.tls and broker.sasl: kcat produces over SASL_SSL/SCRAM-SHA-512, the function alerts; plaintext and a wrong password are refused', async () => {
+test('tidewatch up with broker.tls and broker.sasl: kcat produces over SASL_SSL/SCRAM-SHA-512, the function alerts; plaintext and a wrong password are refused, and the run\'s own loopback listener serves nothing without the run\'s credential', async () => {
   const dir = tempDir('tidewatch-up-tls-')
   const certs = makeTestCertificates(dir)
   fs.writeFileSync(path.join(dir, 'users'), 'shipper:fluent-bit-secret\n')
@@ -48,6 +54,30 @@ test('tidewatch up with broker.tls and broker.sasl: kcat produces over SASL_SSL/
     }, { what: 'the alert from the record produced over SASL_SSL', timeoutMs: 90_000 })
     assert.equal(alerts[0].labels.alertname, '404 Request')
     assert.equal(alerts[0].labels.pod, pod.pod)
+
+    // The loopback listener the run's own processes use is no back door for other local users:
+    // it speaks Kafka (answers ApiVersions), then hangs up on a client without the run's
+    // credential instead of serving metadata; and a guessed password is refused.
+    const brokerPort = Number(up.bootstrap.split(':').pop())
+    const apiPort = Number(new URL(up.url).port)
+    let kafkaListeners = 0
+    for (const l of listeningSockets(up.process.child.pid!).filter(x => x.port !== brokerPort && x.port !== apiPort)) {
+      const address = `127.0.0.1:${l.port}`
+      const anonymous = new KafkaClient({ settings: plaintextSettings([address]), clientId: 'local-user' })
+      const guessing = new KafkaClient({ settings: { ...plaintextSettings([address]), sasl: { mechanism: 'SCRAM-SHA-256', username: 'tidewatch-internal', password: new Secret('guess') } }, clientId: 'local-user' })
+      try {
+        const refusal = await anonymous.verify(5000).then(() => null, (err: Error) => err)
+        assert.ok(refusal !== null, `${address} serves metadata to a client without credentials`)
+        if (!(refusal instanceof SecurityError && refusal.reason === 'sasl-required')) continue // not a Kafka listener
+        kafkaListeners++
+        const guessed = await guessing.verify(5000).then(() => null, (err: Error) => err)
+        assert.ok(guessed instanceof SecurityError, `${address} took a guessed password: ${String(guessed)}`)
+      } finally {
+        await anonymous.close()
+        await guessing.close()
+      }
+    }
+    assert.equal(kafkaListeners, 1, 'the internal Kafka listener was found and probed')
   } finally {
     const code = await up.stop()
     assert.equal(code, 0, up.process.stderr)

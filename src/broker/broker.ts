@@ -4,6 +4,9 @@ import { resolveBrokerOptions, brokerOptionsProblem, type BrokerOptions } from '
 import { BrokerCore } from './core.js'
 import { BrokerServer } from './server.js'
 import { RequestBudget } from './request-budget.js'
+import { SaslAuthenticator } from './sasl/authenticator.js'
+import { Secret } from '../shared/secret.js'
+import { randomBytes } from 'node:crypto'
 import './apis/index.js'
 
 export type { BrokerOptions } from './config.js'
@@ -15,10 +18,15 @@ export interface RunningBroker {
   /** `host:port` for clients' bootstrap servers. */
   readonly bootstrap: string
   /**
-   * `127.0.0.1:port` of the plaintext loopback listener that needs no SASL, when asked for
-   * (`internalListener`); else the same as `bootstrap`.
+   * `127.0.0.1:port` of the plaintext loopback listener for the processes that started the
+   * broker, when asked for (`internalListener`); else the same as `bootstrap`.
    */
   readonly internalBootstrap: string
+  /**
+   * The SCRAM-SHA-256 credential that listener takes, made at random for this run and known
+   * only to this process and the children it hands it to (null: no such listener).
+   */
+  readonly internalCredential: { mechanism: 'SCRAM-SHA-256', username: string, password: Secret } | null
   readonly core: BrokerCore
   close (): Promise<void>
 }
@@ -38,10 +46,16 @@ export async function startBroker (options: BrokerOptions): Promise<RunningBroke
   const budget = new RequestBudget(resolved.queuedMaxRequestBytes, resolved.requestReceiveTimeoutMs)
   let nextId = 1
   const connectionId = (): number => nextId++
-  const server = new BrokerServer(core, logger, budget, { name: 'main', advertisedHost: resolved.advertisedHost, tls: resolved.tls, trusted: false }, connectionId)
-  const internal = resolved.internalListener && (resolved.tls !== null || resolved.sasl !== null)
-    ? new BrokerServer(core, logger, budget, { name: 'internal', advertisedHost: '127.0.0.1', tls: null, trusted: true }, connectionId)
+  const server = new BrokerServer(core, logger, budget, { name: 'main', advertisedHost: resolved.advertisedHost, tls: resolved.tls, sasl: core.sasl }, connectionId)
+  // The broker's own processes (tidewatch up's replicas, demo, tail) need no certificate, but a
+  // listener open to every local user would bypass the SASL and TLS the main port asks of them:
+  // it takes one credential, random per run, over SCRAM (the password never crosses the socket).
+  const credential = resolved.internalListener && (resolved.tls !== null || resolved.sasl !== null)
+    ? { mechanism: 'SCRAM-SHA-256' as const, username: 'tidewatch-internal', password: new Secret(randomBytes(24).toString('base64url')) }
     : null
+  const internal = credential === null
+    ? null
+    : new BrokerServer(core, logger, budget, { name: 'internal', advertisedHost: '127.0.0.1', tls: null, sasl: new SaslAuthenticator([{ name: credential.username, password: credential.password.reveal() }], [credential.mechanism]) }, connectionId)
   let port: number
   try {
     port = await server.listen(resolved.host, resolved.port)
@@ -76,6 +90,7 @@ export async function startBroker (options: BrokerOptions): Promise<RunningBroke
     port,
     bootstrap: `${resolved.advertisedHost}:${port}`,
     internalBootstrap: internal === null ? `${resolved.advertisedHost}:${port}` : `127.0.0.1:${internal.listener.port}`,
+    internalCredential: credential,
     core,
     close () {
       closing ??= (async () => {

@@ -67,9 +67,10 @@ export interface BrokerOptions {
    */
   tls?: { cert: string | Buffer, key: string | Buffer, ca?: string | Buffer }
   /**
-   * Also listen on 127.0.0.1 (a free port) in plaintext without SASL, for the processes on this
-   * machine that started the broker (tidewatch up's replicas and demo traffic, which then need
-   * no certificates or credentials of their own). Only meaningful with `tls` or `sasl`; loopback is trusted, as it is without them.
+   * Also listen on 127.0.0.1 (a free port) in plaintext, for the processes on this machine that
+   * started the broker (tidewatch up's replicas, demo traffic and tail, which then need no
+   * certificates or users of their own): it takes only RunningBroker.internalCredential, a
+   * SCRAM-SHA-256 user made at random for the run. Only meaningful with `tls` or `sasl`.
    * Default false.
    */
   internalListener?: boolean

@@ -52,7 +52,7 @@ export class Connection {
       id,
       clientHost: socket.remoteAddress ?? '',
       clientId: '',
-      authenticated: !core.sasl.enabled || listener.trusted,
+      authenticated: !listener.sasl.enabled,
       saslMechanism: null,
       scram: null,
       tls: 'encrypted' in socket,

@@ -5,13 +5,15 @@ import type { BrokerCore } from './core.js'
 import { Connection } from './connection.js'
 import type { RequestBudget } from './request-budget.js'
 import type { Listener } from './apis/context.js'
+import type { SaslAuthenticator } from './sasl/authenticator.js'
 
 /** How to open one listener. */
 export interface ListenerSpec {
   name: string
   advertisedHost: string
   tls: { cert: string | Buffer, key: string | Buffer, ca: string | Buffer | null } | null
-  trusted: boolean
+  /** Who may connect (SaslAuthenticator with no users: SASL off). */
+  sasl: SaslAuthenticator
 }
 
 /** A TLS handshake not finished by then is dropped (a connection that never speaks holds a socket). */
@@ -34,7 +36,7 @@ export class BrokerServer {
   constructor (core: BrokerCore, logger: Logger, budget: RequestBudget, spec: ListenerSpec, nextId: () => number) {
     this.#log = logger
     this.#nextId = nextId
-    this.listener = { name: spec.name, advertisedHost: spec.advertisedHost, port: 0, trusted: spec.trusted }
+    this.listener = { name: spec.name, advertisedHost: spec.advertisedHost, port: 0, sasl: spec.sasl }
     const accept = (socket: net.Socket): void => {
       const conn = new Connection(socket, core, budget, logger, this.#nextId(), this.listener)
       this.#connections.add(conn)

@@ -3,10 +3,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
-import { startBroker } from '../broker/broker.js'
+import { startBroker, type RunningBroker } from '../broker/broker.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
-import { plaintextSettings } from '../kafka/connection-settings.js'
+import { plaintextSettings, type KafkaSettings } from '../kafka/connection-settings.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
 import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
@@ -115,8 +115,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
   const pb = project.broker
   const security = loadBrokerSecurity({ cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms }, PROJECT_NAMES)
-  // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas and
-  // demo traffic use a plaintext listener on loopback, which needs neither.
+  // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas,
+  // demo traffic and tail use a plaintext listener on loopback with a credential of this run.
   const broker = await startBroker({
     dataDir: path.join(dataDir, 'broker'),
     host: pb.host,
@@ -143,7 +143,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       replicaEnv.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
-    const supervisor = new Supervisor({ kafka: plaintextSettings([broker.internalBootstrap]), source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
+    const ownKafka = internalKafkaSettings(broker)
+    const supervisor = new Supervisor({ kafka: ownKafka, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
@@ -180,12 +181,12 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
     let demo: DemoTraffic | null = null
     if (v.demo === true) {
-      const client = new KafkaClient({ settings: plaintextSettings([broker.internalBootstrap]), clientId: 'tidewatch-demo' })
+      const client = new KafkaClient({ settings: ownKafka, clientId: 'tidewatch-demo' })
       demo = new DemoTraffic({ topic: project.demo.topic, logger: createLogger('demo'), produce: async (topic, values) => await client.produce(values.map(value => ({ topic, value }))) })
       shutdown.add('demo traffic', async () => { demo?.stop(); await client.close() })
       demo.start()
     }
-    const tailing = startUpTail(project, broker.internalBootstrap, dataDir, shutdown)
+    const tailing = startUpTail(project, ownKafka, dataDir, shutdown)
     const stopPrinting = printAlertsAsTheyFire(notifier, line => console.log(line))
     const stopEvents = events.subscribe(e => console.log(formatEvent(e)))
     shutdown.add('printing', () => { stopPrinting(); stopEvents() })
@@ -221,4 +222,11 @@ async function startLoopbackAlerts (notifier: Notifier, logger: Logger, shutdown
   shutdown.add('replicas\' alert listener', async () => await app.close())
   const address = app.server.address()
   return `http://replica:${secret}@127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+}
+
+/** How this run's own processes reach its broker: the loopback listener with the run's credential, or the plain port. */
+function internalKafkaSettings (broker: RunningBroker): KafkaSettings {
+  const c = broker.internalCredential
+  const settings = plaintextSettings([broker.internalBootstrap])
+  return c === null ? settings : { ...settings, sasl: { mechanism: c.mechanism, username: c.username, password: c.password } }
 }

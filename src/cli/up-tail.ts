@@ -6,7 +6,7 @@ import { tokenAuthorizes } from '../api/http-app.js'
 import type { BrokerCore } from '../broker/core.js'
 import { TailAgent, multilineMode, type TailedFile } from '../collect/index.js'
 import { kafkaSink } from '../collect/kafka-sink.js'
-import { plaintextSettings } from '../kafka/connection-settings.js'
+import type { KafkaSettings } from '../kafka/connection-settings.js'
 import { answerElasticsearchRoot, ingestRoutes } from '../ingest/routes.js'
 import type { ProjectConfig } from '../project/project-file.js'
 import { createLogger } from '../shared/logger.js'
@@ -35,11 +35,11 @@ export function checkTail (project: ProjectConfig): void {
 }
 
 /** Starts the `tail:` agent, if any; returns the line `up` prints about it. */
-export function startUpTail (project: ProjectConfig, bootstrap: string, dataDir: string, shutdown: Shutdown): string | null {
+export function startUpTail (project: ProjectConfig, kafka: KafkaSettings, dataDir: string, shutdown: Shutdown): string | null {
   const t = project.tail
   if (t === null) return null
   const logger = createLogger('tail')
-  const sink = kafkaSink<TailedFile>({ settings: plaintextSettings([bootstrap]), topic: t.topic, compression: 'lz4', clientId: 'tidewatch-up-tail', logger })
+  const sink = kafkaSink<TailedFile>({ settings: kafka, topic: t.topic, compression: 'lz4', clientId: 'tidewatch-up-tail', logger })
   const agent = new TailAgent({
     patterns: t.paths,
     checkpoints: t.checkpoints ?? path.join(dataDir, 'tail'),

@@ -21,7 +21,7 @@ registerApi({
   decodeRequest: decodeSaslHandshakeRequest,
   encodeResponse: encodeSaslHandshakeResponse,
   handle (ctx, req, version) {
-    const sasl = ctx.core.sasl
+    const sasl = ctx.connection.listener.sasl
     if (version === 0) return { errorCode: ErrorCode.UNSUPPORTED_VERSION, mechanisms: [...sasl.mechanisms] }
     if (!sasl.enabled) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] }
     const mechanisms = [...sasl.mechanisms]

@@ -48,7 +48,7 @@ function failed (ctx: RequestContext, mechanism: string, user: string, reason: s
 function plain (ctx: RequestContext, authBytes: Buffer): SaslAuthenticateResponseInput {
   const parts = authBytes.toString('utf8').split('\u0000')
   const [authzid = '', user = '', password = ''] = parts
-  const good = parts.length === 3 && (authzid === '' || authzid === user) && ctx.core.sasl.checkPassword(user, password)
+  const good = parts.length === 3 && (authzid === '' || authzid === user) && ctx.connection.listener.sasl.checkPassword(user, password)
   if (!good) return failed(ctx, 'PLAIN', user, parts.length === 3 ? 'wrong user or password' : 'malformed PLAIN message', 'Authentication failed: invalid username or password')
   if (switchesUser(ctx, user)) return failed(ctx, 'PLAIN', user, 'reauthenticated as another user', 'Authentication failed: reauthentication must be as the same user')
   return ok(EMPTY, authenticated(ctx, user))
@@ -56,7 +56,7 @@ function plain (ctx: RequestContext, authBytes: Buffer): SaslAuthenticateRespons
 
 function scram (ctx: RequestContext, mechanism: ScramMechanism, authBytes: Buffer): SaslAuthenticateResponseInput {
   const conn = ctx.connection
-  conn.scram ??= new ScramExchange(mechanism, user => ctx.core.sasl.scramCredential(mechanism, user))
+  conn.scram ??= new ScramExchange(mechanism, user => ctx.connection.listener.sasl.scramCredential(mechanism, user))
   const step = conn.scram.step(authBytes)
   if (step.kind === 'failed') return failed(ctx, mechanism, conn.scram.user, step.reason, `${SCRAM_FAILED} ${mechanism}`)
   if (step.kind === 'done') {
@@ -76,7 +76,7 @@ registerApi({
   encodeResponse: encodeSaslAuthenticateResponse,
   handle (ctx, req) {
     const mechanism = ctx.connection.saslMechanism
-    if (!ctx.core.sasl.enabled || mechanism === null) return refused(ErrorCode.ILLEGAL_SASL_STATE, 'SaslHandshake must come first')
+    if (!ctx.connection.listener.sasl.enabled || mechanism === null) return refused(ErrorCode.ILLEGAL_SASL_STATE, 'SaslHandshake must come first')
     if (mechanism === 'PLAIN') return plain(ctx, req.authBytes)
     return scram(ctx, mechanism as ScramMechanism, req.authBytes)
   }

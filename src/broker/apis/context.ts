@@ -1,5 +1,6 @@
 import type { ScramExchange } from '../sasl/scram.js'
 import type { BrokerCore } from '../core.js'
+import type { SaslAuthenticator } from '../sasl/authenticator.js'
 
 /** A listener of the broker, as its connections' APIs need to know it. */
 export interface Listener {
@@ -7,8 +8,12 @@ export interface Listener {
   /** Host and port that Metadata, FindCoordinator and DescribeCluster advertise on it. */
   readonly advertisedHost: string
   port: number
-  /** Its connections need no SASL: the loopback listener for the broker's own processes. */
-  readonly trusted: boolean
+  /**
+   * The users and mechanisms its connections authenticate with: the broker's (core.sasl) on the
+   * main listener; on the loopback listener for the broker's own processes, a credential made
+   * for this run alone.
+   */
+  readonly sasl: SaslAuthenticator
 }
 
 /** Who is on the other end of a connection, as far as the APIs need to know. */
