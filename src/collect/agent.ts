@@ -20,7 +20,7 @@ import { Shipper, type Batch } from './shipper.js'
 import { TailedFile } from './tailed-file.js'
 import { DEFAULT_TAIL_OPTIONS, type TailOptions } from './options.js'
 import { CriTimes, type CriFields } from './cri-bytes.js'
-import { jsonLatin1 } from './record-sections.js'
+import { criValueBytes } from './record-sections.js'
 
 export type TailBatch = Batch<TailedFile>
 
@@ -239,9 +239,9 @@ export class TailAgent {
     this.counters.linesFast++
     const state = this.#state.get(f)!
     const timestamp = state.times.ms(buf, start, fields.timeEnd) ?? Date.now()
-    const log = jsonLatin1(buf.toString('latin1', fields.msgStart, end))
     this.#unacked.set(f, (this.#unacked.get(f) ?? 0) + 1)
-    this.#shipper.openFor(log.length + state.kubernetes.length + (fields.msgStart - start) + 64).sections.addCri(this.#partition(f), timestamp, buf, start, fields.timeEnd, fields.stderr, log, state.kubernetes)
+    const bytes = criValueBytes(buf, start, fields.timeEnd, fields.msgStart, end, state.kubernetes)
+    this.#shipper.openFor(bytes + 16).sections.addCri(this.#partition(f), timestamp, buf, start, fields.timeEnd, fields.stderr, fields.msgStart, end, state.kubernetes)
     this.#shipper.added(f, resume, f.generation)
   }
 

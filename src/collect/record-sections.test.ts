@@ -7,7 +7,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { batchProblem, CODEC_NAMES, decodeBatch } from '../protocol/record-batch/index.js'
-import { RecordSections, jsonLatin1 } from './record-sections.js'
+import { RecordSections } from './record-sections.js'
+import { JsonBytes } from './json-bytes.js'
 import { criWholeLine, CriTimes } from './cri-bytes.js'
 import { envelope } from './envelope.js'
 import { parseCri } from './formats.js'
@@ -38,7 +39,7 @@ test('records written from CRI bytes are the envelope JSON.stringify writes, and
       assert.ok(fields !== null, `not taken as a whole CRI line: ${line.toString()}`)
       const ts = cache.ms(line, 0, fields.timeEnd)
       assert.equal(ts, Date.parse(time))
-      sections.addCri(0, ts!, line, 0, fields.timeEnd, fields.stderr, jsonLatin1(line.toString('latin1', fields.msgStart)), kube)
+      sections.addCri(0, ts!, line, 0, fields.timeEnd, fields.stderr, fields.msgStart, line.length, kube)
       const frag = parseCri(line.toString())!
       expected.push({ value: JSON.stringify(envelope({ log: frag.text, time: frag.time!, stream: frag.stream, kubernetes })), timestamp: Date.parse(time) })
     })
@@ -52,6 +53,30 @@ test('records written from CRI bytes are the envelope JSON.stringify writes, and
     assert.equal(decoded.skipped, undefined)
     assert.deepEqual(decoded.records.map(r => ({ value: r.value, timestamp: r.timestamp })), expected, codec)
     assert.deepEqual(decoded.records.map(r => r.offset), expected.map((_, i) => i))
+  }
+})
+
+test('a message escaped from its bytes is the UTF-8 of JSON.stringify of its text, at any alignment and however many escapes', () => {
+  const json = new JsonBytes()
+  // Every byte JSON escapes, multi-byte characters, and long runs with and without escapes.
+  const pieces = ['a', '"', '\\', '/', 'é', '中', '😀', '\u2028', '\u007f', ' ', 'x'.repeat(37), '"'.repeat(9)]
+  for (let c = 0; c < 0x20; c++) pieces.push(String.fromCharCode(c))
+  let seed = 7
+  const next = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n }
+  const texts = ['', ...pieces, '"'.repeat(3000), '\u0001'.repeat(700) + 'end']
+  for (let i = 0; i < 300; i++) texts.push(Array.from({ length: next(60) }, () => pieces[next(pieces.length)]).join(''))
+  const dst = Buffer.alloc(64 * 1024)
+  for (const text of texts) {
+    const bytes = Buffer.from(text)
+    for (let offset = 0; offset < 4; offset++) {
+      // The message at every offset from a word boundary, inside a larger buffer.
+      const src = Buffer.alloc(bytes.length + 9, 0x22)
+      bytes.copy(src, offset + 1)
+      const expected = JSON.stringify(text)
+      assert.equal(json.measure(src, offset + 1, offset + 1 + bytes.length), Buffer.byteLength(expected))
+      const end = json.write(dst, 3)
+      assert.equal(dst.toString('utf8', 3, end), expected)
+    }
   }
 })
 

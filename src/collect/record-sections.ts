@@ -5,6 +5,7 @@
 //
 // A record: length varint | attributes 0 | timestampDelta varlong | offsetDelta varint |
 // key -1 | value length varint | value | 0 headers (KIP-98 record format, magic 2).
+import { JsonBytes } from './json-bytes.js'
 import { compressRecords, updateCrc, writeInt64, HEADER_SIZE, LOG_OVERHEAD, CODEC_NAMES } from '../protocol/record-batch/index.js'
 
 const INITIAL_BYTES = 64 * 1024
@@ -31,6 +32,7 @@ const TIME_OPEN = Buffer.from('{"time":"')
 const STDOUT = Buffer.from('","stream":"stdout","log":')
 const STDERR = Buffer.from('","stream":"stderr","log":')
 const CLOSE = 0x7d // }
+const json = new JsonBytes()
 
 class Section {
   buf = take(INITIAL_BYTES)
@@ -92,21 +94,25 @@ export class RecordSections {
 
   /**
    * A CRI line's envelope written from the file's bytes: the time as it is in `src` (it holds no
-   * character JSON escapes), the stream, the message already as a JSON string in one-byte form
-   * (see jsonLatin1), and the file's `kubernetes` member (`,"kubernetes":{…}` or empty).
+   * character JSON escapes), the stream, the message [msgStart, msgEnd) escaped as a JSON string
+   * (valid UTF-8: json-bytes.ts), and the file's `kubernetes` member (`,"kubernetes":{…}` or empty).
    */
-  addCri (partition: number, timestamp: number, src: Buffer, timeStart: number, timeEnd: number, stderr: boolean, logJson: string, kubernetes: Buffer): number {
+  addCri (partition: number, timestamp: number, src: Buffer, timeStart: number, timeEnd: number, stderr: boolean, msgStart: number, msgEnd: number, kubernetes: Buffer): number {
     const s = this.#section(partition)
     const start = s.pos
-    const n = TIME_OPEN.length + (timeEnd - timeStart) + STDOUT.length + logJson.length + kubernetes.length + 1
+    const n = criValueBytes(src, timeStart, timeEnd, msgStart, msgEnd, kubernetes)
     s.head(timestamp, n)
     const b = s.buf
     let p = s.pos
-    p += TIME_OPEN.copy(b, p)
+    // TypedArray#set of a whole array: Buffer#copy makes a view per call, costly per line.
+    b.set(TIME_OPEN, p)
+    p += TIME_OPEN.length
     p += src.copy(b, p, timeStart, timeEnd)
-    p += (stderr ? STDERR : STDOUT).copy(b, p)
-    p += b.write(logJson, p, 'latin1')
-    p += kubernetes.copy(b, p)
+    b.set(stderr ? STDERR : STDOUT, p)
+    p += STDOUT.length
+    p = json.write(b, p)
+    b.set(kubernetes, p)
+    p += kubernetes.length
     b[p++] = CLOSE
     b[p++] = 0 // no headers
     s.pos = p
@@ -151,13 +157,10 @@ export class RecordSections {
   }
 }
 
-/**
- * `text` (the bytes of valid UTF-8 read as latin1, one character per byte) as a JSON string in
- * the same one-byte form: JSON.stringify escapes only quotes, backslashes and characters below
- * U+0020, all ASCII, and leaves bytes 0x80-0xFF alone, so writing the result back as latin1
- * gives exactly the UTF-8 of JSON.stringify of the decoded text.
- */
-export function jsonLatin1 (text: string): string { return JSON.stringify(text) }
+/** Bytes of the value addCri writes for these fields. */
+export function criValueBytes (src: Buffer, timeStart: number, timeEnd: number, msgStart: number, msgEnd: number, kubernetes: Buffer): number {
+  return TIME_OPEN.length + (timeEnd - timeStart) + STDOUT.length + json.measure(src, msgStart, msgEnd) + kubernetes.length + 1
+}
 
 function zigzag (n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1

@@ -1,0 +1,120 @@
+// A message's bytes as a JSON string, written from the file's bytes into the record: no string
+// per line. For valid UTF-8 the JSON string's UTF-8 is the message's own bytes with `"`, `\`
+// and the bytes below 0x20 escaped (what JSON.stringify of the decoded text writes), so no
+// decoding is needed; the caller hands over only lines it knows are valid UTF-8 (tailed-file.ts
+// checks each chunk; invalid bytes go the decoder's way, to replacement characters, counted).
+//
+// Why it is written this way (bench/RESULTS.md, bench:tail): a byte-at-a-time loop in
+// JavaScript costs ~1.5-2 ns a byte here, as much as JSON.stringify, so `measure` tests four
+// bytes at a time (bit tricks on 32-bit words) for a byte that needs escaping, noting where;
+// `write` copies the whole message at once and then opens a gap at each escape from the last to
+// the first with copyWithin (a memmove, no allocation), so the bytes are moved natively.
+
+const NEEDS = new Uint8Array(256) // extra bytes an escape takes: 1 (`\"`, `\n`), 5 (`\u001b`)
+for (let c = 0; c < 0x20; c++) NEEDS[c] = 5
+const SHORT = new Uint8Array(256) // the letter after the backslash, where JSON has one
+for (const [c, letter] of [[0x22, '"'], [0x5c, '\\'], [0x08, 'b'], [0x0c, 'f'], [0x0a, 'n'], [0x0d, 'r'], [0x09, 't']] as const) {
+  NEEDS[c] = 1
+  SHORT[c] = letter.charCodeAt(0)
+}
+const HEX = Buffer.from('0123456789abcdef', 'latin1')
+const QUOTE = 0x22
+const HIGH = 0x80808080 | 0
+
+/** Escapes JSON strings from bytes: `measure` a message, then `write` it (in that order). */
+export class JsonBytes {
+  #at = new Int32Array(1024) // where the escapes of the measured message are, in the source
+  #count = 0
+  #src: Buffer = Buffer.alloc(0)
+  #start = -1
+  #end = -1
+  #length = 0
+  #words: Int32Array = new Int32Array(0)
+
+  /** Bytes the message at [start, end) of `src` takes as a JSON string, quotes included. */
+  measure (src: Buffer, start: number, end: number): number {
+    // Asked again for the same message before it is written (its size first, then to write
+    // it): measured once. `write` forgets it, as the same range may hold other bytes next time.
+    if (src === this.#src && start === this.#start && end === this.#end) return this.#length
+    this.#src = src
+    this.#start = start
+    this.#end = end
+    let n = 0
+    let extra = 0
+    // Absolute positions in src.buffer, so the 32-bit words are aligned whatever src's offset.
+    const base = src.byteOffset
+    const from = base + start
+    const to = base + end
+    const words = this.#wordsOf(src)
+    let i = from
+    const aligned = Math.min(to, (from + 3) & ~3)
+    for (; i < aligned; i++) {
+      const e = NEEDS[src[i - base]]
+      if (e !== 0) { n = this.#note(n, i - base); extra += e }
+    }
+    const lastWord = to >> 2
+    for (let w = i >> 2; w < lastWord; w++) {
+      const x = words[w]
+      const q = x ^ 0x22222222
+      const b = x ^ 0x5c5c5c5c
+      // A byte below 0x20, or equal to 0x22 or 0x5c, in x (exact as to whether there is one).
+      if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & HIGH) {
+        const p = (w << 2) - base
+        for (let k = 0; k < 4; k++) {
+          const e = NEEDS[src[p + k]]
+          if (e !== 0) { n = this.#note(n, p + k); extra += e }
+        }
+      }
+      i = (w + 1) << 2
+    }
+    for (; i < to; i++) {
+      const e = NEEDS[src[i - base]]
+      if (e !== 0) { n = this.#note(n, i - base); extra += e }
+    }
+    this.#count = n
+    this.#length = end - start + extra + 2
+    return this.#length
+  }
+
+  /** Writes the measured message as a JSON string at `pos` of `dst`; returns where it ends. */
+  write (dst: Buffer, pos: number): number {
+    const src = this.#src
+    dst[pos] = QUOTE
+    const body = pos + 1
+    src.copy(dst, body, this.#start, this.#end)
+    // From the last escape back: the bytes after it move right by what the escapes up to it
+    // add, then the escape is written in the room left.
+    let shift = this.#length - 2 - (this.#end - this.#start)
+    let tail = body + (this.#end - this.#start)
+    for (let k = this.#count - 1; k >= 0; k--) {
+      const at = body + this.#at[k] - this.#start
+      const c = src[this.#at[k]]
+      if (tail > at + 1 && shift > 0) dst.copyWithin(at + 1 + shift, at + 1, tail)
+      shift -= NEEDS[c]
+      const o = at + shift
+      dst[o] = 0x5c
+      if (SHORT[c] !== 0) dst[o + 1] = SHORT[c]
+      else { dst[o + 1] = 0x75; dst[o + 2] = 0x30; dst[o + 3] = 0x30; dst[o + 4] = HEX[c >> 4]; dst[o + 5] = HEX[c & 15] }
+      tail = at
+    }
+    const end = pos + this.#length
+    dst[end - 1] = QUOTE
+    this.#start = this.#end = -1
+    return end
+  }
+
+  #note (n: number, at: number): number {
+    if (n === this.#at.length) {
+      const bigger = new Int32Array(n * 2)
+      bigger.set(this.#at)
+      this.#at = bigger
+    }
+    this.#at[n] = at
+    return n + 1
+  }
+
+  #wordsOf (src: Buffer): Int32Array {
+    if (this.#words.buffer !== src.buffer) this.#words = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2)
+    return this.#words
+  }
+}
