@@ -9,7 +9,7 @@ import path from 'node:path'
 import { batchProblem, CODEC_NAMES, decodeBatch } from '../protocol/record-batch/index.js'
 import { RecordSections } from './record-sections.js'
 import { JsonBytes } from './json-bytes.js'
-import { criWholeLine, CriTimes } from './cri-bytes.js'
+import { CriLine } from './cri-bytes.js'
 import { envelope } from './envelope.js'
 import { parseCri } from './formats.js'
 import { CHECKPOINT_FILES, CheckpointStore } from './checkpoints.js'
@@ -29,17 +29,15 @@ test('records written from CRI bytes are the envelope JSON.stringify writes, and
   const times = ['2024-05-01T12:00:00.123456789Z', '2024-05-01T11:59:59.5Z', '2024-05-01T14:00:01+02:00', '2024-05-01T12:00:02.000000001Z']
   for (const codec of CODEC_NAMES.filter(c => c !== 'zstd')) {
     const sections = new RecordSections()
-    const cache = new CriTimes()
+    const cri = new CriLine()
     const expected: { value: string, timestamp: number }[] = []
     MESSAGES.forEach((msg, i) => {
       const time = times[i % times.length]
       const stream = i % 2 === 0 ? 'stdout' : 'stderr'
       const line = Buffer.from(msg === '' ? `${time} ${stream} F` : `${time} ${stream} F ${msg}`)
-      const fields = criWholeLine(line, 0, line.length)
-      assert.ok(fields !== null, `not taken as a whole CRI line: ${line.toString()}`)
-      const ts = cache.ms(line, 0, fields.timeEnd)
-      assert.equal(ts, Date.parse(time))
-      sections.addCri(0, ts!, line, 0, fields.timeEnd, fields.stderr, fields.msgStart, line.length, kube)
+      assert.ok(cri.parse(line, 0, line.length), `not taken as a whole CRI line: ${line.toString()}`)
+      assert.equal(cri.ms, Date.parse(time))
+      sections.addCri(0, cri.ms, line, 0, cri.timeEnd, cri.stderr, cri.msgStart, line.length, kube)
       const frag = parseCri(line.toString())!
       expected.push({ value: JSON.stringify(envelope({ log: frag.text, time: frag.time!, stream: frag.stream, kubernetes })), timestamp: Date.parse(time) })
     })
@@ -80,9 +78,18 @@ test('a message escaped from its bytes is the UTF-8 of JSON.stringify of its tex
   }
 })
 
-test('lines the byte path does not take go to the decoder: parts, tags beyond F, other formats, escapes in the timestamp', () => {
-  const refuse = ['2024-05-01T12:00:00Z stdout P part', '2024-05-01T12:00:00Z stdout F:x tagged', '{"log":"docker\\n"}', '2024-05-01T12:00:"0Z stdout F x', '2024-05-01T12:00:00Z stdin F x', '2024-05-01T12:00:00Z stdout Fx']
-  for (const l of refuse) assert.equal(criWholeLine(Buffer.from(l), 0, Buffer.byteLength(l)), null, l)
+test('lines the byte path does not take go to the decoder: parts, tags beyond F, other formats, escapes or no RFC 3339 in the timestamp', () => {
+  const refuse = ['2024-05-01T12:00:00Z stdout P part', '2024-05-01T12:00:00Z stdout F:x tagged', '{"log":"docker\\n"}', '2024-05-01T12:00:"0Z stdout F x',
+    '2024-05-01T12:00:00Z stdin F x', '2024-05-01T12:00:00Z stdout Fx', '2024-05-01T12:00:00.12"Z stdout F x', '2024-05-01T12:00:00 stdout F no zone',
+    '2024-05-01T12:00:00.Z stdout F no digits', '2024-05-01T12:00:00Q stdout F not a zone', '2024-05-01T1a:00:00Z stdout F x', '2024-05-01 12:00:00Z stdout F x']
+  const cri = new CriLine()
+  for (const l of refuse) assert.equal(cri.parse(Buffer.from(l), 0, Buffer.byteLength(l)), false, l)
+  // The same second as the line before is not parsed again; another zone is.
+  const line = (t: string): Buffer => Buffer.from(`${t} stdout F m`)
+  for (const t of ['2024-05-01T12:00:00.5Z', '2024-05-01T12:00:00.25Z', '2024-05-01T12:00:00.25+01:00', '2024-05-01T12:00:01Z', '2024-05-01T12:00:01.999999999-02:30']) {
+    assert.ok(cri.parse(line(t), 0, line(t).length), t)
+    assert.equal(cri.ms, Date.parse(t), t)
+  }
 })
 
 test('each partition gets its own batch; large timestamps and deltas in both directions round-trip', () => {
