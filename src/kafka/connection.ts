@@ -5,7 +5,7 @@
 import net from 'node:net'
 import { Reader } from '../protocol/reader.js'
 import { apiMessages } from '../protocol/generated/index.js'
-import { encodeRequestFrame, responseHeaderVersion } from '../protocol/headers.js'
+import { encodeRequestChunks, responseHeaderVersion } from '../protocol/headers.js'
 import { FrameReader } from './frames.js'
 
 const API_VERSIONS = 18
@@ -135,14 +135,21 @@ export class BrokerConnection {
   async request (apiKey: number, version: number, body: unknown, extraTimeoutMs = 0): Promise<any> {
     if (this.#failure !== null) throw this.#failure
     const correlationId = this.#correlationId = (this.#correlationId + 1) | 0
-    const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.#clientId)
+    const chunks = encodeRequestChunks(apiKey, version, body, correlationId, this.#clientId)
     return await new Promise((resolve, reject) => {
       const timeoutMs = this.#requestTimeoutMs + extraTimeoutMs
       const timer = setTimeout(() => {
         this.fail(new ConnectionError(`${describeAddress(this.address)} did not answer ${apiMessages[apiKey].name} within ${timeoutMs} ms`))
       }, timeoutMs)
       this.#pending.set(correlationId, { apiKey, version, resolve, reject, timer })
-      this.#socket.write(frame)
+      // A Produce request's record batches go out as they are (one vectored write), not copied
+      // into one frame first: copying was a tenth of the collector's time (bench:tail).
+      if (chunks.length <= 2) this.#socket.write(Buffer.concat(chunks))
+      else {
+        this.#socket.cork()
+        for (const c of chunks) this.#socket.write(c)
+        this.#socket.uncork()
+      }
     })
   }
 
