@@ -102,6 +102,23 @@ test('each partition gets its own batch; large timestamps and deltas in both dir
   assert.deepEqual(decodeBatch(batches.get(1)!, { checkCrc: true }).records.map(r => [r.value, r.timestamp]), [['{"i":1}', stamps[1]], ['{"i":3}', stamps[3]]])
 })
 
+test('an uncompressed batch is its section\'s own buffer: it stays intact while later batches are written, until released', () => {
+  const first = new RecordSections()
+  for (let i = 0; i < 100; i++) first.add(0, 1000 + i, `{"first":${i}}`)
+  const batch = first.build(0).get(0)!
+  const copy = Buffer.from(batch)
+  // Later batches are filled and built while the first is (say) still on the wire.
+  for (let round = 0; round < 3; round++) {
+    const later = new RecordSections()
+    for (let i = 0; i < 2000; i++) later.add(0, 5000 + i, `{"later":${i},"round":${round}}`)
+    later.build(CODEC_NAMES.indexOf('lz4'))
+    later.build(0)
+  }
+  assert.ok(batch.equals(copy))
+  assert.deepEqual(decodeBatch(batch, { checkCrc: true }).records.map(r => r.value).slice(0, 2), ['{"first":0}', '{"first":1}'])
+  first.release()
+})
+
 test('checkpoints: the newer of the two files wins, and a torn write of it leaves the state before', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidewatch-cp-'))
   const cp = (offset: number): { path: string, dev: number, ino: number, fp: string, fpLength: number, offset: number } => ({ path: '/x.log', dev: 1, ino: 2, fp: 'f', fpLength: 1, offset })

@@ -36,7 +36,8 @@ const json = new JsonBytes()
 
 class Section {
   buf = take(INITIAL_BYTES)
-  pos = 0
+  // The batch header's room comes first: uncompressed, the section becomes the batch in place.
+  pos = HEADER_SIZE
   count = 0
   base = 0
   max = 0
@@ -75,9 +76,15 @@ export class RecordSections {
   bytes = 0
   records = 0
 
+  #lastPartition = -1
+  #last: Section | null = null
+
   #section (partition: number): Section {
+    if (partition === this.#lastPartition) return this.#last!
     let s = this.#sections.get(partition)
     if (s === undefined) this.#sections.set(partition, s = new Section())
+    this.#lastPartition = partition
+    this.#last = s
     return s
   }
 
@@ -125,14 +132,28 @@ export class RecordSections {
     return n
   }
 
-  /** One RecordBatch per partition, compressed with `codec` (a CODEC_NAMES index), CRC set. */
+  /** Section buffers that became batches (uncompressed): back to the pool after `release`. */
+  readonly #held: Buffer[] = []
+
+  /**
+   * One RecordBatch per partition, compressed with `codec` (a CODEC_NAMES index), CRC set.
+   * Uncompressed batches are the sections' own buffers: call `release` once they are sent.
+   */
   build (codec: number): Map<number, Buffer> {
     if (codec < 0 || codec >= CODEC_NAMES.length) throw new Error(`unknown codec ${codec}`)
     const out = new Map<number, Buffer>()
     for (const [partition, s] of this.#sections) {
       if (s.count === 0) continue
-      const payload = compressRecords(codec, s.buf.subarray(0, s.pos))
-      const batch = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+      let batch: Buffer
+      if (codec === 0) {
+        batch = s.buf.subarray(0, s.pos)
+        this.#held.push(s.buf)
+      } else {
+        const payload = compressRecords(codec, s.buf.subarray(HEADER_SIZE, s.pos))
+        batch = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+        payload.copy(batch, HEADER_SIZE)
+        give(s.buf)
+      }
       writeInt64(batch, 0, 0) // baseOffset: the broker assigns it
       batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8)
       batch.writeInt32BE(-1, 12) // partitionLeaderEpoch
@@ -146,14 +167,19 @@ export class RecordSections {
       batch.writeInt16BE(-1, 51) // producerEpoch
       batch.writeInt32BE(-1, 53) // baseSequence
       batch.writeInt32BE(s.count, 57)
-      payload.copy(batch, HEADER_SIZE)
       updateCrc(batch, 0, batch.length)
       out.set(partition, batch)
     }
-    // What the batches need is in them now; the sections' buffers serve the next batch.
-    for (const s of this.#sections.values()) give(s.buf)
+    for (const s of this.#sections.values()) if (s.count === 0) give(s.buf)
     this.#sections.clear()
+    this.#lastPartition = -1
+    this.#last = null
     return out
+  }
+
+  /** The built batches are no longer needed (stored): their buffers serve later sections. */
+  release (): void {
+    for (const buf of this.#held.splice(0)) give(buf)
   }
 }
 
@@ -167,6 +193,8 @@ function zigzag (n: number): number {
 }
 
 function varintSize (z: number): number {
+  if (z < 128) return 1
+  if (z < 16384) return 2
   let size = 1
   while (z >= 128) { z = Math.floor(z / 128); size++ }
   return size
@@ -174,6 +202,12 @@ function varintSize (z: number): number {
 
 /** Writes the (already zigzagged, non-negative) value as an unsigned varint; returns the end. */
 function writeVarint (b: Buffer, p: number, z: number): number {
+  // Lengths and deltas mostly fit 31 bits, where shifts do what divisions do for larger ones.
+  if (z < 0x80000000) {
+    while (z >= 128) { b[p++] = (z & 0x7f) | 0x80; z >>>= 7 }
+    b[p++] = z
+    return p
+  }
   while (z >= 128) {
     b[p++] = (z % 128) | 0x80
     z = Math.floor(z / 128)
