@@ -30,6 +30,7 @@ export class JsonBytes {
   #end = -1
   #length = 0
   #words: Int32Array = new Int32Array(0)
+  #wordsSrc: Buffer | null = null
 
   /** Bytes the message at [start, end) of `src` takes as a JSON string, quotes included. */
   measure (src: Buffer, start: number, end: number): number {
@@ -114,7 +115,11 @@ export class JsonBytes {
   }
 
   #wordsOf (src: Buffer): Int32Array {
-    if (this.#words.buffer !== src.buffer) this.#words = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2)
+    // Made again only for another source buffer (a typed array's .buffer is slow to ask per line).
+    if (src !== this.#wordsSrc) {
+      this.#words = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2)
+      this.#wordsSrc = src
+    }
     return this.#words
   }
 }

@@ -136,7 +136,10 @@ export class TailedFile {
   #scan (now: number, from: number, atEnd: boolean): void {
     const buf = this.#buf
     const end = this.#filled
-    const valid = isUtf8(buf.subarray(from, end))
+    // The complete lines, the one carried from the last read included, checked at once; up to
+    // the last newline, so a read that ends inside a character does not count as invalid.
+    const lastNl = buf.lastIndexOf(10, end - 1)
+    const valid = lastNl >= from && isUtf8(buf.subarray(0, lastNl + 1))
     let lineStart = 0
     const max = this.#o.maxLineBytes
     for (;;) {
@@ -148,7 +151,7 @@ export class TailedFile {
         this.#line(buf, lineStart, cut, cut - lineStart, now, true, false)
         lineStart = cut
       }
-      this.#line(buf, lineStart, nl, nl + 1 - lineStart, now, false, valid && lineStart >= from)
+      this.#line(buf, lineStart, nl, nl + 1 - lineStart, now, false, valid)
       lineStart = nl + 1
     }
     let rest = end - lineStart
