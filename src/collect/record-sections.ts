@@ -16,9 +16,10 @@ const pool: Buffer[] = []
 const POOL_MAX = 64
 
 function take (bytes: number): Buffer {
-  for (let i = pool.length - 1; i >= 0; i--) {
-    if (pool[i].length >= bytes) return pool.splice(i, 1)[0]
-  }
+  // The largest there is: a section that starts in a batch-sized buffer never grows (and copies).
+  let best = -1
+  for (let i = 0; i < pool.length; i++) if (pool[i].length >= bytes && (best < 0 || pool[i].length > pool[best].length)) best = i
+  if (best >= 0) return pool.splice(best, 1)[0]
   return Buffer.allocUnsafeSlow(Math.max(bytes, INITIAL_BYTES))
 }
 
@@ -114,7 +115,7 @@ export class RecordSections {
     // TypedArray#set of a whole array: Buffer#copy makes a view per call, costly per line.
     b.set(TIME_OPEN, p)
     p += TIME_OPEN.length
-    p += src.copy(b, p, timeStart, timeEnd)
+    p += json.copy(src, timeStart, timeEnd, b, p)
     b.set(stderr ? STDERR : STDOUT, p)
     p += STDOUT.length
     p = json.write(b, p)
