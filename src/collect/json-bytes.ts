@@ -57,10 +57,12 @@ export class JsonBytes {
     const lastWord = to >> 2
     for (let w = i >> 2; w < lastWord; w++) {
       const x = words[w]
-      const q = x ^ 0x22222222
+      // Flipping bit 1 takes 0x22 below 0x21 and keeps the bytes below 0x20 there: one test for
+      // both (whether some byte is below n: (v - n*0x01010101) & ~v & 0x80808080, exact for
+      // n <= 0x80), and one for a zero byte after xor with 0x5c.
+      const q = x ^ 0x02020202
       const b = x ^ 0x5c5c5c5c
-      // A byte below 0x20, or equal to 0x22 or 0x5c, in x (exact as to whether there is one).
-      if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & HIGH) {
+      if ((((q - 0x21212121) & ~q) | ((b - 0x01010101) & ~b)) & HIGH) {
         const p = (w << 2) - base
         for (let k = 0; k < 4; k++) {
           const e = NEEDS[src[p + k]]
@@ -80,29 +82,40 @@ export class JsonBytes {
 
   /** Writes the measured message as a JSON string at `pos` of `dst`; returns where it ends. */
   write (dst: Buffer, pos: number): number {
-    const src = this.#src
     dst[pos] = QUOTE
-    const body = pos + 1
-    this.copy(src, this.#start, this.#end, dst, body)
+    this.copy(this.#src, this.#start, this.#end, dst, pos + 1)
+    const end = this.escapeInPlace(dst, pos + 1, 0)
+    dst[end] = QUOTE
+    return end + 1
+  }
+
+  /**
+   * The measured message's bytes, already copied as they are to `at` in `dst`, escaped where
+   * they lie, moved `lead` bytes on (room the caller fills before them); returns where they end.
+   * (So a caller copying more than the message in one go need not copy the message again.)
+   */
+  escapeInPlace (dst: Buffer, at: number, lead: number): number {
+    const src = this.#src
+    const start = this.#start
+    const raw = this.#end - start
     // From the last escape back: the bytes after it move right by what the escapes up to it
-    // add, then the escape is written in the room left.
-    let shift = this.#length - 2 - (this.#end - this.#start)
-    let tail = body + (this.#end - this.#start)
+    // (and the lead) add, then the escape is written in the room left.
+    let shift = this.#length - 2 - raw + lead
+    let tail = at + raw
     for (let k = this.#count - 1; k >= 0; k--) {
-      const at = body + this.#at[k] - this.#start
+      const e = at + this.#at[k] - start
       const c = src[this.#at[k]]
-      if (tail > at + 1 && shift > 0) dst.copyWithin(at + 1 + shift, at + 1, tail)
+      if (tail > e + 1) dst.copyWithin(e + 1 + shift, e + 1, tail)
       shift -= NEEDS[c]
-      const o = at + shift
+      const o = e + shift
       dst[o] = 0x5c
       if (SHORT[c] !== 0) dst[o + 1] = SHORT[c]
       else { dst[o + 1] = 0x75; dst[o + 2] = 0x30; dst[o + 3] = 0x30; dst[o + 4] = HEX[c >> 4]; dst[o + 5] = HEX[c & 15] }
-      tail = at
+      tail = e
     }
-    const end = pos + this.#length
-    dst[end - 1] = QUOTE
+    if (lead > 0 && tail > at) dst.copyWithin(at + lead, at, tail)
     this.#start = this.#end = -1
-    return end
+    return at + lead + this.#length - 2
   }
 
   /**
