@@ -8,6 +8,11 @@
 
 const SPACE = 0x20
 
+function digit (b: Buffer, i: number): number {
+  const d = b[i] - 0x30
+  return d >= 0 && d <= 9 ? d : NaN
+}
+
 export class CriLine {
   /** End of the timestamp (it starts at the line's start). */
   timeEnd = 0
@@ -28,13 +33,12 @@ export class CriLine {
     // `2006-01-02T15:04:05` exactly, then an optional fraction, a zone, and ` stdout F`.
     if (end - start < 29 || b[start + 4] !== 0x2d || b[start + 7] !== 0x2d || b[start + 10] !== 0x54 || b[start + 13] !== 0x3a || b[start + 16] !== 0x3a) return false
     // YYYYMMDDHHMMSS as one number: the same second as the line before needs no Date.parse.
-    let key = 0
-    for (let i = 0; i < 19; i++) {
-      if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16) continue
-      const d = b[start + i] - 0x30
-      if (d < 0 || d > 9) return false
-      key = key * 10 + d
-    }
+    // A byte that is not a digit makes it NaN (digit()), which no comparison passes.
+    const o = start
+    const key = (((((digit(b, o) * 10 + digit(b, o + 1)) * 10 + digit(b, o + 2)) * 10 + digit(b, o + 3)) * 100 +
+      digit(b, o + 5) * 10 + digit(b, o + 6)) * 100 + digit(b, o + 8) * 10 + digit(b, o + 9)) * 1e6 +
+      ((digit(b, o + 11) * 10 + digit(b, o + 12)) * 100 + digit(b, o + 14) * 10 + digit(b, o + 15)) * 100 + digit(b, o + 17) * 10 + digit(b, o + 18)
+    if (!(key >= 0)) return false
     let p = start + 19
     let frac = 0
     if (b[p] === 0x2e) {
