@@ -112,7 +112,7 @@ export class JsonBytes {
     for (let k = this.#count - 1; k >= 0; k--) {
       const e = at + this.#at[k] - start
       const c = src[this.#at[k]]
-      if (tail > e + 1) dst.copyWithin(e + 1 + shift, e + 1, tail)
+      moveRight(dst, e + 1, tail, shift)
       shift -= NEEDS[c]
       const o = e + shift
       dst[o] = 0x5c
@@ -120,7 +120,7 @@ export class JsonBytes {
       else { dst[o + 1] = 0x75; dst[o + 2] = 0x30; dst[o + 3] = 0x30; dst[o + 4] = HEX[c >> 4]; dst[o + 5] = HEX[c & 15] }
       tail = e
     }
-    if (lead > 0 && tail > at) dst.copyWithin(at + lead, at, tail)
+    if (lead > 0) moveRight(dst, at, tail, lead)
     this.#start = this.#end = -1
     return at + lead + this.#length - 2
   }
@@ -155,4 +155,11 @@ export class JsonBytes {
     }
     return this.#words
   }
+}
+
+/** Moves [from, to) of `b` `by` bytes on: a few bytes one by one, more in one call (memmove). */
+function moveRight (b: Buffer, from: number, to: number, by: number): void {
+  const n = to - from
+  if (n > 16) b.copyWithin(from + by, from, to)
+  else for (let k = n - 1; k >= 0; k--) b[from + by + k] = b[from + k]
 }
