@@ -19,8 +19,8 @@ import type { MultilineMode } from './multiline.js'
 import { Shipper, type Batch } from './shipper.js'
 import { TailedFile } from './tailed-file.js'
 import { DEFAULT_TAIL_OPTIONS, type TailOptions } from './options.js'
-import { CriTimes, type CriFields } from './cri-bytes.js'
-import { jsonLatin1 } from './record-sections.js'
+import type { CriLine } from './cri-bytes.js'
+import { criValueBytes } from './record-sections.js'
 
 export type TailBatch = Batch<TailedFile>
 
@@ -39,7 +39,12 @@ export interface AgentDeps {
 }
 
 /** What the agent keeps per file beside the file itself. */
-interface FileState { partitionHint: number, kubernetes: Buffer, times: CriTimes }
+interface FileState {
+  partitionHint: number
+  kubernetes: Buffer
+  /** Records handed to the shipper and not yet acknowledged. */
+  unacked: number
+}
 
 export interface FileStatus { path: string, format: string | null, position: number, committed: number, size: number, lag: number, orphaned: boolean }
 
@@ -51,7 +56,6 @@ export class TailAgent {
   readonly #state = new Map<TailedFile, FileState>()
   readonly #files = new Map<string, TailedFile>() // by dev:ino
   readonly #committed = new Map<TailedFile, number>()
-  readonly #unacked = new Map<TailedFile, number>()
   readonly #host: string
   #timer: NodeJS.Timeout | null = null
   #immediate: NodeJS.Immediate | null = null
@@ -148,22 +152,24 @@ export class TailAgent {
     const key = `${st.dev}:${st.ino}`
     if (this.#files.has(key)) { fs.closeSync(fd); return null }
     const meta = kubernetesFromPath(p, this.#host)
+    const state: FileState = {
+      // One pod's lines go to one partition, in order.
+      partitionHint: crc32(meta !== null ? `${meta.namespace_name}/${meta.pod_name}` : p),
+      kubernetes: meta !== null ? Buffer.from(`,"kubernetes":${JSON.stringify(meta)}`) : Buffer.alloc(0),
+      unacked: 0
+    }
+    // The file's state is bound into its callbacks: the per-line path looks nothing up.
     const file = new TailedFile(p, fd, st, 0, meta, {
       format: this.#o.format,
       multiline: this.#d.multiline,
       maxLineBytes: this.#o.maxLineBytes,
       chunkBytes: this.#o.chunkBytes,
-      onEntry: (f, e) => this.#entry(f, e, Date.now()),
-      onCriLine: (f, buf, start, end, fields, resume) => this.#criLine(f, buf, start, end, fields, resume),
+      onEntry: (f, e) => this.#entry(f, state, e, Date.now()),
+      onCriLine: (f, buf, start, end, cri, resume) => this.#criLine(f, state, buf, start, end, cri, resume),
       onInvalidUtf8: () => { this.counters.invalidUtf8++ },
       counters: this.counters
     })
-    this.#state.set(file, {
-      // One pod's lines go to one partition, in order.
-      partitionHint: crc32(meta !== null ? `${meta.namespace_name}/${meta.pod_name}` : p),
-      kubernetes: meta !== null ? Buffer.from(`,"kubernetes":${JSON.stringify(meta)}`) : Buffer.alloc(0),
-      times: new CriTimes()
-    })
+    this.#state.set(file, state)
     const cp = this.#store.get(st.dev, st.ino)
     let offset = 0
     if (cp !== undefined && cp.fpLength <= file.fpLength && cp.offset <= st.size && sameStart(fd, cp.fpLength, cp.fp)) offset = cp.offset
@@ -206,49 +212,47 @@ export class TailAgent {
     if (!failed) f.finish(Date.now())
     else f.close()
     this.#files.delete(`${f.dev}:${f.ino}`)
-    if ((this.#unacked.get(f) ?? 0) === 0) this.#drop(f)
+    if ((this.#state.get(f)?.unacked ?? 0) === 0) this.#drop(f)
   }
 
   #drop (f: TailedFile): void {
     this.#state.delete(f)
     this.#committed.delete(f)
-    this.#unacked.delete(f)
     this.#store.delete(f.dev, f.ino)
     this.#store.flush()
   }
 
-  #partition (f: TailedFile): number {
-    return this.#state.get(f)!.partitionHint % (this.#d.partitions() ?? 1)
+  #partition (state: FileState): number {
+    return state.partitionHint % (this.#d.partitions() ?? 1)
   }
 
-  #entry (f: TailedFile, e: Entry, now: number): void {
+  #entry (f: TailedFile, state: FileState, e: Entry, now: number): void {
     this.counters.entries++
     const doc = envelope({ log: e.text, time: e.time ?? new Date(now).toISOString(), stream: e.stream, kubernetes: f.meta as Record<string, unknown> | null })
     if (e.split !== undefined) { doc.split = e.split; this.counters.splitParts++ }
     const timestamp = (e.time !== null ? rfc3339ToMs(e.time) : null) ?? now
-    this.#unacked.set(f, (this.#unacked.get(f) ?? 0) + 1)
+    state.unacked++
     const value = JSON.stringify(doc)
-    this.#shipper.openFor(value.length + 16).sections.add(this.#partition(f), timestamp, value)
+    this.#shipper.openFor(value.length + 16).sections.add(this.#partition(state), timestamp, value)
     this.#shipper.added(f, e.resume, f.generation)
   }
 
   // The fast path: a whole CRI line's record written from the file's bytes (record-sections.ts
   // writes the same envelope as #entry would).
-  #criLine (f: TailedFile, buf: Buffer, start: number, end: number, fields: CriFields, resume: number): void {
+  #criLine (f: TailedFile, state: FileState, buf: Buffer, start: number, end: number, cri: CriLine, resume: number): void {
     this.counters.entries++
     this.counters.linesFast++
-    const state = this.#state.get(f)!
-    const timestamp = state.times.ms(buf, start, fields.timeEnd) ?? Date.now()
-    const log = jsonLatin1(buf.toString('latin1', fields.msgStart, end))
-    this.#unacked.set(f, (this.#unacked.get(f) ?? 0) + 1)
-    this.#shipper.openFor(log.length + state.kubernetes.length + (fields.msgStart - start) + 64).sections.addCri(this.#partition(f), timestamp, buf, start, fields.timeEnd, fields.stderr, log, state.kubernetes)
+    state.unacked++
+    const bytes = criValueBytes(buf, start, cri.timeEnd, cri.msgStart, end, state.kubernetes)
+    this.#shipper.openFor(bytes + 16).sections.addCri(this.#partition(state), cri.ms, buf, start, cri.timeEnd, cri.stderr, cri.msgStart, end, state.kubernetes)
     this.#shipper.added(f, resume, f.generation)
   }
 
   #acked (batch: TailBatch): void {
     for (const [f, p] of batch.progress) {
-      this.#unacked.set(f, (this.#unacked.get(f) ?? p.count) - p.count)
-      if (f.closed && this.#unacked.get(f) === 0 && !this.#files.has(`${f.dev}:${f.ino}`)) { this.#drop(f); continue }
+      const state = this.#state.get(f)
+      if (state !== undefined) state.unacked -= p.count
+      if (f.closed && (state?.unacked ?? 0) === 0 && !this.#files.has(`${f.dev}:${f.ino}`)) { this.#drop(f); continue }
       // A position from before a truncation says nothing about the file as it is now.
       if (p.generation !== f.generation) continue
       this.#committed.set(f, p.resume)

@@ -1,86 +1,83 @@
-// The common CRI line read straight from the file's bytes: a whole line (tag `F`), a timestamp
-// JSON needs no escapes for, `stdout` or `stderr`. Such a line needs no joining, so the agent
-// writes its record without making a string of the line or an entry object (the fast path; a
-// line this does not accept goes through formats.ts and the decoder like any other).
-// Timestamps: one Date.parse per second of log time, per file; the fraction is added as read.
-
-export interface CriFields {
-  /** End of the timestamp (it starts at the line's start). */
-  timeEnd: number
-  stderr: boolean
-  /** Where the message starts (it ends at the line's end). */
-  msgStart: number
-}
+// The common CRI line read straight from the file's bytes: a whole line (tag `F`), an RFC 3339
+// timestamp, `stdout` or `stderr`. Such a line needs no joining, so the agent writes its record
+// without making a string of the line or an entry object (the fast path; a line this does not
+// accept goes through formats.ts and the decoder like any other, with the same result).
+// One CriLine per file: `parse` leaves what it read in the object's fields rather than in a
+// new object per line, and remembers the last second of log time, so a line costs one
+// Date.parse per second of log time, the fraction added as read.
 
 const SPACE = 0x20
 
-/**
- * The fields of the whole CRI line at [start, end) (no newline), or null when the line is not
- * one (a part `P`, tags beyond `F`, another format, a timestamp with characters JSON escapes).
- */
-export function criWholeLine (b: Buffer, start: number, end: number): CriFields | null {
-  // `2006-01-02T15:04:05Z` at least, then ` stdout F`.
-  if (end - start < 29 || b[start + 4] !== 0x2d || b[start + 10] !== 0x54) return null
-  let s1 = start + 19
-  while (s1 < end && b[s1] !== SPACE) {
-    const c = b[s1]
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return null
-    s1++
-  }
-  for (let i = start; i < start + 19; i++) {
-    const c = b[i]
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return null
-  }
-  if (s1 + 9 > end || b[s1 + 7] !== SPACE || b[s1 + 1] !== 0x73 /* s */ || b[s1 + 2] !== 0x74 /* t */ || b[s1 + 3] !== 0x64 /* d */) return null
-  let stderr: boolean
-  if (b[s1 + 4] === 0x6f && b[s1 + 5] === 0x75 && b[s1 + 6] === 0x74) stderr = false // out
-  else if (b[s1 + 4] === 0x65 && b[s1 + 5] === 0x72 && b[s1 + 6] === 0x72) stderr = true // err
-  else return null
-  if (b[s1 + 8] !== 0x46 /* F */) return null
-  // `<ts> stdout F` alone is an empty line; otherwise a space and the message.
-  if (s1 + 9 === end) return { timeEnd: s1, stderr, msgStart: end }
-  if (b[s1 + 9] !== SPACE) return null
-  return { timeEnd: s1, stderr, msgStart: s1 + 10 }
+function digit (b: Buffer, i: number): number {
+  const d = b[i] - 0x30
+  return d >= 0 && d <= 9 ? d : NaN
 }
 
-/** Epoch ms of RFC 3339 timestamps as bytes, remembering the last second seen. */
-export class CriTimes {
+export class CriLine {
+  /** End of the timestamp (it starts at the line's start). */
+  timeEnd = 0
+  stderr = false
+  /** Where the message starts (it ends at the line's end). */
+  msgStart = 0
+  /** Epoch ms of the timestamp. */
+  ms = 0
   #key = -1
   #zone = ''
-  #ms = 0
+  #second = 0
 
-  /** Epoch ms of the timestamp at [start, end), or null when it is not RFC 3339. */
-  ms (b: Buffer, start: number, end: number): number | null {
-    // YYYY-MM-DDTHH:MM:SS as one number, the fraction's first three digits, then the zone.
-    let key = 0
-    for (let i = 0; i < 19; i++) {
-      if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16) continue
-      const d = b[start + i] - 0x30
-      if (d < 0 || d > 9) return null
-      key = key * 10 + d
-    }
+  /**
+   * Whether [start, end) (no newline) is a whole CRI line with an RFC 3339 timestamp JSON needs
+   * no escapes for; if so its fields are set. Not for parts (`P`), tags beyond `F`, other formats.
+   */
+  parse (b: Buffer, start: number, end: number): boolean {
+    // `2006-01-02T15:04:05` exactly, then an optional fraction, a zone, and ` stdout F`.
+    if (end - start < 29 || b[start + 4] !== 0x2d || b[start + 7] !== 0x2d || b[start + 10] !== 0x54 || b[start + 13] !== 0x3a || b[start + 16] !== 0x3a) return false
+    // YYYYMMDDHHMMSS as one number: the same second as the line before needs no Date.parse.
+    // A byte that is not a digit makes it NaN (digit()), which no comparison passes.
+    const o = start
+    const key = (((((digit(b, o) * 10 + digit(b, o + 1)) * 10 + digit(b, o + 2)) * 10 + digit(b, o + 3)) * 100 +
+      digit(b, o + 5) * 10 + digit(b, o + 6)) * 100 + digit(b, o + 8) * 10 + digit(b, o + 9)) * 1e6 +
+      ((digit(b, o + 11) * 10 + digit(b, o + 12)) * 100 + digit(b, o + 14) * 10 + digit(b, o + 15)) * 100 + digit(b, o + 17) * 10 + digit(b, o + 18)
+    if (!(key >= 0)) return false
     let p = start + 19
     let frac = 0
     if (b[p] === 0x2e) {
       let digits = 0
-      p++
-      for (; p < end; p++) {
+      for (p++; p < end; p++) {
         const d = b[p] - 0x30
         if (d < 0 || d > 9) break
-        if (digits < 3) { frac = frac * 10 + d; digits++ }
+        if (digits < 3) frac = frac * 10 + d
+        digits++
       }
-      if (digits === 0) return null
+      if (digits === 0) return false
       for (; digits < 3; digits++) frac *= 10
     }
-    const sameZone = end - p === this.#zone.length && (this.#zone === 'Z' ? b[p] === 0x5a : b.toString('latin1', p, end) === this.#zone)
-    if (key !== this.#key || !sameZone) {
-      const zone = b.toString('latin1', p, end)
-      const base = Date.parse(b.toString('latin1', start, start + 19) + zone)
-      if (!Number.isFinite(base)) return null
-      this.#key = key
-      this.#zone = zone
-      this.#ms = base
+    const zone = p
+    while (p < end && b[p] !== SPACE) {
+      const c = b[p]
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return false
+      p++
     }
-    return this.#ms + frac
+    if (p === zone || p + 9 > end || b[p + 7] !== SPACE || b[p + 1] !== 0x73 /* s */ || b[p + 2] !== 0x74 /* t */ || b[p + 3] !== 0x64 /* d */) return false
+    if (b[p + 4] === 0x6f && b[p + 5] === 0x75 && b[p + 6] === 0x74) this.stderr = false // out
+    else if (b[p + 4] === 0x65 && b[p + 5] === 0x72 && b[p + 6] === 0x72) this.stderr = true // err
+    else return false
+    if (b[p + 8] !== 0x46 /* F */) return false
+    // `<ts> stdout F` alone is an empty line; otherwise a space and the message.
+    if (p + 9 === end) this.msgStart = end
+    else if (b[p + 9] === SPACE) this.msgStart = p + 10
+    else return false
+    const sameZone = p - zone === this.#zone.length && (this.#zone === 'Z' ? b[zone] === 0x5a : b.toString('latin1', zone, p) === this.#zone)
+    if (key !== this.#key || !sameZone) {
+      const zoneText = b.toString('latin1', zone, p)
+      const second = Date.parse(b.toString('latin1', start, start + 19) + zoneText)
+      if (!Number.isFinite(second)) return false
+      this.#key = key
+      this.#zone = zoneText
+      this.#second = second
+    }
+    this.timeEnd = p
+    this.ms = this.#second + frac
+    return true
   }
 }

@@ -5,6 +5,7 @@
 //
 // A record: length varint | attributes 0 | timestampDelta varlong | offsetDelta varint |
 // key -1 | value length varint | value | 0 headers (KIP-98 record format, magic 2).
+import { JsonBytes } from './json-bytes.js'
 import { compressRecords, updateCrc, writeInt64, HEADER_SIZE, LOG_OVERHEAD, CODEC_NAMES } from '../protocol/record-batch/index.js'
 
 const INITIAL_BYTES = 64 * 1024
@@ -15,9 +16,10 @@ const pool: Buffer[] = []
 const POOL_MAX = 64
 
 function take (bytes: number): Buffer {
-  for (let i = pool.length - 1; i >= 0; i--) {
-    if (pool[i].length >= bytes) return pool.splice(i, 1)[0]
-  }
+  // The largest there is: a section that starts in a batch-sized buffer never grows (and copies).
+  let best = -1
+  for (let i = 0; i < pool.length; i++) if (pool[i].length >= bytes && (best < 0 || pool[i].length > pool[best].length)) best = i
+  if (best >= 0) return pool.splice(best, 1)[0]
   return Buffer.allocUnsafeSlow(Math.max(bytes, INITIAL_BYTES))
 }
 
@@ -28,13 +30,16 @@ function give (buf: Buffer): void {
 // The parts of the envelope around a CRI line's fields; the same bytes JSON.stringify writes
 // for envelope() (collect/envelope.ts): {"time":…,"stream":…,"log":…,"kubernetes":…}.
 const TIME_OPEN = Buffer.from('{"time":"')
-const STDOUT = Buffer.from('","stream":"stdout","log":')
-const STDERR = Buffer.from('","stream":"stderr","log":')
+const STDOUT = Buffer.from('","stream":"stdout","log":"')
+const STDERR = Buffer.from('","stream":"stderr","log":"')
+const QUOTE = 0x22
 const CLOSE = 0x7d // }
+const json = new JsonBytes()
 
 class Section {
   buf = take(INITIAL_BYTES)
-  pos = 0
+  // The batch header's room comes first: uncompressed, the section becomes the batch in place.
+  pos = HEADER_SIZE
   count = 0
   base = 0
   max = 0
@@ -73,9 +78,15 @@ export class RecordSections {
   bytes = 0
   records = 0
 
+  #lastPartition = -1
+  #last: Section | null = null
+
   #section (partition: number): Section {
+    if (partition === this.#lastPartition) return this.#last!
     let s = this.#sections.get(partition)
     if (s === undefined) this.#sections.set(partition, s = new Section())
+    this.#lastPartition = partition
+    this.#last = s
     return s
   }
 
@@ -92,21 +103,29 @@ export class RecordSections {
 
   /**
    * A CRI line's envelope written from the file's bytes: the time as it is in `src` (it holds no
-   * character JSON escapes), the stream, the message already as a JSON string in one-byte form
-   * (see jsonLatin1), and the file's `kubernetes` member (`,"kubernetes":{…}` or empty).
+   * character JSON escapes), the stream, the message [msgStart, msgEnd) escaped as a JSON string
+   * (valid UTF-8: json-bytes.ts), and the file's `kubernetes` member (`,"kubernetes":{…}` or empty).
    */
-  addCri (partition: number, timestamp: number, src: Buffer, timeStart: number, timeEnd: number, stderr: boolean, logJson: string, kubernetes: Buffer): number {
+  addCri (partition: number, timestamp: number, src: Buffer, timeStart: number, timeEnd: number, stderr: boolean, msgStart: number, msgEnd: number, kubernetes: Buffer): number {
     const s = this.#section(partition)
     const start = s.pos
-    const n = TIME_OPEN.length + (timeEnd - timeStart) + STDOUT.length + logJson.length + kubernetes.length + 1
+    const n = criValueBytes(src, timeStart, timeEnd, msgStart, msgEnd, kubernetes)
     s.head(timestamp, n)
     const b = s.buf
     let p = s.pos
-    p += TIME_OPEN.copy(b, p)
-    p += src.copy(b, p, timeStart, timeEnd)
-    p += (stderr ? STDERR : STDOUT).copy(b, p)
-    p += b.write(logJson, p, 'latin1')
-    p += kubernetes.copy(b, p)
+    b.set(TIME_OPEN, p)
+    p += TIME_OPEN.length
+    // The line from its timestamp to its end in one copy; the message then moves on to make
+    // room for `","stream":…,"log":"` where ` stdout F ` was, escaped as it goes: one copy of
+    // the line's bytes instead of one per part (per call, copying costs more than the bytes).
+    const middle = stderr ? STDERR : STDOUT
+    json.copy(src, timeStart, msgEnd, b, p)
+    const mid = p + (timeEnd - timeStart)
+    p = json.escapeInPlace(b, mid + (msgStart - timeEnd), middle.length - (msgStart - timeEnd))
+    b.set(middle, mid)
+    b[p++] = QUOTE
+    b.set(kubernetes, p)
+    p += kubernetes.length
     b[p++] = CLOSE
     b[p++] = 0 // no headers
     s.pos = p
@@ -119,14 +138,28 @@ export class RecordSections {
     return n
   }
 
-  /** One RecordBatch per partition, compressed with `codec` (a CODEC_NAMES index), CRC set. */
+  /** Section buffers that became batches (uncompressed): back to the pool after `release`. */
+  readonly #held: Buffer[] = []
+
+  /**
+   * One RecordBatch per partition, compressed with `codec` (a CODEC_NAMES index), CRC set.
+   * Uncompressed batches are the sections' own buffers: call `release` once they are sent.
+   */
   build (codec: number): Map<number, Buffer> {
     if (codec < 0 || codec >= CODEC_NAMES.length) throw new Error(`unknown codec ${codec}`)
     const out = new Map<number, Buffer>()
     for (const [partition, s] of this.#sections) {
       if (s.count === 0) continue
-      const payload = compressRecords(codec, s.buf.subarray(0, s.pos))
-      const batch = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+      let batch: Buffer
+      if (codec === 0) {
+        batch = s.buf.subarray(0, s.pos)
+        this.#held.push(s.buf)
+      } else {
+        const payload = compressRecords(codec, s.buf.subarray(HEADER_SIZE, s.pos))
+        batch = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+        payload.copy(batch, HEADER_SIZE)
+        give(s.buf)
+      }
       writeInt64(batch, 0, 0) // baseOffset: the broker assigns it
       batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8)
       batch.writeInt32BE(-1, 12) // partitionLeaderEpoch
@@ -140,30 +173,35 @@ export class RecordSections {
       batch.writeInt16BE(-1, 51) // producerEpoch
       batch.writeInt32BE(-1, 53) // baseSequence
       batch.writeInt32BE(s.count, 57)
-      payload.copy(batch, HEADER_SIZE)
       updateCrc(batch, 0, batch.length)
       out.set(partition, batch)
     }
-    // What the batches need is in them now; the sections' buffers serve the next batch.
-    for (const s of this.#sections.values()) give(s.buf)
+    for (const s of this.#sections.values()) if (s.count === 0) give(s.buf)
     this.#sections.clear()
+    this.#lastPartition = -1
+    this.#last = null
     return out
+  }
+
+  /** The built batches are no longer needed (stored): their buffers serve later sections. */
+  release (): void {
+    for (const buf of this.#held.splice(0)) give(buf)
   }
 }
 
-/**
- * `text` (the bytes of valid UTF-8 read as latin1, one character per byte) as a JSON string in
- * the same one-byte form: JSON.stringify escapes only quotes, backslashes and characters below
- * U+0020, all ASCII, and leaves bytes 0x80-0xFF alone, so writing the result back as latin1
- * gives exactly the UTF-8 of JSON.stringify of the decoded text.
- */
-export function jsonLatin1 (text: string): string { return JSON.stringify(text) }
+/** Bytes of the value addCri writes for these fields. */
+export function criValueBytes (src: Buffer, timeStart: number, timeEnd: number, msgStart: number, msgEnd: number, kubernetes: Buffer): number {
+  // The message's quotes are in its measure; STDOUT holds the first.
+  return TIME_OPEN.length + (timeEnd - timeStart) + STDOUT.length - 1 + json.measure(src, msgStart, msgEnd) + kubernetes.length + 1
+}
 
 function zigzag (n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1
 }
 
 function varintSize (z: number): number {
+  if (z < 128) return 1
+  if (z < 16384) return 2
   let size = 1
   while (z >= 128) { z = Math.floor(z / 128); size++ }
   return size
@@ -171,6 +209,12 @@ function varintSize (z: number): number {
 
 /** Writes the (already zigzagged, non-negative) value as an unsigned varint; returns the end. */
 function writeVarint (b: Buffer, p: number, z: number): number {
+  // Lengths and deltas mostly fit 31 bits, where shifts do what divisions do for larger ones.
+  if (z < 0x80000000) {
+    while (z >= 128) { b[p++] = (z & 0x7f) | 0x80; z >>>= 7 }
+    b[p++] = z
+    return p
+  }
   while (z >= 128) {
     b[p++] = (z % 128) | 0x80
     z = Math.floor(z / 128)

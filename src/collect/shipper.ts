@@ -26,6 +26,8 @@ export class Batch<F> {
   built: Map<number, Buffer> | null = null
   /** Records the broker refused for good (larger than the topic accepts), over all attempts. */
   refused = 0
+  lastFile: F | null = null
+  lastProgress: FileProgress | null = null
 
   get records (): number { return this.sections.records }
   get bytes (): number { return this.sections.bytes }
@@ -87,9 +89,12 @@ export class Shipper<F> {
   /** A record was written into the open batch; after the broker stored it, `file` may resume at `resume`. */
   added (file: F, resume: number, generation: number): void {
     const batch = this.#open!
-    const p = batch.progress.get(file)
-    if (p === undefined) batch.progress.set(file, { count: 1, resume, generation })
+    // Lines come in runs from one file: its entry is remembered rather than looked up per line.
+    let p = batch.lastFile === file ? batch.lastProgress : batch.progress.get(file)
+    if (p === undefined || p === null) batch.progress.set(file, p = { count: 1, resume, generation })
     else { p.count++; p.resume = resume; p.generation = generation }
+    batch.lastFile = file
+    batch.lastProgress = p
   }
 
   #seal (): void {
@@ -137,6 +142,7 @@ export class Shipper<F> {
         this.stats.bytesAcked += batch.bytes
         this.stats.batchesAcked++
         batch.built = null
+        batch.sections.release()
         this.#o.onAcked(batch)
       }
     } finally {

@@ -10,7 +10,7 @@ import { FileDecoder, type Entry } from './decoder.js'
 import { detectFormat, type Format, type FormatOption } from './formats.js'
 import type { MultilineMode } from './multiline.js'
 import type { KubernetesMeta } from './kubernetes.js'
-import { criWholeLine, type CriFields } from './cri-bytes.js'
+import { CriLine } from './cri-bytes.js'
 
 /** Bytes of a file's beginning that identify it with its device and inode. */
 export const FINGERPRINT_BYTES = 256
@@ -22,10 +22,11 @@ export interface TailedFileOptions {
   chunkBytes: number
   onEntry: (file: TailedFile, e: Entry) => void
   /**
-   * A whole CRI line nothing is held for, as bytes (the fast path): [start, end) in `buf`, and
-   * the offset to resume from once it is stored. Without it every line goes through the decoder.
+   * A whole CRI line nothing is held for, as bytes (the fast path): [start, end) in `buf`, its
+   * fields (valid until the next line), and the offset to resume from once it is stored.
+   * Without it every line goes through the decoder.
    */
-  onCriLine?: (file: TailedFile, buf: Buffer, start: number, end: number, fields: CriFields, resume: number) => void
+  onCriLine?: (file: TailedFile, buf: Buffer, start: number, end: number, cri: CriLine, resume: number) => void
   onInvalidUtf8: () => void
   /** Shared by the agent's files: physical lines read. */
   counters: { lines: number }
@@ -51,6 +52,7 @@ export class TailedFile {
   #filled = 0
   #continuing = false
   #closed = false
+  readonly #cri = new CriLine()
 
   constructor (path: string, fd: number, st: fs.Stats, offset: number, meta: KubernetesMeta | null, o: TailedFileOptions) {
     this.path = path
@@ -134,7 +136,10 @@ export class TailedFile {
   #scan (now: number, from: number, atEnd: boolean): void {
     const buf = this.#buf
     const end = this.#filled
-    const valid = isUtf8(buf.subarray(from, end))
+    // The complete lines, the one carried from the last read included, checked at once; up to
+    // the last newline, so a read that ends inside a character does not count as invalid.
+    const lastNl = buf.lastIndexOf(10, end - 1)
+    const valid = lastNl >= from && isUtf8(buf.subarray(0, lastNl + 1))
     let lineStart = 0
     const max = this.#o.maxLineBytes
     for (;;) {
@@ -146,7 +151,7 @@ export class TailedFile {
         this.#line(buf, lineStart, cut, cut - lineStart, now, true, false)
         lineStart = cut
       }
-      this.#line(buf, lineStart, nl, nl + 1 - lineStart, now, false, valid && lineStart >= from)
+      this.#line(buf, lineStart, nl, nl + 1 - lineStart, now, false, valid)
       lineStart = nl + 1
     }
     let rest = end - lineStart
@@ -168,8 +173,7 @@ export class TailedFile {
     this.#o.counters.lines++
     const d = this.#decoder
     if (knownValid && !cut && !this.#continuing && d !== null && d.format === 'cri' && this.#o.multiline === null && this.#o.onCriLine !== undefined && !d.holding) {
-      const fields = criWholeLine(buf, start, end)
-      if (fields !== null) { this.lines++; this.#o.onCriLine(this, buf, start, end, fields, this.#bufStart + start + bytes); return }
+      if (this.#cri.parse(buf, start, end)) { this.lines++; this.#o.onCriLine(this, buf, start, end, this.#cri, this.#bufStart + start + bytes); return }
     }
     if (!knownValid && !isUtf8(buf.subarray(start, end))) this.#o.onInvalidUtf8()
     const text = buf.toString('utf8', start, end)

@@ -6,7 +6,7 @@ import type net from 'node:net'
 import type tls from 'node:tls'
 import { Reader } from '../protocol/reader.js'
 import { apiMessages } from '../protocol/generated/index.js'
-import { encodeRequestFrame, responseHeaderVersion } from '../protocol/headers.js'
+import { encodeRequestChunks, responseHeaderVersion } from '../protocol/headers.js'
 import { FrameReader } from './frames.js'
 import { saslAuthenticate, SecurityError, type SaslCredentials } from './sasl.js'
 import { connectSocket, ConnectionError, describeAddress, HandshakeClosed, socketFailure, type BrokerAddress } from './socket.js'
@@ -184,14 +184,21 @@ export class BrokerConnection {
   async #send (apiKey: number, version: number, body: unknown, extraTimeoutMs: number): Promise<any> {
     if (this.#failure !== null) throw this.#failure
     const correlationId = this.#correlationId = (this.#correlationId + 1) | 0
-    const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.#clientId)
+    const chunks = encodeRequestChunks(apiKey, version, body, correlationId, this.#clientId)
     return await new Promise((resolve, reject) => {
       const timeoutMs = this.#requestTimeoutMs + extraTimeoutMs
       const timer = setTimeout(() => {
         this.fail(new ConnectionError(`${describeAddress(this.address)} did not answer ${apiMessages[apiKey].name} within ${timeoutMs} ms`))
       }, timeoutMs)
       this.#pending.set(correlationId, { apiKey, version, resolve, reject, timer })
-      this.#socket.write(frame)
+      // A Produce request's record batches go out as they are (one vectored write), not copied
+      // into one frame first: copying was a tenth of the collector's time (bench:tail).
+      if (chunks.length <= 2) this.#socket.write(Buffer.concat(chunks))
+      else {
+        this.#socket.cork()
+        for (const c of chunks) this.#socket.write(c)
+        this.#socket.uncork()
+      }
     })
   }
 

@@ -55,13 +55,20 @@ export function encodeResponseHeader (w: Writer, headerVersion: number, correlat
   encodeHeader(w, headerVersion, { correlationId })
 }
 
-/** A whole request as it goes on the wire: size prefix, request header, body (the generated codec). */
-export function encodeRequestFrame (apiKey: number, apiVersion: number, body: unknown, correlationId: number, clientId: string): Buffer {
+/**
+ * A whole request as it goes on the wire, in pieces for a vectored write: size prefix, then the
+ * request header and body, whose large byte strings (record batches) are referenced, not copied.
+ */
+export function encodeRequestChunks (apiKey: number, apiVersion: number, body: unknown, correlationId: number, clientId: string): Buffer[] {
   const w = new WriterImpl()
   encodeRequestHeaderImpl(w, requestHeaderVersion(apiKey, apiVersion), { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId })
   apiMessages[apiKey].encodeRequest(w, apiVersion, body)
-  const payload = w.toBuffer()
   const size = Buffer.alloc(4)
-  size.writeInt32BE(payload.length)
-  return Buffer.concat([size, payload])
+  size.writeInt32BE(w.length)
+  return [size, ...w.toChunks()]
+}
+
+/** A whole request as it goes on the wire: size prefix, request header, body (the generated codec). */
+export function encodeRequestFrame (apiKey: number, apiVersion: number, body: unknown, correlationId: number, clientId: string): Buffer {
+  return Buffer.concat(encodeRequestChunks(apiKey, apiVersion, body, correlationId, clientId))
 }
