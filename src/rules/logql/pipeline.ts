@@ -154,6 +154,31 @@ function stageStep (s: Stage): Step {
 
 const stageAt = (s: Stage, fallback: number): number => 'at' in s ? s.at : s.kind === 'line' ? s.filter.at : fallback
 
+// Labels whose values do not come from the record's bytes: the engine's error labels and the
+// Kafka topic.
+const MADE_UP_LABELS = new Set([ERROR_LABEL, ERROR_DETAILS_LABEL, 'topic'])
+
+/**
+ * What a record's bytes must contain for a string label filter to pass: the value of `=` (or a
+ * literal alternation of `=~`) is a stream label's or a parser's text, which (json, logfmt,
+ * regexp, pattern) is part of the record as written. `and` needs both sides, `or` either.
+ */
+function labelFilterNeedles (f: LabelFilterExpr): Needle[][] {
+  switch (f.kind) {
+    case 'string': {
+      if (MADE_UP_LABELS.has(f.matcher.name)) return []
+      const n = compileMatcher(f.matcher).needles
+      return n === null ? [] : [n]
+    }
+    case 'and': return [...labelFilterNeedles(f.left), ...labelFilterNeedles(f.right)]
+    case 'or': {
+      const [l, r] = [labelFilterNeedles(f.left), labelFilterNeedles(f.right)]
+      return l.length > 0 && r.length > 0 ? [[...l[0], ...r[0]]] : []
+    }
+    default: return []
+  }
+}
+
 /** Compiles a parsed query; problems (bad regex, template, pattern) carry their position. */
 export function compileQuery (q: LogQuery, at: number): { query?: CompiledQuery, problems: LogqlProblem[] } {
   const problems: LogqlProblem[] = []
@@ -175,10 +200,14 @@ export function compileQuery (q: LogQuery, at: number): { query?: CompiledQuery,
   const needles: Needle[][] = []
   // `topic` comes from the Kafka record, not its bytes: nothing to look for.
   for (const m of q.selector) { const n = m.name === 'topic' ? null : compileMatcher(m).needles; if (n !== null) needles.push(n) }
+  let labelsAsWritten = true
   for (const s of q.stages) {
-    // After a stage that rewrites the line, the line is no longer the record's text.
+    // After a stage that rewrites the line, the line is no longer the record's text; after
+    // label_format, a label's value may be made up rather than taken from it.
     if (s.kind === 'lineFormat' || s.kind === 'unpack' || s.kind === 'decolorize') break
+    if (s.kind === 'labelFormat') labelsAsWritten = false
     if (s.kind === 'line') { const n = compileLineFilter(s.filter).needles; if (n !== null) needles.push(n) }
+    if (s.kind === 'labelFilter' && labelsAsWritten) needles.push(...labelFilterNeedles(s.filter))
   }
   const tests = matchers as { name: string, test: (v: string) => boolean }[]
   return {
