@@ -1,27 +1,31 @@
 // Reading zstd records sections (codec 4), on every supported Node:
 // - node:zlib's zstd (libzstd, native) where Node has it (22.15+ / 23.8+);
-// - else zstddec, libzstd built to WebAssembly: ~4x faster than fzstd (docs/architecture.md,
+// - else zstddec, libzstd built to WebAssembly: 6-8x faster than fzstd (docs/architecture.md,
 //   "Consumption"). Its one-shot decoder needs an output size, which the frames librdkafka and
 //   Java clients write do not carry (no Frame_Content_Size), so an upper bound is read from the
 //   frames' block headers (RFC 8878), as libzstd's ZSTD_decompressBound does. (zstddec's
-//   streaming decoder, which needs no size, loops forever on corrupt input.)
+//   streaming decoder, which needs no size, loops forever on corrupt input.) The same bound
+//   sizes node:zlib's output, which is then one buffer instead of 16 KiB chunks joined (~1.5x).
 // - fzstd (pure JavaScript) for the rest: the batches a process reads while the WebAssembly
 //   module compiles (asynchronous, started by the first zstd batch), a section whose bound is
-//   above WASM_MAX_BOUND, and any the WebAssembly decoder refuses — so corrupt data fails with
+//   above MAX_BOUND, and any the WebAssembly decoder refuses — so corrupt data fails with
 //   fzstd's message, and the faster decoder can only ever be a shortcut to the same result.
 import zlib from 'node:zlib'
 import { decompress as fzstdDecompress } from 'fzstd'
 import { ZSTDDecoder } from 'zstddec'
 
-type ZstdZlib = typeof zlib & { zstdDecompressSync?: (b: Buffer) => Buffer }
+type ZstdZlib = typeof zlib & { zstdDecompressSync?: (b: Buffer, options?: zlib.ZlibOptions) => Buffer }
 const nodeZstdDecompress = (zlib as ZstdZlib).zstdDecompressSync
 
 /**
- * The largest decoded-size bound decoded in WebAssembly memory, which grows to the largest
- * section decoded and is not given back: 16 MiB is 16 times librdkafka's default batch.size
- * (1,000,000 bytes before compression). Larger sections decode with fzstd, as before.
+ * The largest decoded-size bound allocated at once for a section: in WebAssembly memory, which
+ * grows to the largest section decoded and is not given back, or as node:zlib's output buffer.
+ * 16 MiB is 16 times librdkafka's default batch.size (1,000,000 bytes before compression).
+ * Larger sections still decode: with fzstd, or node:zlib in its default 16 KiB chunks.
  */
-export const WASM_MAX_BOUND = 16 * 1024 * 1024
+export const MAX_BOUND = 16 * 1024 * 1024
+// node:zlib's smallest output chunk.
+const MIN_CHUNK = 64
 
 const FRAME_MAGIC = 0xfd2fb528
 const SKIPPABLE_MAGIC = 0x184d2a50 // 0x184D2A50-5F: skippable frames (upper 28 bits)
@@ -43,19 +47,22 @@ export async function loadZstdWasm (): Promise<boolean> {
 }
 
 export function zstdDecompress (data: Buffer): Buffer {
-  if (typeof nodeZstdDecompress === 'function') return nodeZstdDecompress(data)
+  if (typeof nodeZstdDecompress === 'function') {
+    const bound = zstdDecodedBound(data)
+    return bound > 0 && bound <= MAX_BOUND ? nodeZstdDecompress(data, { chunkSize: Math.max(MIN_CHUNK, bound) }) : nodeZstdDecompress(data)
+  }
   if (wasm === null) loadZstdWasm().catch(() => {})
   return decodeZstdWasm(data) ?? asBuffer(fzstdDecompress(data))
 }
 
 /**
  * `data` decoded by the WebAssembly decoder, or null when it is not loaded yet, the section's
- * bound is not known or above WASM_MAX_BOUND, or the decoder refused the data.
+ * bound is not known or above MAX_BOUND, or the decoder refused the data.
  */
 export function decodeZstdWasm (data: Buffer): Buffer | null {
   if (wasm === null) return null
   const bound = zstdDecodedBound(data)
-  if (bound <= 0 || bound > WASM_MAX_BOUND) return null
+  if (bound <= 0 || bound > MAX_BOUND) return null
   // An error from libzstd comes back as an empty output (zstddec slices up to a negative size).
   const out = wasm.decode(data, bound)
   return out.length === 0 ? null : asBuffer(out)
