@@ -1,6 +1,6 @@
 // Reading zstd records sections (codec 4), on every supported Node:
 // - node:zlib's zstd (libzstd, native) where Node has it (22.15+ / 23.8+);
-// - else zstddec, libzstd built to WebAssembly: 6-8x faster than fzstd (docs/architecture.md,
+// - else zstddec, libzstd built to WebAssembly: 6-10x faster than fzstd (docs/architecture.md,
 //   "Consumption"). Its one-shot decoder needs an output size, which the frames librdkafka and
 //   Java clients write do not carry (no Frame_Content_Size), so an upper bound is read from the
 //   frames' block headers (RFC 8878), as libzstd's ZSTD_decompressBound does. (zstddec's
