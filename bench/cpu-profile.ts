@@ -19,6 +19,8 @@ function partOf (url: string, fn: string): string {
     if (fn === '(garbage collector)') return 'garbage collection'
     return 'native (Buffer, JSON, regex, program)'
   }
+  // The WebAssembly decoders: lz4 and snappy (@platformatic/wasm-utils), zstd on Node 20 (zstddec).
+  if (url.startsWith('wasm://') || url.includes('/node_modules/@platformatic/wasm-utils/') || url.includes('/node_modules/zstddec/')) return 'decompression (WebAssembly)'
   if (url.includes('/node_modules/@platformatic/')) return '@platformatic/kafka'
   if (url.includes('/node_modules/fzstd/')) return 'zstd decompression (fzstd)'
   if (url.includes('/node_modules/')) return 'other dependencies'

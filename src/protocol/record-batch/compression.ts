@@ -2,11 +2,13 @@
 // - gzip: node:zlib.
 // - snappy and lz4: the WASM codecs @platformatic/kafka ships (no native build); Java clients'
 //   xerial-framed snappy is unframed here (librdkafka writes raw snappy but reads both).
-// - zstd: node:zlib where it has zstd (Node 22.15+ / 23.8+), else fzstd, a pure-JavaScript
-//   decoder, so a zstd batch reads on every supported Node. Compressing zstd needs node:zlib's.
+// - zstd: read on every supported Node (zstd.ts: node:zlib, else WebAssembly, else fzstd).
+//   Compressing zstd needs node:zlib's.
 import zlib from 'node:zlib'
-import { decompress as fzstdDecompress } from 'fzstd'
 import { compressionsAlgorithms } from '@platformatic/kafka'
+import { zstdDecompress } from './zstd.js'
+
+export { zstdDecompress }
 
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 export type CodecName = typeof CODEC_NAMES[number]
@@ -15,7 +17,6 @@ const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00
 const XERIAL_HEADER = 16
 
 type ZstdZlib = typeof zlib & { zstdDecompressSync?: (b: Buffer) => Buffer, zstdCompressSync?: (b: Buffer) => Buffer }
-const nodeZstdDecompress = (zlib as ZstdZlib).zstdDecompressSync
 const nodeZstdCompress = (zlib as ZstdZlib).zstdCompressSync
 
 export class CompressionError extends Error {}
@@ -23,12 +24,7 @@ export class CompressionError extends Error {}
 /** Whether this Node can write zstd batches (reading works everywhere). */
 export const canCompressZstd = typeof nodeZstdCompress === 'function'
 
-export function zstdDecompress (data: Buffer): Buffer {
-  if (typeof nodeZstdDecompress === 'function') return nodeZstdDecompress(data)
-  return asBuffer(fzstdDecompress(data))
-}
-
-/** A Buffer over the same memory (the WASM codecs and fzstd hand back Uint8Arrays). */
+/** A Buffer over the same memory (the WASM codecs hand back Uint8Arrays). */
 function asBuffer (data: Uint8Array | { buffer: Uint8Array }): Buffer {
   const bytes = data instanceof Uint8Array ? data : data.buffer
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
