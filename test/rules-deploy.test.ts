@@ -6,28 +6,17 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Ajv } from 'ajv'
 import { parse } from 'yaml'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { CLI, LineProcess, run, tempDir } from './helpers/processes.js'
 import { waitFor } from './helpers/wait.js'
 import { WebhookSink } from './helpers/webhook-sink.js'
 import { produceSpread } from './helpers/rules-project.js'
+import { kedaProblems } from './helpers/kubernetes.js'
 
 const root = path.resolve(path.dirname(CLI), '..', '..')
 const example = path.join(root, 'examples', 'exception-to-slack')
 const readYaml = (dir: string, name: string): any => parse(fs.readFileSync(path.join(dir, name), 'utf8'))
-
-function kedaSchemaErrors (scaledObject: unknown): string[] {
-  const crd = parse(fs.readFileSync(path.join(root, 'vendor', 'keda-crds', 'keda.sh_scaledobjects.yaml'), 'utf8'))
-  const version = crd.spec.versions.find((v: { served: boolean, storage: boolean }) => v.served && v.storage)
-  const ajv = new Ajv({ strict: false, allErrors: true })
-  ajv.addFormat('int32', { type: 'number', validate: n => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 })
-  ajv.addFormat('int64', { type: 'number', validate: n => Number.isSafeInteger(n) })
-  ajv.addFormat('date-time', { type: 'string', validate: s => !Number.isNaN(Date.parse(s)) })
-  const validate = ajv.compile(version.schema.openAPIV3Schema)
-  return validate(scaledObject) ? [] : (validate.errors ?? []).map(e => `${e.instancePath} ${e.message ?? ''}`)
-}
 
 test('a project\'s rules workload deploys like a function, and the rendered pod turns an exception into an alert', { timeout: 120_000 }, async () => {
   const broker = await startTempBroker()
@@ -45,7 +34,7 @@ test('a project\'s rules workload deploys like a function, and the rendered pod 
     assert.equal(fs.statSync(path.join(dir, 'secret.yaml')).mode & 0o777, 0o600)
 
     const so = readYaml(dir, 'scaledobject.yaml')
-    assert.deepEqual(kedaSchemaErrors(so), [])
+    assert.deepEqual(kedaProblems(so), [])
     assert.equal(so.spec.scaleTargetRef.name, 'rules')
     assert.deepEqual([so.spec.minReplicaCount, so.spec.maxReplicaCount], [1, 4], 'the entry\'s scale: block')
     assert.equal(so.spec.triggers[0].metadata.consumerGroup, 'rules')
@@ -95,5 +84,5 @@ test('deploying rules needs --alertmanager, and --name/--topic only go with a ru
   assert.equal(one.code, 0, one.stderr)
   const args = readYaml(out, 'deployment.yaml').spec.template.spec.containers[0].args
   assert.deepEqual(args, ['replica', '/rules/rules.yaml', '--brokers', 'kafka:9092', '--name', 'exceptions', '--topic', 'k8s-logs', '--group', 'exceptions', '--start-from', 'latest'])
-  assert.deepEqual(kedaSchemaErrors(readYaml(out, 'scaledobject.yaml')), [])
+  assert.deepEqual(kedaProblems(readYaml(out, 'scaledobject.yaml')), [])
 })
