@@ -58,7 +58,14 @@ test('zstd batches written by kcat (librdkafka, frames without a content size) d
     let frames = 0
     for (let pos = 0; pos < stored.length; pos += stored.readInt32BE(pos + 8) + 12) {
       const info = readBatchInfo(stored, pos)
-      assert.equal(info.compression, 4, 'kcat really wrote zstd')
+      if (info.compression === 0) {
+        // librdkafka sends a batch uncompressed when zstd would make it larger, which a batch
+        // closed after a line or two (a loaded machine) can be: its records still count.
+        const plain = stored.subarray(pos + HEADER_SIZE, pos + info.size)
+        walkRecords(plain, info.recordsCount, r => { values.push(plain.toString('utf8', r.valueStart, r.valueEnd)) })
+        continue
+      }
+      assert.equal(info.compression, 4, 'kcat wrote zstd or nothing')
       const frame = stored.subarray(pos + HEADER_SIZE, pos + info.size)
       assert.equal(frame[4] >> 6, 0, 'no Frame_Content_Size in the frame')
       const section = decodeZstdWasm(frame)
@@ -66,7 +73,7 @@ test('zstd batches written by kcat (librdkafka, frames without a content size) d
       assertDecodes(frame, section, `kcat batch ${frames++}`)
       walkRecords(section, info.recordsCount, r => { values.push(section.toString('utf8', r.valueStart, r.valueEnd)) })
     }
-    assert.ok(frames > 1, `several batches (${frames})`)
+    assert.ok(frames > 1, `several zstd batches (${frames})`)
     assert.deepEqual(values, lines)
   } finally {
     await broker.close()

@@ -15,10 +15,11 @@ const fs = require('fs')
 const parked = process.argv.includes('--parked')
 const dir = process.env.MARKS
 const ready = () => process.send({ type: 'ready' })
+// Before anything is sent: the parent may signal as soon as it hears 'ready'.
+process.on('SIGTERM', () => setTimeout(() => { fs.writeFileSync(dir + '/graceful-' + process.pid, ''); process.exit(0) }, 50))
 if (process.env.CRASH === '1') process.exit(3)
 if (parked) { process.send({ type: 'parked' }); process.on('message', m => { if (m.type === 'start') ready() }) } else ready()
 process.send({ type: 'stats', records: 5, handlerErrors: 1, deadLetters: 1, sends: 2 })
-process.on('SIGTERM', () => setTimeout(() => { fs.writeFileSync(dir + '/graceful-' + process.pid, ''); process.exit(0) }, 50))
 setInterval(() => {}, 1000)
 `
 
