@@ -10,6 +10,7 @@ import { decompress as fzstd } from 'fzstd'
 import { compressionsAlgorithms } from '@platformatic/kafka'
 import { encodeRecords } from '../src/protocol/record-batch/index.js'
 import { decodeZstdWasm, loadZstdWasm, zstdDecodedBound } from '../src/protocol/record-batch/zstd.js'
+import { lz4DecompressView, snappyDecompressView } from '../src/protocol/record-batch/wasm-codecs.js'
 import { fluentBitRecord } from './log-records.js'
 
 const RECORDS = 2000
@@ -48,8 +49,10 @@ async function main (): Promise<void> {
     ['zstd: node:zlib, one output chunk of the frames\' bound', zstdFrame.length, () => nodeZstd === undefined ? null : nodeZstd(zstdFrame, { chunkSize: bound })],
     ['zstd: zstddec (WebAssembly libzstd)', zstdFrame.length, () => decodeZstdWasm(zstdFrame)],
     ['zstd: fzstd (JavaScript)', zstdFrame.length, () => fzstd(zstdFrame)],
-    ['lz4 frame: @platformatic/wasm-utils (WebAssembly lz4_flex)', lz4Frame.length, () => compressionsAlgorithms.lz4.decompressSync(lz4Frame) as Buffer],
-    ['snappy: @platformatic/wasm-utils (WebAssembly)', snappyBlock.length, () => compressionsAlgorithms.snappy.decompressSync(snappyBlock) as Buffer],
+    ['lz4 frame: @platformatic/wasm-utils\' functions (WebAssembly lz4_flex; output copied to a new Buffer)', lz4Frame.length, () => compressionsAlgorithms.lz4.decompressSync(lz4Frame) as Buffer],
+    ['lz4 frame: the same module, output read in place (wasm-codecs.ts; what the consumer uses)', lz4Frame.length, () => lz4DecompressView(lz4Frame)],
+    ['snappy: @platformatic/wasm-utils\' functions (WebAssembly; output copied)', snappyBlock.length, () => compressionsAlgorithms.snappy.decompressSync(snappyBlock) as Buffer],
+    ['snappy: the same module, output read in place (wasm-codecs.ts)', snappyBlock.length, () => snappyDecompressView(snappyBlock)],
     ['gzip: node:zlib', gzipped.length, () => zlib.gunzipSync(gzipped)],
     ['(a copy of the section: Buffer.from)', section.length, () => Buffer.from(section)]
   ]

@@ -72,3 +72,22 @@ test('with an aborted-transactions list, batches of aborted transactions are ski
   // read_uncommitted (no list): everything but the markers.
   assert.deepEqual(readChunk('t', 0, 0, data).records.map(x => x.value?.toString()), ['keep-1', 'drop-1', 'drop-2', 'keep-2'])
 })
+
+test('records read from lz4 and snappy batches keep their bytes after later batches are decompressed (the decoders hand out views of their memory), whether a few or most of a batch are kept', () => {
+  const values = (tag: string): string[] => Array.from({ length: 300 }, (_, i) => `${tag}-${i}-${i % 20 === 0 ? 'keep' : 'pass'}-${'x'.repeat(i % 50)}`)
+  for (const compression of [2, 3]) {
+    const batches = ['a', 'b', 'c', 'd'].map((tag, i) => buildBatch(values(tag).map(value => ({ key: `k-${value}`, value })), { baseOffset: i * 300, compression }))
+    // Few kept (a needle in 1 of 20): copied one by one. All kept: the section copied once.
+    const few = batches.map(b => readChunk('t', 0, 0, b, [Buffer.from('keep')]).records)
+    const all = batches.map(b => readChunk('t', 0, 0, b).records)
+    // Decompressing more batches reuses the decoder's memory: nothing read above may change.
+    for (const b of batches) readChunk('t', 0, 0, b)
+    ;['a', 'b', 'c', 'd'].forEach((tag, i) => {
+      const expected = values(tag)
+      assert.deepEqual(few[i].map(r => r.value?.toString()), expected.filter(v => v.includes('keep')), `codec ${compression}, batch ${tag}`)
+      assert.deepEqual(few[i].map(r => r.key?.toString()), expected.filter(v => v.includes('keep')).map(v => `k-${v}`))
+      assert.deepEqual(all[i].map(r => r.value?.toString()), expected)
+      assert.deepEqual(all[i].map(r => r.key?.toString()), expected.map(v => `k-${v}`))
+    })
+  }
+})

@@ -6,7 +6,7 @@
 // control batches never reach the caller. Reading stops after the first batch that cannot be
 // read, which is returned with the reason.
 import {
-  batchProblem, batchSizeAt, decompressRecords, readBatchInfo, readHeaders, walkRecords,
+  batchProblem, batchSizeAt, decompressRecords, decompressRecordsTransient, isTransient, readBatchInfo, readHeaders, walkRecords,
   CONTROL_FLAG, HEADER_SIZE, TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG, type BatchInfo
 } from '../protocol/record-batch/index.js'
 import type { KafkaRecord } from './client.js'
@@ -140,11 +140,12 @@ function isAbortMarker (batch: Buffer, info: BatchInfo): boolean {
 function readRecords (topic: string, partition: number, from: number, batch: Buffer, info: BatchInfo, needles: Buffer[] | null, out: ChunkReading): string | null {
   let section: Buffer
   try {
-    section = decompressRecords(info.compression, batch.subarray(HEADER_SIZE, info.size))
+    section = decompressRecordsTransient(info.compression, batch.subarray(HEADER_SIZE, info.size))
   } catch (err) {
     return (err as Error).message
   }
-  if (info.compression !== 0) out.decompressedBytes += section.length
+  const transient = isTransient(section)
+  if (info.compression !== 0 && !transient) out.decompressedBytes += section.length
   const logAppendTime = (info.attributes & TIMESTAMP_TYPE_FLAG) !== 0
   const base = info.baseOffset
   const n = needles?.length ?? 0
@@ -183,5 +184,34 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
     out.scanned = scanned
     return `corrupt record data: ${(err as Error).message}`
   }
+  if (transient) out.decompressedBytes += keepOwnCopies(section, out.records, kept)
   return null
+}
+
+/**
+ * The records from `first` on point into a section that the next decompression overwrites: they
+ * get bytes of their own. Few kept (a prefilter's usual case): each key and value is copied (small
+ * copies come from Node's pool); many: the section is copied once and they are re-pointed into it.
+ * Returns the bytes now held.
+ */
+function keepOwnCopies (section: Buffer, records: KafkaRecord[], first: number): number {
+  let bytes = 0
+  for (let i = first; i < records.length; i++) bytes += (records[i].key?.length ?? 0) + (records[i].value?.length ?? 0)
+  if (bytes === 0) return 0
+  if (bytes < section.length / 4) {
+    for (let i = first; i < records.length; i++) {
+      const r = records[i]
+      if (r.key !== null) r.key = Buffer.from(r.key)
+      if (r.value !== null) r.value = Buffer.from(r.value)
+    }
+    return bytes
+  }
+  const copy = Buffer.from(section)
+  const at = (b: Buffer): Buffer => copy.subarray(b.byteOffset - section.byteOffset, b.byteOffset - section.byteOffset + b.length)
+  for (let i = first; i < records.length; i++) {
+    const r = records[i]
+    if (r.key !== null) r.key = at(r.key)
+    if (r.value !== null) r.value = at(r.value)
+  }
+  return copy.length
 }

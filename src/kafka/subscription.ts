@@ -50,7 +50,7 @@ export interface Polled {
   unreadable: UnreadableBatch[]
   /** Records looked at, filtered out ones included. */
   scanned: number
-  /** Bytes of fetched batches this poll read, and of their records decompressed (memory in use). */
+  /** Bytes of fetched batches this poll read, and of decompressed records it holds (memory in use). */
   fetchedBytes: number
   decompressedBytes: number
 }

@@ -1,7 +1,7 @@
 // The broker's rules for the batches it is given; the format itself is the shared codec's
 // (src/protocol/record-batch).
 import { ErrorCode } from '../../protocol/error-codes.js'
-import { batchProblem, readBatchInfo, walkRecords, decompressRecords, compressRecords, updateCrc, writeInt64, ATTRIBUTES, BATCH_LENGTH, COMPRESSION_MASK, CONTROL_FLAG, HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, TIMESTAMP_TYPE_FLAG, type BatchInfo } from '../../protocol/record-batch/index.js'
+import { batchProblem, readBatchInfo, walkRecords, decompressRecordsTransient, compressRecords, updateCrc, writeInt64, ATTRIBUTES, BATCH_LENGTH, COMPRESSION_MASK, CONTROL_FLAG, HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, TIMESTAMP_TYPE_FLAG, type BatchInfo } from '../../protocol/record-batch/index.js'
 
 export type { BatchInfo }
 
@@ -90,7 +90,8 @@ export function validateRecords (buf: Buffer, b: BatchInfo, rules: Omit<AppendRu
   if (b.recordsCount < 1 || b.lastOffsetDelta !== b.recordsCount - 1) return ErrorCode.INVALID_RECORD
   let section: Buffer
   try {
-    section = decompressRecords(b.compression, buf.subarray(b.position + HEADER_SIZE, b.position + b.size))
+    // Walked here and at most recompressed: nothing keeps it, so a view of the decoder's memory will do.
+    section = decompressRecordsTransient(b.compression, buf.subarray(b.position + HEADER_SIZE, b.position + b.size))
   } catch {
     return ErrorCode.CORRUPT_MESSAGE
   }

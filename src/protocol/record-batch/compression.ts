@@ -1,14 +1,15 @@
 // The five codecs of a RecordBatch's records section (attributes bits 0-2).
 // - gzip: node:zlib.
-// - snappy and lz4: the WASM codecs @platformatic/kafka ships (no native build); Java clients'
-//   xerial-framed snappy is unframed here (librdkafka writes raw snappy but reads both).
+// - snappy and lz4: WebAssembly (wasm-codecs.ts; no native build); Java clients' xerial-framed
+//   snappy is unframed here (librdkafka writes raw snappy but reads both).
 // - zstd: read on every supported Node (zstd.ts: node:zlib, else WebAssembly, else fzstd).
 //   Compressing zstd needs node:zlib's.
 import zlib from 'node:zlib'
-import { compressionsAlgorithms } from '@platformatic/kafka'
+import { isTransient, lz4Compress, lz4DecompressView, snappyCompress, snappyDecompressView } from './wasm-codecs.js'
 import { zstdDecompress } from './zstd.js'
 
 export { zstdDecompress }
+export { isTransient }
 
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 export type CodecName = typeof CODEC_NAMES[number]
@@ -24,20 +25,24 @@ export class CompressionError extends Error {}
 /** Whether this Node can write zstd batches (reading works everywhere). */
 export const canCompressZstd = typeof nodeZstdCompress === 'function'
 
-/** A Buffer over the same memory (the WASM codecs hand back Uint8Arrays). */
-function asBuffer (data: Uint8Array | { buffer: Uint8Array }): Buffer {
-  const bytes = data instanceof Uint8Array ? data : data.buffer
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+/** The decompressed records section in a Buffer of its own; throws CompressionError naming the codec and the problem. */
+export function decompressRecords (codec: number, data: Buffer): Buffer {
+  const section = decompressRecordsTransient(codec, data)
+  return isTransient(section) ? Buffer.from(section) : section
 }
 
-/** The decompressed records section; throws CompressionError naming the codec and the problem. */
-export function decompressRecords (codec: number, data: Buffer): Buffer {
+/**
+ * The decompressed records section, possibly as a view that the next decompression (of any
+ * batch) invalidates: for a reader that walks the section at once and copies what it keeps.
+ * Throws CompressionError naming the codec and the problem.
+ */
+export function decompressRecordsTransient (codec: number, data: Buffer): Buffer {
   try {
     switch (codec) {
       case 0: return data
       case 1: return zlib.gunzipSync(data)
-      case 2: return isXerial(data) ? unframeXerial(data) : asBuffer(compressionsAlgorithms.snappy.decompressSync(data))
-      case 3: return asBuffer(compressionsAlgorithms.lz4.decompressSync(data))
+      case 2: return isXerial(data) ? unframeXerial(data) : snappyDecompressView(data)
+      case 3: return lz4DecompressView(data)
       case 4: return zstdDecompress(data)
     }
   } catch (err) {
@@ -51,8 +56,8 @@ export function compressRecords (codec: number, data: Buffer, gzipLevel = -1): B
   switch (codec) {
     case 0: return data
     case 1: return zlib.gzipSync(data, { level: gzipLevel })
-    case 2: return asBuffer(compressionsAlgorithms.snappy.compressSync(data))
-    case 3: return asBuffer(compressionsAlgorithms.lz4.compressSync(data))
+    case 2: return snappyCompress(data)
+    case 3: return lz4Compress(data)
     case 4:
       if (nodeZstdCompress === undefined) throw new CompressionError(`zstd compression needs Node.js 22.15 or later (this is ${process.version}); use lz4 or gzip`)
       return nodeZstdCompress(data)
@@ -71,7 +76,7 @@ function unframeXerial (data: Buffer): Buffer {
     const length = data.readInt32BE(pos)
     pos += 4
     if (length < 0 || pos + length > data.length) throw new Error('truncated xerial snappy chunk')
-    parts.push(asBuffer(compressionsAlgorithms.snappy.decompressSync(data.subarray(pos, pos + length))))
+    parts.push(Buffer.from(snappyDecompressView(data.subarray(pos, pos + length))))
     pos += length
   }
   return Buffer.concat(parts)
