@@ -163,6 +163,7 @@ export class Replica {
     const handler = this.#handler!
     const names = [...this.#outputs.keys()]
     const env = { ...process.env, ...this.#config.env }
+    const publicUrl = process.env.TIDEWATCH_PUBLIC_URL
     const outbox = new Outbox(names)
     const dead: OutgoingRecord[] = [...extra.dead]
     // Sends are kept only if the handler succeeds, so a failed record sends nothing: each record
@@ -172,7 +173,7 @@ export class Replica {
       if (this.#stopping) throw new Stopping()
       local.byOutput.clear()
       const record = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, headers: r.headers }
-      const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local })
+      const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local, publicUrl })
       try {
         await this.#deadline.run(() => handler.handle(ctx, parseData(r.value)))
         for (const [name, payloads] of local.byOutput) for (const p of payloads) outbox.add(p, name)

@@ -57,14 +57,27 @@ export class VarintCursor {
     return result % 2 === 0 ? result / 2 : -(result + 1) / 2
   }
 
-  /** Skips a length-prefixed field; returns its [start, end), start -1 for null. */
-  field (): [number, number] {
+  /** Where the field skipped last ends (-1 for null). */
+  fieldEnd = -1
+
+  /**
+   * Skips a length-prefixed field; returns its start (-1 for null), its end in `fieldEnd`: no
+   * array per field (two per record were most of what walking a batch allocated).
+   */
+  skipField (): number {
     const length = this.varint()
-    if (length < 0) return [-1, -1]
+    if (length < 0) { this.fieldEnd = -1; return -1 }
     const start = this.pos
     if (start + length > this.#end) throw new RecordFormatError('a key, value or header runs past the end of its record')
     this.pos += length
-    return [start, this.pos]
+    this.fieldEnd = this.pos
+    return start
+  }
+
+  /** Skips a length-prefixed field; returns its [start, end), start -1 for null. */
+  field (): [number, number] {
+    const start = this.skipField()
+    return [start, this.fieldEnd]
   }
 }
 
@@ -83,13 +96,15 @@ export function walkRecords (section: Buffer, count: number, visit: (r: RecordVi
     c.pos++ // record attributes: unused since KIP-98
     view.index = i
     view.timestampDelta = c.varint()
-    view.offsetDelta = c.varint();
-    [view.keyStart, view.keyEnd] = c.field();
-    [view.valueStart, view.valueEnd] = c.field()
+    view.offsetDelta = c.varint()
+    view.keyStart = c.skipField()
+    view.keyEnd = c.fieldEnd
+    view.valueStart = c.skipField()
+    view.valueEnd = c.fieldEnd
     view.headersAt = c.pos
     view.headerCount = c.varint()
     if (view.headerCount < 0) throw new RecordFormatError(`record ${i} has a negative header count`)
-    for (let h = 0; h < view.headerCount; h++) { c.field(); c.field() }
+    for (let h = 0; h < view.headerCount; h++) { c.skipField(); c.skipField() }
     if (c.pos > end) throw new RecordFormatError(`record ${i} overruns its length`)
     c.pos = end
     view.end = end
