@@ -19,6 +19,7 @@ import { createHttpApp, headerEquals } from '../api/http-app.js'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
 import type { Logger } from '../shared/logger.js'
 import { logStoreRoutes } from '../logstore/routes.js'
+import { EmbeddedStore } from '../logstore/embedded-store.js'
 import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
@@ -144,6 +145,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
     const ownKafka = internalKafkaSettings(broker)
+    const store = new EmbeddedStore(broker.core)
     const supervisor = new Supervisor({ kafka: ownKafka, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     for (const r of rulesWorkloads) supervisor.addRules(r)
@@ -155,8 +157,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       plugins: [
         scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
-        async app => { await app.register(logStoreRoutes, { core: broker.core }) },
-        ingestPlugin(broker.core, project, token),
+        async app => { await app.register(logStoreRoutes, { store }) },
+        ingestPlugin(store, project, token),
         consolePlugin({ notifier })
       ]
     }).catch(err => {
