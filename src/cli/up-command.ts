@@ -55,7 +55,9 @@ and the console, all on one HTTP port.
 A Kafka cluster is used instead of the embedded broker when brokers are named (--brokers,
 $TIDEWATCH_KAFKA_BROKERS, or the project file's kafka: block, with its tls: and sasl:):
 replicas, the autoscaler's lag, the console's search and context, the ingest APIs, tail: and
-demo traffic all use it, and missing topics are created there. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
+demo traffic all use it, and missing topics are created there.
+
+Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
 (an unfinished batch is left uncommitted and redelivered next time).
 
 Options:
