@@ -11,7 +11,20 @@ import { buildBatch } from '../src/protocol/record-batch/index.js'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { decodeBatch, decodeBatches } from '../src/protocol/record-batch/index.js'
 import { recordsForward, windowsBackward } from '../src/logstore/partition-reader.js'
+import { EmbeddedStore } from '../src/logstore/embedded-store.js'
+import type { BrokerCore } from '../src/broker/core.js'
 import { run } from './helpers/processes.js'
+
+/** Partition 0 of `topic` as the log store reads it from the embedded broker. */
+async function partitionZero (core: BrokerCore, topic: string): Promise<Awaited<ReturnType<EmbeddedStore['topic']>> & object> {
+  return (await new EmbeddedStore(core).topic(topic))!
+}
+
+async function collect<T> (items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of items) out.push(item)
+  return out
+}
 
 const HEADER = 61
 const ATTRIBUTES = 21
@@ -100,7 +113,8 @@ test('zstd batches produced by kcat (librdkafka) decode on every supported Node,
     const log = broker.core.logs.getTopic('zstd')!.partitions[0]
     const stored = log.read(0, 1 << 20).records!
     assert.equal(stored.readInt16BE(ATTRIBUTES) & 7, 4, 'kcat really wrote zstd')
-    assert.deepEqual([...recordsForward(log, 0)].map(r => r.value), lines)
+    const [source] = await partitionZero(broker.core, 'zstd')
+    assert.deepEqual((await collect(recordsForward(source, 0))).map(r => r.value), lines)
   } finally {
     await broker.close()
   }
@@ -128,15 +142,16 @@ test('batches produced by kafkajs (gzip) and @platformatic/kafka (snappy, lz4) r
     const codecs: number[] = []
     for (let pos = 0; pos < stored.length; pos += stored.readInt32BE(pos + 8) + 12) codecs.push(stored.readInt16BE(pos + ATTRIBUTES) & 7)
     assert.deepEqual(codecs, [1, 2, 3], 'the producers really compressed (gzip, snappy, lz4)')
-    const all = [...recordsForward(log, 0)]
+    const [source] = await partitionZero(broker.core, 'codecs')
+    const all = await collect(recordsForward(source, 0))
     assert.deepEqual(all.map(r => r.value), ['gzip-0', 'gzip-1', 'gzip-2', 'snappy-0', 'snappy-1', 'snappy-2', 'lz4-0', 'lz4-1', 'lz4-2'])
     assert.deepEqual(all.map(r => r.offset), [0, 1, 2, 3, 4, 5, 6, 7, 8])
     assert.deepEqual(all[1].headers, { n: '1' })
     assert.equal(all[4].key, 'k1')
     // Newest first, in small windows that straddle batch boundaries: every record exactly once.
-    const backwards = [...windowsBackward(log, 0, log.logEndOffset, { windowOffsets: 2 })].flatMap(w => w.records.map(r => r.offset))
+    const backwards = (await collect(windowsBackward(source, 0, log.logEndOffset, { windowOffsets: 2 }))).flatMap(w => w.records.map(r => r.offset))
     assert.deepEqual(backwards, [8, 7, 6, 5, 4, 3, 2, 1, 0])
-    assert.deepEqual([...recordsForward(log, 4, 7)].map(r => r.offset), [4, 5, 6])
+    assert.deepEqual((await collect(recordsForward(source, 4, 7))).map(r => r.offset), [4, 5, 6])
   } finally {
     await broker.close()
   }

@@ -2,14 +2,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { ConfigError, loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
+import { loadFunctionConfig, type FunctionConfig } from '../functions/config/load.js'
 import { startBroker, type RunningBroker } from '../broker/broker.js'
 import { AUTOSCALED_REBALANCE_DELAY_MS } from '../broker/config.js'
 import { KafkaClient } from '../kafka/client.js'
-import { plaintextSettings, type KafkaSettings } from '../kafka/connection-settings.js'
+import { describeKafka, plaintextSettings, type KafkaSettings } from '../kafka/connection-settings.js'
 import { createLogger } from '../shared/logger.js'
 import { EventLog } from '../scaling/events.js'
-import { EmbeddedOffsetsSource } from '../scaling/offsets-source.js'
+import { EmbeddedOffsetsSource, KafkaOffsetsSource, type OffsetsSource } from '../scaling/offsets-source.js'
 import { checkHandlers, HandlerCheckError, Supervisor } from '../scaling/supervisor.js'
 import type { ReplicaEnvironment } from '../scaling/replica-ipc.js'
 import { ApiConfigError, startApiServer } from '../api/server.js'
@@ -19,6 +19,8 @@ import { createHttpApp, headerEquals } from '../api/http-app.js'
 import { Notifier, notifierPlugin, registerNotifierRoutes } from '../notifier/index.js'
 import type { Logger } from '../shared/logger.js'
 import { logStoreRoutes } from '../logstore/routes.js'
+import { EmbeddedStore } from '../logstore/embedded-store.js'
+import type { TopicStore } from '../logstore/topic-store.js'
 import { consolePlugin } from '../console/routes.js'
 import { loadProjectFile } from '../project/project-file.js'
 import { DemoTraffic } from '../demo/traffic.js'
@@ -30,6 +32,9 @@ import { Shutdown } from './shutdown.js'
 import { checkTail, ingestPlugin, startUpTail } from './up-tail.js'
 import { explainTlsStartError, loadBrokerSecurity, type SecurityNames } from './broker-security.js'
 import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
+import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
+import { explainedFailure } from './kafka-connect.js'
+import { connectUpCluster, upClusterSettings, upTopics, type UpCluster } from './up-kafka.js'
 
 const PROJECT_NAMES: SecurityNames = { cert: 'broker.tls.cert', key: 'broker.tls.key', ca: 'broker.tls.ca', usersFile: 'broker.sasl.usersFile', mechanisms: 'broker.sasl.mechanisms' }
 
@@ -45,7 +50,14 @@ export const UP_USAGE = `Usage: tidewatch up [--config tidewatch.yaml] [options]
 
 Runs a whole project on this machine: the embedded Kafka-protocol broker, every function and
 rules workload of the project file under the autoscaler, the notifier (Alertmanager's v2 API)
-and the console, all on one HTTP port. Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
+and the console, all on one HTTP port.
+
+A Kafka cluster is used instead of the embedded broker when brokers are named (--brokers,
+$TIDEWATCH_KAFKA_BROKERS, or the project file's kafka: block, with its tls: and sasl:):
+replicas, the autoscaler's lag, the console's search and context, the ingest APIs, tail: and
+demo traffic all use it, and missing topics are created there.
+
+Ctrl-C stops everything cleanly: replicas stop within seconds, committing what they finished
 (an unfinished batch is left uncommitted and redelivered next time).
 
 Options:
@@ -56,10 +68,13 @@ Options:
   --port N            console + API port (default 8080; 0 picks a free port)
   --host ADDR         console + API address (default 127.0.0.1; any other needs a token)
 ${tokenOptionsHelp(22)}; required off 127.0.0.1
-  --broker-port N     embedded broker port (default 9092; 0 picks a free port)
+  --broker-port N     embedded broker port (default 9092; 0 picks a free port; not with a cluster)
   --data-dir DIR      state: DIR/broker, DIR/notifier, DIR/events.jsonl (default .tidewatch,
                       or $TIDEWATCH_DATA_DIR)
   -h, --help          show this help
+
+Kafka connection (flags over $TIDEWATCH_KAFKA_* over the project file's kafka: block):
+${kafkaFlagsHelp(34)}
 
 It prints scaling events and alerts as they happen; logs (JSON on stderr) show warnings and
 errors only, unless TIDEWATCH_LOG_LEVEL says otherwise (e.g. info).`
@@ -70,6 +85,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
     v = parseArgs({
       args: argv,
       options: {
+        ...KAFKA_FLAG_OPTIONS,
         config: { type: 'string' },
         demo: { type: 'boolean' },
         port: { type: 'string' },
@@ -95,10 +111,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   // wrong. Replicas inherit the level. TIDEWATCH_LOG_LEVEL=info shows everything.
   process.env.TIDEWATCH_LOG_LEVEL ??= 'warn'
   const project = loadProjectFile(projectFile)
-  if (project.kafkaAt !== null) {
-    // Not silently ignored: a user who wrote it expects up to use that cluster.
-    throw new ConfigError([{ file: project.file, ...project.kafkaAt, field: 'kafka', message: 'up runs its own embedded broker; kafka: is used by deploy (tidewatch deploy tidewatch.yaml --kubernetes), not by up: to run this project with up, remove the block and give deploy the same settings as --brokers/--kafka-* flags or TIDEWATCH_KAFKA_* variables' }])
-  }
+  // A cluster when any layer names brokers; the embedded broker otherwise.
+  const clusterSettings = upClusterSettings(v, project)
   const functions: FunctionConfig[] = project.functions.map(f => loadFunctionConfig(f))
   for (const f of functions) {
     for (const note of f.notCarried) console.error(`tidewatch: note: ${f.name}: ${note}`)
@@ -115,21 +129,29 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
   const pb = project.broker
   const security = loadBrokerSecurity({ cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms }, PROJECT_NAMES)
-  // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas,
-  // demo traffic and tail use a plaintext listener on loopback with a credential of this run.
-  const broker = await startBroker({
-    dataDir: path.join(dataDir, 'broker'),
-    host: pb.host,
-    advertisedHost: pb.advertisedHost,
-    port: brokerPort,
-    defaultPartitions: pb.partitions,
-    initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS,
-    ...security,
-    internalListener: true,
-    logger: createLogger('broker')
-  }).catch(err => { throw security.tls !== undefined ? explainTlsStartError(err, PROJECT_NAMES) : err })
+  let broker: RunningBroker | null = null
+  let cluster: UpCluster | null = null
+  if (clusterSettings !== null) {
+    const inputs = [...functions.map(f => f.input.topic), ...rulesWorkloads.map(r => r.input.topic)]
+    cluster = await connectUpCluster(clusterSettings, upTopics(project, inputs, v.demo === true))
+  } else {
+    // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas,
+    // demo traffic and tail use a plaintext listener on loopback with a credential of this run.
+    broker = await startBroker({
+      dataDir: path.join(dataDir, 'broker'),
+      host: pb.host,
+      advertisedHost: pb.advertisedHost,
+      port: brokerPort,
+      defaultPartitions: pb.partitions,
+      initialRebalanceDelayMs: AUTOSCALED_REBALANCE_DELAY_MS,
+      ...security,
+      internalListener: true,
+      logger: createLogger('broker')
+    }).catch(err => { throw security.tls !== undefined ? explainTlsStartError(err, PROJECT_NAMES) : err })
+  }
   const shutdown = new Shutdown(logger)
-  shutdown.add('broker', async () => await broker.close())
+  shutdown.add('broker', async () => await broker?.close())
+  shutdown.add('Kafka clients', async () => await cluster?.close())
   try {
     const notifier = await Notifier.start({ config: notifierConfig, dataDir: path.join(dataDir, 'notifier'), logger: createLogger('notifier') })
     shutdown.add('notifier', async () => await notifier.close())
@@ -143,8 +165,12 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       replicaEnv.TIDEWATCH_DEMO_ENRICH_URL = enrichment.url
     }
     const events = new EventLog({ file: path.join(dataDir, 'events.jsonl') })
-    const ownKafka = internalKafkaSettings(broker)
-    const supervisor = new Supervisor({ kafka: ownKafka, source: new EmbeddedOffsetsSource(broker.core), events, logger, env: replicaEnv })
+    // What this run's own processes (replicas, demo traffic, tail) connect with, where the lag
+    // comes from, and where the console's search and the ingest APIs read and write.
+    const ownKafka = cluster !== null ? cluster.settings : internalKafkaSettings(broker!)
+    const source: OffsetsSource = cluster !== null ? new KafkaOffsetsSource(cluster.kafka) : new EmbeddedOffsetsSource(broker!.core)
+    const store: TopicStore = cluster !== null ? cluster.store : new EmbeddedStore(broker!.core)
+    const supervisor = new Supervisor({ kafka: ownKafka, source, events, logger, env: replicaEnv })
     for (const f of functions) supervisor.add(f)
     for (const r of rulesWorkloads) supervisor.addRules(r)
     const api = await startApiServer({
@@ -155,8 +181,8 @@ export async function runUpCommand (argv: string[]): Promise<number> {
       plugins: [
         scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
-        async app => { await app.register(logStoreRoutes, { core: broker.core }) },
-        ingestPlugin(broker.core, project, token),
+        async app => { await app.register(logStoreRoutes, { store }) },
+        ingestPlugin(store, project, token),
         consolePlugin({ notifier })
       ]
     }).catch(err => {
@@ -177,7 +203,13 @@ export async function runUpCommand (argv: string[]): Promise<number> {
 
     const stopped = untilStopSignal()
     shutdown.add('replicas', async () => await supervisor.stop())
-    await Promise.race([supervisor.start(), stopped])
+    try {
+      await Promise.race([supervisor.start(), stopped])
+    } catch (err) {
+      // TLS or SASL refused after all (credentials revoked since the check): one line, and stop.
+      const explained = clusterSettings !== null ? explainedFailure(clusterSettings, err) : err
+      throw explained !== err ? new CliError((explained as Error).message) : err
+    }
 
     let demo: DemoTraffic | null = null
     if (v.demo === true) {
@@ -197,7 +229,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   functions  ${functions.length === 0 ? 'none' : functions.map(f => `${f.name} (${f.scale.minReplicas}-${f.scale.maxReplicas} replicas, reading ${f.input.topic})`).join(', ')}${rulesWorkloads.length > 0 ? `
   rules      ${rulesWorkloads.map(r => `${r.name} (${r.ruleCount} rule${r.ruleCount === 1 ? '' : 's'}, ${r.scale.minReplicas}-${r.scale.maxReplicas} replicas, reading ${r.input.topic})`).join(', ')}` : ''}
   alerts     ${api.url}/api/v2/alerts (Alertmanager v2 API)${process.env.SLACK_WEBHOOK_URL !== undefined && process.env.SLACK_WEBHOOK_URL !== '' ? ', and to Slack' : ''}
-  broker     ${broker.bootstrap} (embedded${brokerSecurityNote(security)})
+  broker     ${broker !== null ? `${broker.bootstrap} (embedded${brokerSecurityNote(security)})` : `${describeKafka(clusterSettings!)} (external: no embedded broker)`}
   ingest     ${api.url}/_bulk (Elasticsearch), ${api.url}/loki/api/v1/push, ${api.url}/v1/logs → '${project.ingest.topic}'${tailing !== null ? `\n  tail       ${tailing}` : ''}${demo !== null ? `\n  demo       access logs to '${project.demo.topic}': browsing, a crawler storm of 404s, quiet; every minute\n             each 404 costs an owner lookup of ~${DEMO_ENRICH_LATENCY_MS} ms (ENRICH_URL), so a storm needs several replicas` : ''}
 Ctrl-C to stop.`)
     await stopped

@@ -3,10 +3,10 @@
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { tokenAuthorizes } from '../api/http-app.js'
-import type { BrokerCore } from '../broker/core.js'
 import { TailAgent, multilineMode, type TailedFile } from '../collect/index.js'
 import { kafkaSink } from '../collect/kafka-sink.js'
 import type { KafkaSettings } from '../kafka/connection-settings.js'
+import type { TopicStore } from '../logstore/topic-store.js'
 import { answerElasticsearchRoot, ingestRoutes } from '../ingest/routes.js'
 import type { ProjectConfig } from '../project/project-file.js'
 import { createLogger } from '../shared/logger.js'
@@ -18,10 +18,10 @@ import type { Shutdown } from './shutdown.js'
  * The plugin mounting the ingest APIs (and the Elasticsearch answer on `GET /`, which is the
  * console's public page for browsers, so it checks the token itself).
  */
-export function ingestPlugin (core: BrokerCore, project: ProjectConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
+export function ingestPlugin (store: TopicStore, project: ProjectConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
   return async app => {
     answerElasticsearchRoot(app, token === null || token === '' ? null : h => tokenAuthorizes(h, token))
-    await app.register(ingestRoutes, { core, topic: project.ingest.topic, maxBytes: project.ingest.maxBytes, maxRecords: project.ingest.maxRecords })
+    await app.register(ingestRoutes, { store, topic: project.ingest.topic, maxBytes: project.ingest.maxBytes, maxRecords: project.ingest.maxRecords })
   }
 }
 

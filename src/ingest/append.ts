@@ -1,12 +1,12 @@
 // Appending what an ingest API accepted, through the log store's own append path
-// (logstore/ingest.ts: the broker's batches, PartitionLog.append, appended in slices that
-// yield). A record too large for the topic is refused on its own (the APIs report it per item)
+// (logstore/ingest.ts: the broker's batches, appended in slices that yield, to the embedded
+// broker or a cluster). A record too large for the topic is refused on its own (the APIs report it per item)
 // rather than failing its whole request; a storage failure fails the request with 503, which
-// every shipper retries (the part already stored is then stored again: at-least-once).
-import type { BrokerCore } from '../broker/core.js'
+// every shipper retries (so does a batch a cluster did not store) (the part already stored is then stored again: at-least-once).
 import { LogStoreError } from '../logstore/errors.js'
 import { ingestRecords } from '../logstore/ingest.js'
 import type { IngestRecord } from '../logstore/ingest-body.js'
+import type { TopicStore } from '../logstore/topic-store.js'
 
 /** Bytes a record adds to a batch beyond its value, and the batch header (as logstore counts). */
 const OVERHEAD = 32 + 61
@@ -19,9 +19,8 @@ export interface IngestLimits {
 }
 
 /** The largest record value `topic` accepts (its max.message.bytes, else the broker's). */
-export function maxRecordBytes (core: BrokerCore, topic: string): number {
-  const configured = Number(core.logs.getTopic(topic)?.configs['max.message.bytes'])
-  return (Number.isFinite(configured) && configured > 0 ? configured : core.options.maxMessageBytes) - OVERHEAD
+export async function maxRecordBytes (store: TopicStore, topic: string): Promise<number> {
+  return await store.maxMessageBytes(topic) - OVERHEAD
 }
 
 /** Too many records: 413 naming the limit. */
@@ -33,8 +32,8 @@ export function tooManyRecords (maxRecords: number): LogStoreError {
  * Stores `records` (null entries are items refused earlier) and returns, per item, null when
  * stored or the reason it was refused.
  */
-export async function appendAccepted (core: BrokerCore, topic: string, records: (IngestRecord | null)[]): Promise<(string | null)[]> {
-  const limit = maxRecordBytes(core, topic)
+export async function appendAccepted (store: TopicStore, topic: string, records: (IngestRecord | null)[]): Promise<(string | null)[]> {
+  const limit = await maxRecordBytes(store, topic)
   const results: (string | null)[] = []
   const keep: IngestRecord[] = []
   for (const r of records) {
@@ -44,7 +43,7 @@ export async function appendAccepted (core: BrokerCore, topic: string, records: 
     results.push(null)
     keep.push(r)
   }
-  if (keep.length > 0) await ingestRecords(core, topic, keep)
+  if (keep.length > 0) await ingestRecords(store, topic, keep)
   return results
 }
 

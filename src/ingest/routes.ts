@@ -12,7 +12,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { BrokerCore } from '../broker/core.js'
 import { LogStoreError } from '../logstore/errors.js'
 import { decodeContentEncoding, DEFAULT_INGEST_MAX_RECORDS } from '../logstore/ingest-body.js'
-import { DEFAULT_INGEST_MAX_BYTES } from '../logstore/routes.js'
+import { DEFAULT_INGEST_MAX_BYTES, storeOf } from '../logstore/routes.js'
+import type { TopicStore } from '../logstore/topic-store.js'
 import { appendAccepted } from './append.js'
 import { ES_HEADERS, bulkResponse, clusterHealth, clusterStateVersion, parseBulk, rootInfo } from './elasticsearch.js'
 import { parseLokiJson, parseLokiProtobuf } from './loki.js'
@@ -21,7 +22,9 @@ import { otlpResponse, parseOtlpJson, parseOtlpProtobuf } from './otlp.js'
 export const DEFAULT_INGEST_TOPIC = 'logs'
 
 export interface IngestRoutesOptions {
-  core: BrokerCore
+  /** Where records are stored: a TopicStore (a cluster's), or the embedded broker's core. */
+  store?: TopicStore
+  core?: BrokerCore
   /** Topic every API writes to (default `logs`). */
   topic?: string
   /** Largest body in bytes, compressed and decompressed (default 8 MiB, as the log store's ingest). */
@@ -47,7 +50,7 @@ function isJson (req: FastifyRequest): boolean {
 }
 
 export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
-  const { core } = opts
+  const store = storeOf(opts)
   const topic = opts.topic ?? DEFAULT_INGEST_TOPIC
   const maxBytes = opts.maxBytes ?? DEFAULT_INGEST_MAX_BYTES
   const maxRecords = opts.maxRecords ?? DEFAULT_INGEST_MAX_RECORDS
@@ -75,8 +78,8 @@ export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOpti
     const bulk = async (req: Req, reply: FastifyReply): Promise<void> => {
       const started = Date.now()
       reply.headers(ES_HEADERS)
-      const items = parseBulk(body(req).toString('utf8'), req.params.index ?? topic, core.clock.now(), maxRecords)
-      const problems = await appendAccepted(core, topic, items.map(i => i.error === null ? i.record : null))
+      const items = parseBulk(body(req).toString('utf8'), req.params.index ?? topic, store.now(), maxRecords)
+      const problems = await appendAccepted(store, topic, items.map(i => i.error === null ? i.record : null))
       await reply.send(bulkResponse(items, items.map((it, i) => it.error === null ? problems[i] : null), Date.now() - started))
     }
     for (const path of [`${prefix}/_bulk`, `${prefix}/:index/_bulk`]) {
@@ -86,12 +89,12 @@ export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOpti
   }
 
   app.post('/loki/api/v1/push', { bodyLimit: maxBytes }, async (req: Req, reply) => {
-    const now = core.clock.now()
+    const now = store.now()
     let records
     if (isProtobuf(req)) records = parseLokiProtobuf(body(req), maxBytes, now, maxRecords)
     else if (isJson(req)) records = parseLokiJson(body(req).toString('utf8'), now, maxRecords)
     else throw new LogStoreError(415, `Content-Type '${req.headers['content-type'] ?? ''}' is not accepted: Loki push takes application/x-protobuf (snappy) or application/json`, 'content-type')
-    const problems = await appendAccepted(core, topic, records)
+    const problems = await appendAccepted(store, topic, records)
     const refused = problems.filter(p => p !== null)
     // Loki has no per-entry answer: an entry that can never be stored fails the request (400,
     // which clients do not retry) after the others were stored.
@@ -100,13 +103,13 @@ export async function ingestRoutes (app: FastifyInstance, opts: IngestRoutesOpti
   })
 
   app.post('/v1/logs', { bodyLimit: maxBytes }, async (req: Req, reply) => {
-    const now = core.clock.now()
+    const now = store.now()
     const protobuf = isProtobuf(req)
     let records
     if (protobuf) records = parseOtlpProtobuf(body(req), now, maxRecords)
     else if (isJson(req)) records = parseOtlpJson(body(req).toString('utf8'), now, maxRecords)
     else throw new LogStoreError(415, `Content-Type '${req.headers['content-type'] ?? ''}' is not accepted: OTLP/HTTP takes application/x-protobuf or application/json`, 'content-type')
-    const problems = await appendAccepted(core, topic, records)
+    const problems = await appendAccepted(store, topic, records)
     const refused = problems.filter(p => p !== null)
     const answer = otlpResponse(protobuf, refused.length, refused[0] ?? '')
     await reply.header('content-type', protobuf ? 'application/x-protobuf' : 'application/json').send(answer)

@@ -67,9 +67,10 @@ export class BatchProducer {
 
   /**
    * Sends each partition's batch not in `done` to its leader; resolves once every one was stored
-   * with acks=all, adding each stored partition to `done`. Throws the first failure otherwise.
+   * with acks=all, adding each stored partition to `done` (and its batch's base offset to
+   * `baseOffsets`, when given). Throws the first failure otherwise.
    */
-  async send (topic: string, batches: Map<number, Buffer>, done: Set<number>): Promise<void> {
+  async send (topic: string, batches: Map<number, Buffer>, done: Set<number>, baseOffsets?: Map<number, number>): Promise<void> {
     let layout: TopicLayout
     try { layout = await this.#layout(topic, false) } catch (err) { this.#layouts.delete(topic); throw err }
     const byLeader = new Map<number, number[]>()
@@ -81,7 +82,7 @@ export class BatchProducer {
     const failures: Error[] = []
     await Promise.all([...byLeader].map(async ([leader, partitions]) => {
       try {
-        await this.#sendTo(leader, layout, topic, partitions.map(p => ({ index: p, records: batches.get(p)! })), done)
+        await this.#sendTo(leader, layout, topic, partitions.map(p => ({ index: p, records: batches.get(p)! })), done, baseOffsets)
       } catch (err) {
         failures.push(err as Error)
       }
@@ -92,7 +93,7 @@ export class BatchProducer {
     throw failures[0]
   }
 
-  async #sendTo (leader: number, layout: TopicLayout, topic: string, partitionData: { index: number, records: Buffer }[], done: Set<number>): Promise<void> {
+  async #sendTo (leader: number, layout: TopicLayout, topic: string, partitionData: { index: number, records: Buffer }[], done: Set<number>, baseOffsets?: Map<number, number>): Promise<void> {
     const broker = layout.brokers.get(leader)
     if (broker === undefined) throw new ProduceRefused(partitionData[0].index, ErrorCode.LEADER_NOT_AVAILABLE, 'no leader in the cluster metadata')
     let conn: BrokerConnection
@@ -101,11 +102,11 @@ export class BatchProducer {
       const version = conn.version(PRODUCE, PRODUCE_MIN, PRODUCE_MAX)
       // The broker may take its whole timeoutMs before it answers: the answer's deadline is later.
       const res = await conn.request(PRODUCE, version, { transactionalId: null, acks: -1, timeoutMs: this.#timeoutMs, topicData: [{ name: topic, partitionData }] }, 5000) as
-        { responses: { partitionResponses: { index: number, errorCode: number, errorMessage?: string | null }[] }[] }
+        { responses: { partitionResponses: { index: number, errorCode: number, baseOffset: number, errorMessage?: string | null }[] }[] }
       let refused: ProduceRefused | null = null
       for (const t of res.responses) {
         for (const p of t.partitionResponses) {
-          if (p.errorCode === ErrorCode.NONE) done.add(p.index)
+          if (p.errorCode === ErrorCode.NONE) { done.add(p.index); baseOffsets?.set(p.index, Number(p.baseOffset)) }
           else refused ??= new ProduceRefused(p.index, p.errorCode, p.errorMessage ?? null)
         }
       }

@@ -3,12 +3,11 @@
 // (kubernetes.pod_name, and namespace_name when the anchor has one) count, and reading goes on
 // past other pods' records until N are found, the partition's ends are reached, or the scan
 // budget is spent (then `truncated` says so).
-import type { BrokerCore } from '../broker/core.js'
-import type { PartitionLog } from '../broker/log/partition-log.js'
 import { LogStoreError, badParam } from './errors.js'
 import { recordsForward, windowsBackward } from './partition-reader.js'
 import { parseJsonValue, podOf } from './field-path.js'
 import type { StoredRecord } from '../protocol/record-batch/index.js'
+import type { PartitionSource, TopicStore } from './topic-store.js'
 
 export const DEFAULT_CONTEXT_SIZE = 20
 export const MAX_CONTEXT_SIZE = 200
@@ -64,17 +63,17 @@ function wholeNumber (v: string, name: string): number {
   return Number(v)
 }
 
-export function readContext (core: BrokerCore, req: ContextRequest): ContextResult {
-  const topic = core.logs.getTopic(req.topic)
-  if (topic === undefined) throw new LogStoreError(404, `topic '${req.topic}' does not exist`, 'topic')
-  const log = topic.partitions[req.partition]
-  if (log === undefined) throw new LogStoreError(404, `topic '${req.topic}' has no partition ${req.partition} (it has ${topic.partitions.length}: 0-${topic.partitions.length - 1})`, 'partition')
-  const anchor = findAnchor(log, req)
+export async function readContext (store: TopicStore, req: ContextRequest): Promise<ContextResult> {
+  const partitions = await store.topic(req.topic)
+  if (partitions === null) throw new LogStoreError(404, `topic '${req.topic}' does not exist`, 'topic')
+  const log = partitions[req.partition]
+  if (log === undefined) throw new LogStoreError(404, `topic '${req.topic}' has no partition ${req.partition} (it has ${partitions.length}: 0-${partitions.length - 1})`, 'partition')
+  const anchor = await findAnchor(log, req)
   const pod = req.samePod ? podOf(parseJsonValue(anchor.value)) : null
   if (req.samePod && pod === null) throw badParam('samePod', `the record at offset ${req.offset} has no kubernetes.pod_name, so there is no pod to follow`)
   const keep = pod === null ? null : samePodAs(pod)
-  const before = readBefore(log, req.offset, req.before, keep)
-  const after = readAfter(log, req.offset, req.after, keep)
+  const before = await readBefore(log, req.offset, req.before, keep)
+  const after = await readAfter(log, req.offset, req.after, keep)
   return {
     topic: req.topic,
     partition: req.partition,
@@ -90,7 +89,7 @@ export function readContext (core: BrokerCore, req: ContextRequest): ContextResu
   }
 }
 
-function findAnchor (log: PartitionLog, req: ContextRequest): StoredRecord {
+async function findAnchor (log: PartitionSource, req: ContextRequest): Promise<StoredRecord> {
   const where = `offset ${req.offset} of ${req.topic}/${req.partition}`
   if (req.offset >= log.logEndOffset) {
     const last = log.logEndOffset > log.logStartOffset ? `the last record is at ${log.logEndOffset - 1}` : 'the partition holds no records'
@@ -99,7 +98,7 @@ function findAnchor (log: PartitionLog, req: ContextRequest): StoredRecord {
   if (req.offset < log.logStartOffset) {
     throw new LogStoreError(410, `${where} has been deleted by retention: the partition now starts at offset ${log.logStartOffset}`, 'offset')
   }
-  for (const r of recordsForward(log, req.offset, req.offset + 1)) return r
+  for await (const r of recordsForward(log, req.offset, req.offset + 1)) return r
   throw new LogStoreError(404, `no record at ${where}: it was never written there or could not be read (compressed with an unsupported codec?)`, 'offset')
 }
 
@@ -115,13 +114,13 @@ function samePodAs (pod: { namespace: string | null, pod: string }): (r: StoredR
 /** `keep` null means every record counts. */
 type Keep = ((r: StoredRecord) => boolean) | null
 
-function readBefore (log: PartitionLog, offset: number, n: number, keep: Keep): { records: StoredRecord[], truncated: boolean } {
+async function readBefore (log: PartitionSource, offset: number, n: number, keep: Keep): Promise<{ records: StoredRecord[], truncated: boolean }> {
   const found: StoredRecord[] = []
   let scanned = 0
   if (n === 0) return { records: found, truncated: false }
   // Small windows when every record counts; larger ones when most may be another pod's.
   const windowOffsets = keep === null ? n : 1000
-  for (const w of windowsBackward(log, log.logStartOffset, offset, { windowOffsets })) {
+  for await (const w of windowsBackward(log, log.logStartOffset, offset, { windowOffsets })) {
     for (const r of w.records) {
       if (keep === null || keep(r)) { found.push(r); if (found.length === n) return { records: found.reverse(), truncated: false } }
       if (++scanned >= MAX_CONTEXT_SCAN) return { records: found.reverse(), truncated: true }
@@ -130,11 +129,11 @@ function readBefore (log: PartitionLog, offset: number, n: number, keep: Keep): 
   return { records: found.reverse(), truncated: false }
 }
 
-function readAfter (log: PartitionLog, offset: number, n: number, keep: Keep): { records: StoredRecord[], truncated: boolean } {
+async function readAfter (log: PartitionSource, offset: number, n: number, keep: Keep): Promise<{ records: StoredRecord[], truncated: boolean }> {
   const found: StoredRecord[] = []
   let scanned = 0
   if (n === 0) return { records: found, truncated: false }
-  for (const r of recordsForward(log, offset + 1)) {
+  for await (const r of recordsForward(log, offset + 1)) {
     if (keep === null || keep(r)) { found.push(r); if (found.length === n) break }
     if (++scanned >= MAX_CONTEXT_SCAN) return { records: found, truncated: true }
   }

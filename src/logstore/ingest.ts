@@ -1,7 +1,7 @@
-// Producing ingested records into a topic through the broker's own append path: the topic is
-// found or auto-created exactly as Produce does it (findOrCreateTopic), each partition's records
-// become RecordBatches (the broker's batch builder), and PartitionLog.append validates, assigns
-// offsets, writes, and wakes fetchers and the autoscaler — the same as a Kafka producer's write.
+// Producing ingested records into a topic through the store's append path (topic-store.ts): the
+// topic is found or auto-created as a producer's write would find it, each partition's records
+// become RecordBatches (the broker's batch builder), and the store appends them — the embedded
+// broker's PartitionLog.append, or a Produce with acks=all to each partition's leader.
 //
 // Partitioning: records from one pod go to one partition (hash of namespace/pod), so a pod's
 // lines keep their order and same-pod context finds them together; records without a pod go to
@@ -9,14 +9,12 @@
 // records). No Kafka key is set, as Fluent Bit sets none.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { crc32 } from '@node-rs/crc32'
-import type { BrokerCore } from '../broker/core.js'
-import { isValidTopicName, type Topic } from '../broker/log/log-manager.js'
-import { findOrCreateTopic } from '../broker/apis/topic-lookup.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { isValidTopicName } from '../broker/log/log-manager.js'
 import { buildBatch, type BatchRecord } from '../protocol/record-batch/index.js'
 import { LogStoreError, badParam } from './errors.js'
 import { podOf } from './field-path.js'
 import type { IngestRecord } from './ingest-body.js'
+import type { TopicStore } from './topic-store.js'
 
 // Bytes a record adds to a batch beyond its value: length, attributes, deltas, key, headers
 // varints. Generous, so a batch never exceeds max.message.bytes.
@@ -34,61 +32,56 @@ export interface IngestResult {
   partitions: { partition: number, baseOffset: number, lastOffset: number, count: number }[]
 }
 
-/** Appends `records` to `topicName`, creating the topic when the broker auto-creates topics. */
-export async function ingestRecords (core: BrokerCore, topicName: string, records: IngestRecord[]): Promise<IngestResult> {
+/** Appends `records` to `topicName`, creating the topic when the store auto-creates topics. */
+export async function ingestRecords (store: TopicStore, topicName: string, records: IngestRecord[]): Promise<IngestResult> {
   if (!isValidTopicName(topicName)) throw badParam('topic', `invalid topic name '${topicName}': use 1-249 characters of a-z A-Z 0-9 . _ - (not '.' or '..')`)
-  const found = findOrCreateTopic(core, topicName, true)
-  if (found.topic === undefined) {
-    if (found.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new LogStoreError(404, `topic '${topicName}' does not exist and the broker does not auto-create topics: create it first`, 'topic')
-    throw new LogStoreError(500, `cannot create topic '${topicName}' (Kafka error ${found.errorCode})`, 'topic')
-  }
-  const topic = found.topic
-  const maxBatchBytes = maxMessageBytes(core, topic)
-  const byPartition = assignPartitions(topic, records)
+  const target = await store.appendTarget(topicName)
+  const maxBatchBytes = target.maxBatchBytes
+  const byPartition = assignPartitions(target.partitions, records)
   // Check every record fits before writing any, so a request is not half-ingested for size.
   records.forEach((r, i) => {
     const size = BATCH_HEADER + RECORD_OVERHEAD + Buffer.byteLength(r.value)
     if (size > maxBatchBytes) throw new LogStoreError(413, `record ${i} is ${size} bytes as a record batch; topic '${topicName}' accepts at most ${maxBatchBytes} (max.message.bytes)`, 'body')
   })
-  const result: IngestResult = { accepted: 0, topic: topicName, partitions: [] }
+  // Each round appends the next batch of every partition (one Produce per leader on a cluster).
+  const queues = [...byPartition].map(([partition, recs]) => ({ partition, count: recs.length, chunks: [...chunksWithin(recs, Math.min(maxBatchBytes, TARGET_BATCH_BYTES))], baseOffset: -1, lastOffset: -1 }))
+  let stored = 0
   let sliceStart = Date.now()
-  for (const [partition, recs] of byPartition) {
-    const log = topic.partitions[partition]
-    let baseOffset = -1
-    let lastOffset = -1
-    for (const chunk of chunksWithin(recs, Math.min(maxBatchBytes, TARGET_BATCH_BYTES))) {
-      const batch = buildBatch(chunk.map((r): BatchRecord => ({ key: null, value: r.value, timestamp: r.timestamp })))
-      const appended = log.append(batch, core.clock.now())
-      if (appended.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
-        // A full or failing disk: nothing of this batch was stored, and a retry may succeed.
-        throw new LogStoreError(503, `the broker cannot write to its disk (KAFKA_STORAGE_ERROR) after ${result.accepted} of ${records.length} records were stored; retry later`)
-      }
-      if (appended.errorCode !== ErrorCode.NONE) {
-        throw new LogStoreError(500, `the broker refused a batch for ${topicName}/${partition} (Kafka error ${appended.errorCode}) after ${result.accepted} of ${records.length} records were stored`)
-      }
-      if (baseOffset < 0) baseOffset = appended.baseOffset
-      lastOffset = appended.baseOffset + chunk.length - 1
-      // A large request is appended in slices, so produces and other requests keep their turn.
-      if (Date.now() - sliceStart >= SLICE_MS) {
-        await yieldToEventLoop()
-        sliceStart = Date.now()
-      }
+  for (;;) {
+    const round = new Map<number, Buffer>()
+    const sizes = new Map<number, number>()
+    for (const q of queues) {
+      const chunk = q.chunks.shift()
+      if (chunk === undefined) continue
+      round.set(q.partition, buildBatch(chunk.map((r): BatchRecord => ({ key: null, value: r.value, timestamp: r.timestamp }))))
+      sizes.set(q.partition, chunk.length)
     }
-    result.accepted += recs.length
-    result.partitions.push({ partition, baseOffset, lastOffset, count: recs.length })
+    if (round.size === 0) break
+    const outcome = await store.append(topicName, round)
+    for (const [partition, baseOffset] of outcome.stored) {
+      const q = queues.find(x => x.partition === partition)!
+      if (q.baseOffset < 0) q.baseOffset = baseOffset
+      q.lastOffset = baseOffset + sizes.get(partition)! - 1
+      stored += sizes.get(partition)!
+    }
+    if (outcome.failure !== null) {
+      // Nothing is lost silently: the caller answers with this status (503: shippers retry,
+      // storing again what was stored already, at-least-once).
+      const retry = outcome.failure.status === 503 ? '; retry later' : ''
+      throw new LogStoreError(outcome.failure.status, `${outcome.failure.reason} after ${stored} of ${records.length} records were stored${retry}`)
+    }
+    // A large request is appended in slices, so produces and other requests keep their turn.
+    if (Date.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop()
+      sliceStart = Date.now()
+    }
   }
-  result.partitions.sort((a, b) => a.partition - b.partition)
-  return result
-}
-
-function maxMessageBytes (core: BrokerCore, topic: Topic): number {
-  const configured = Number(topic.configs['max.message.bytes'])
-  return Number.isFinite(configured) && configured > 0 ? configured : core.options.maxMessageBytes
+  const partitions = queues.map(q => ({ partition: q.partition, baseOffset: q.baseOffset, lastOffset: q.lastOffset, count: q.count })).sort((a, b) => a.partition - b.partition)
+  return { accepted: records.length, topic: topicName, partitions }
 }
 
 /** Records grouped by partition, in request order within each. */
-function assignPartitions (topic: Topic, records: IngestRecord[]): Map<number, IngestRecord[]> {
-  const n = topic.partitions.length
+function assignPartitions (n: number, records: IngestRecord[]): Map<number, IngestRecord[]> {
   const sticky = Math.floor(Math.random() * n)
   const out = new Map<number, IngestRecord[]>()
   for (const r of records) {

@@ -14,12 +14,16 @@ import { startSearch, type SearchBudget, type SearchLine } from './search.js'
 import { parseContextParams, readContext } from './context.js'
 import { decodeContentEncoding, parseIngestBody, DEFAULT_INGEST_MAX_RECORDS } from './ingest-body.js'
 import { ingestRecords } from './ingest.js'
+import { EmbeddedStore } from './embedded-store.js'
+import type { TopicStore } from './topic-store.js'
 
 /** Default largest ingest request body (after gzip decoding too): 8 MiB. */
 export const DEFAULT_INGEST_MAX_BYTES = 8 * 1024 * 1024
 
 export interface LogStoreRoutesOptions {
-  core: BrokerCore
+  /** Where the records are: a TopicStore (a cluster's), or the embedded broker's core. */
+  store?: TopicStore
+  core?: BrokerCore
   /** Largest ingest body in bytes, compressed and decompressed. Default 8 MiB. */
   ingestMaxBytes?: number
   /** Most records in one ingest request. Default 100,000. */
@@ -33,21 +37,28 @@ export function registerLogStoreRoutes (app: FastifyInstance, opts: LogStoreRout
   void app.register(logStoreRoutes, opts)
 }
 
-/** The plugin itself, for `app.register(logStoreRoutes, { core })`. */
+/** The store the options name: `store`, or the embedded broker's over `core`. */
+export function storeOf (opts: { store?: TopicStore, core?: BrokerCore }): TopicStore {
+  if (opts.store !== undefined) return opts.store
+  if (opts.core === undefined) throw new Error('the log store needs a store or the broker core')
+  return new EmbeddedStore(opts.core)
+}
+
+/** The plugin itself, for `app.register(logStoreRoutes, { store })`. */
 export async function logStoreRoutes (app: FastifyInstance, opts: LogStoreRoutesOptions): Promise<void> {
-  const { core } = opts
+  const store = storeOf(opts)
   const ingestMaxBytes = opts.ingestMaxBytes ?? DEFAULT_INGEST_MAX_BYTES
   app.setErrorHandler((err: FastifyError, req, reply) => renderError(err, req, reply, ingestMaxBytes))
 
   app.get('/api/v1/topics', async () => ({
-    topics: core.logs.listTopics().map(t => ({
+    topics: (await store.listTopics()).map(t => ({
       name: t.name,
-      partitions: t.partitions.map((log, partition) => ({
-        partition,
-        logStartOffset: log.logStartOffset,
-        logEndOffset: log.logEndOffset,
-        records: log.logEndOffset - log.logStartOffset,
-        sizeBytes: log.sizeBytes
+      partitions: t.partitions.map(p => ({
+        partition: p.partition,
+        logStartOffset: p.logStartOffset,
+        logEndOffset: p.logEndOffset,
+        records: p.logEndOffset - p.logStartOffset,
+        sizeBytes: p.sizeBytes
       }))
     })).sort((a, b) => a.name.localeCompare(b.name))
   }))
@@ -57,7 +68,7 @@ export async function logStoreRoutes (app: FastifyInstance, opts: LogStoreRoutes
     const abort = new AbortController()
     // Stop scanning as soon as the client goes away (the search may be reading for seconds).
     reply.raw.on('close', () => abort.abort())
-    const lines = startSearch(core, query, { budget: opts.searchBudget, signal: abort.signal })
+    const lines = await startSearch(store, query, { budget: opts.searchBudget, signal: abort.signal })
     return await reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -66,7 +77,7 @@ export async function logStoreRoutes (app: FastifyInstance, opts: LogStoreRoutes
 
   app.get<{ Params: { topic: string, partition: string, offset: string }, Querystring: { before?: string, after?: string, samePod?: string } }>(
     '/api/v1/topics/:topic/partitions/:partition/offsets/:offset/context',
-    async req => readContext(core, parseContextParams(req.params, req.query))
+    async req => await readContext(store, parseContextParams(req.params, req.query))
   )
 
   // Ingest parses its own body: the raw bytes are needed to undo gzip, to tell NDJSON from JSON,
@@ -77,8 +88,8 @@ export async function logStoreRoutes (app: FastifyInstance, opts: LogStoreRoutes
     scope.post<{ Params: { topic: string }, Body: Buffer | undefined }>('/api/v1/ingest/:topic', { bodyLimit: ingestMaxBytes }, async req => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const body = decodeContentEncoding(raw, req.headers['content-encoding'], ingestMaxBytes)
-      const records = parseIngestBody(body.toString('utf8'), req.headers['content-type'], core.clock.now(), opts.ingestMaxRecords ?? DEFAULT_INGEST_MAX_RECORDS)
-      return await ingestRecords(core, req.params.topic, records)
+      const records = parseIngestBody(body.toString('utf8'), req.headers['content-type'], store.now(), opts.ingestMaxRecords ?? DEFAULT_INGEST_MAX_RECORDS)
+      return await ingestRecords(store, req.params.topic, records)
     })
   })
 }

@@ -8,18 +8,18 @@
 // producer's own records; otherwise to within one window), and when a scan budget stops the
 // search, every partition has been covered down to about the same time (`scannedDownTo`).
 //
-// The time range uses the broker's time index: the first offset at or after `from` is exact;
+// The time range uses the source's time index (the broker's, or ListOffsets by time on a
+// cluster): the first offset at or after `from` is exact;
 // the scan starts below the first record later than `to` + TO_SLACK_MS, so records up to that
 // far out of timestamp order are still found.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import type { BrokerCore } from '../broker/core.js'
-import type { PartitionLog } from '../broker/log/partition-log.js'
 import { LogStoreError } from './errors.js'
 import { windowsBackward, type BackwardWindow } from './partition-reader.js'
 import { compileFilters, type SearchQuery } from './search-query.js'
 import { searchRegexMatches } from './safe-regex.js'
 import type { Re2 } from '../shared/re2.js'
 import type { StoredRecord } from '../protocol/record-batch/index.js'
+import type { PartitionSource, TopicStore } from './topic-store.js'
 
 const TO_SLACK_MS = 5 * 60_000
 // Windows start small, so partitions stay in step while a search is young (most end at their
@@ -64,21 +64,21 @@ type WindowFilter = (records: StoredRecord[]) => Promise<StoredRecord[]>
 
 class PartitionCursor {
   readonly partition: number
-  readonly #windows: Generator<BackwardWindow>
+  readonly #windows: AsyncGenerator<BackwardWindow>
   /** Matches read but not yet handed out, newest first. */
   pending: StoredRecord[] = []
   /** Oldest timestamp read so far: no unread record is expected to be newer. */
   frontier = Infinity
   done = false
 
-  constructor (partition: number, windows: Generator<BackwardWindow>) {
+  constructor (partition: number, windows: AsyncGenerator<BackwardWindow>) {
     this.partition = partition
     this.#windows = windows
   }
 
   /** Reads one window; returns what it cost. */
   async advance (filter: WindowFilter, skipped: SearchSummary['skipped']): Promise<{ records: number, bytes: number }> {
-    const next = this.#windows.next()
+    const next = await this.#windows.next()
     if (next.done === true) { this.done = true; return { records: 0, bytes: 0 } }
     const w = next.value
     for (const s of w.skipped) skipped.push({ partition: this.partition, ...s })
@@ -91,24 +91,25 @@ class PartitionCursor {
 }
 
 /**
- * Validates `query` against the broker (unknown topic → 404, bad regex → 400) and returns the
+ * Validates `query` against the store (unknown topic → 404, bad regex → 400) and returns the
  * result stream: matching records newest first, then exactly one summary line.
  */
-export function startSearch (core: BrokerCore, query: SearchQuery, opts: { budget?: Partial<SearchBudget>, signal?: AbortSignal } = {}): AsyncGenerator<SearchLine> {
-  const topic = core.logs.getTopic(query.topic)
-  if (topic === undefined) throw new LogStoreError(404, `topic '${query.topic}' does not exist`, 'topic')
+export async function startSearch (store: TopicStore, query: SearchQuery, opts: { budget?: Partial<SearchBudget>, signal?: AbortSignal } = {}): Promise<AsyncGenerator<SearchLine>> {
+  const partitions = await store.topic(query.topic)
+  if (partitions === null) throw new LogStoreError(404, `topic '${query.topic}' does not exist`, 'topic')
   const { prefilter, regex } = compileFilters(query)
   const from = query.from ?? -Infinity
   const to = query.to ?? Infinity
   const keep = (r: StoredRecord): boolean => r.timestamp >= from && r.timestamp <= to && prefilter(r)
-  const cursors = topic.partitions.map((log, p) => new PartitionCursor(p, windowsFor(log, query)))
+  const cursors = partitions.map(log => new PartitionCursor(log.partition, windowsFor(log, query)))
   return run(query, cursors, keep, regex, { ...DEFAULT_SEARCH_BUDGET, ...opts.budget }, opts.signal)
 }
 
-function windowsFor (log: PartitionLog, q: SearchQuery): Generator<BackwardWindow> {
-  const floor = q.from === undefined ? log.logStartOffset : log.offsetForTimestamp(q.from)?.offset ?? log.logEndOffset
-  const ceiling = q.to === undefined ? log.logEndOffset : log.offsetForTimestamp(q.to + TO_SLACK_MS)?.offset ?? log.logEndOffset
-  return windowsBackward(log, floor, ceiling, { minTimestamp: q.from, windowOffsets: FIRST_WINDOW_OFFSETS, maxWindowOffsets: MAX_WINDOW_OFFSETS })
+// The time lookups happen when the partition reads its first window.
+async function * windowsFor (log: PartitionSource, q: SearchQuery): AsyncGenerator<BackwardWindow> {
+  const floor = q.from === undefined ? log.logStartOffset : await log.offsetForTimestamp(q.from) ?? log.logEndOffset
+  const ceiling = q.to === undefined ? log.logEndOffset : await log.offsetForTimestamp(q.to + TO_SLACK_MS) ?? log.logEndOffset
+  yield * windowsBackward(log, floor, ceiling, { minTimestamp: q.from, windowOffsets: FIRST_WINDOW_OFFSETS, maxWindowOffsets: MAX_WINDOW_OFFSETS })
 }
 
 async function * run (query: SearchQuery, cursors: PartitionCursor[], keep: (r: StoredRecord) => boolean, regex: Re2 | null, budget: SearchBudget, signal?: AbortSignal): AsyncGenerator<SearchLine> {

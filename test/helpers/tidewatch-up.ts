@@ -10,12 +10,13 @@ export interface RunningUp { url: string, bootstrap: string, process: LineProces
 
 /**
  * Starts `tidewatch up` on free ports. By default the bundled logs-handler project; with `cwd`
- * and no `config`, whatever ./tidewatch.yaml that folder has (as a user runs it).
+ * and no `config`, whatever ./tidewatch.yaml that folder has (as a user runs it). With
+ * `externalKafka`, no --broker-port (the project or `args` name a cluster).
  */
-export async function startUp (o: { token?: string, tokenFile?: string, host?: string, dataDir?: string, env?: NodeJS.ProcessEnv, cwd?: string, config?: string } = {}): Promise<RunningUp> {
+export async function startUp (o: { token?: string, tokenFile?: string, host?: string, dataDir?: string, env?: NodeJS.ProcessEnv, cwd?: string, config?: string, externalKafka?: boolean, args?: string[] } = {}): Promise<RunningUp> {
   const dataDir = o.dataDir ?? path.join(tempDir('tidewatch-up-'), 'data')
   const config = o.config ?? (o.cwd === undefined ? LOGS_HANDLER_PROJECT : undefined)
-  const args = [CLI, 'up', ...(config !== undefined ? ['--config', config] : []), '--port', '0', '--broker-port', '0', '--data-dir', dataDir, ...(o.token !== undefined ? ['--token', o.token] : []), ...(o.tokenFile !== undefined ? ['--token-file', o.tokenFile] : []), ...(o.host !== undefined ? ['--host', o.host] : [])]
+  const args = [CLI, 'up', ...(config !== undefined ? ['--config', config] : []), '--port', '0', ...(o.externalKafka === true ? [] : ['--broker-port', '0']), '--data-dir', dataDir, ...(o.args ?? []), ...(o.token !== undefined ? ['--token', o.token] : []), ...(o.tokenFile !== undefined ? ['--token-file', o.tokenFile] : []), ...(o.host !== undefined ? ['--host', o.host] : [])]
   // The variables `up` would otherwise take from this environment are cleared.
   const up = new LineProcess(process.execPath, args, { ...process.env, ALERTMANAGER_URL: undefined, TIDEWATCH_PUBLIC_URL: undefined, SLACK_WEBHOOK_URL: undefined, TIDEWATCH_API_TOKEN: undefined, ...o.env }, { cwd: o.cwd })
   await waitFor(() => {
