@@ -15,6 +15,7 @@ Commands:
   events     Show scaling events (tidewatch events --follow)
   test       Run a function's handler, or a rule file's alerting rules, on records from a file
   tail       Ship container log files (CRI, docker, plain) to a Kafka topic, checkpointed
+  ingest     Serve the Elasticsearch _bulk, Loki push and OTLP logs APIs in front of a Kafka topic
   deploy     Write Kubernetes manifests (Deployment + KEDA ScaledObject) for a function
   import     Convert an OpenFunction Function YAML (tidewatch import openfunction FILE)
   notifier   Run the Alertmanager-compatible notifier alone (tidewatch notifier --config FILE)
@@ -37,6 +38,7 @@ async function main (argv: string[]): Promise<number> {
     case 'status': return await (await import('./cli/status-command.js')).runStatusCommand(rest)
     case 'events': return await (await import('./cli/events-command.js')).runEventsCommand(rest)
     case 'tail': return await (await import('./cli/tail-command.js')).runTailCommand(rest)
+    case 'ingest': return await (await import('./cli/ingest-command.js')).runIngestCommand(rest)
     case 'deploy': return await (await import('./cli/deploy-command.js')).runDeployCommand(rest)
     case 'notifier': return await (await import('./cli/notifier-command.js')).runNotifierCommand(rest)
     case undefined:

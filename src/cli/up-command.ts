@@ -182,7 +182,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
         scalingPlugin({ functions: () => supervisor.functions(), events }),
         notifierPlugin(notifier),
         async app => { await app.register(logStoreRoutes, { store }) },
-        ingestPlugin(store, project, token),
+        ingestPlugin(store, project.ingest, token),
         consolePlugin({ notifier })
       ]
     }).catch(err => {

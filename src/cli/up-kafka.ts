@@ -35,14 +35,15 @@ export function upClusterSettings (flags: KafkaFlagValues & { 'broker-port'?: st
 /**
  * Connects (wrong TLS or credentials: a CliError with the one line naming the setting) and makes
  * sure each of `topics` exists, creating missing ones with the cluster's default partition count.
+ * `command` names the command in what is printed (up, or ingest, which uses the same steps).
  */
-export async function connectUpCluster (settings: KafkaSettings, topics: string[]): Promise<UpCluster> {
-  const kafka = kafkaClientFor(settings, 'tidewatch-up')
+export async function connectUpCluster (settings: KafkaSettings, topics: string[], command = 'up'): Promise<UpCluster> {
+  const kafka = kafkaClientFor(settings, `tidewatch-${command}`)
   let store: ClusterStore | null = null
   const close = async (): Promise<void> => { await store?.close(); await kafka.close() }
   try {
-    console.log(`tidewatch up: connecting to Kafka at ${describeKafka(settings)}`)
-    await connectOrExplain(kafka, settings, line => console.error(`tidewatch up: ${line}`))
+    console.log(`tidewatch ${command}: connecting to Kafka at ${describeKafka(settings)}`)
+    await connectOrExplain(kafka, settings, line => console.error(`tidewatch ${command}: ${line}`))
     for (const topic of new Set(topics)) {
       try {
         await kafka.ensureTopic(topic, -1)
@@ -53,7 +54,7 @@ export async function connectUpCluster (settings: KafkaSettings, topics: string[
       }
     }
     try {
-      store = new ClusterStore(settings, 'tidewatch-up-logstore')
+      store = new ClusterStore(settings, `tidewatch-${command}-logstore`)
     } catch (err) {
       throw asCliError(err)
     }

@@ -9,6 +9,7 @@ import type { KafkaSettings } from '../kafka/connection-settings.js'
 import type { TopicStore } from '../logstore/topic-store.js'
 import { answerElasticsearchRoot, ingestRoutes } from '../ingest/routes.js'
 import type { ProjectConfig } from '../project/project-file.js'
+import type { IngestConfig } from '../project/tail-ingest-schema.js'
 import { createLogger } from '../shared/logger.js'
 import { Re2Error } from '../shared/re2.js'
 import { CliError } from './args.js'
@@ -18,10 +19,10 @@ import type { Shutdown } from './shutdown.js'
  * The plugin mounting the ingest APIs (and the Elasticsearch answer on `GET /`, which is the
  * console's public page for browsers, so it checks the token itself).
  */
-export function ingestPlugin (store: TopicStore, project: ProjectConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
+export function ingestPlugin (store: TopicStore, ingest: IngestConfig, token: string | null): (app: FastifyInstance) => Promise<void> {
   return async app => {
     answerElasticsearchRoot(app, token === null || token === '' ? null : h => tokenAuthorizes(h, token))
-    await app.register(ingestRoutes, { store, topic: project.ingest.topic, maxBytes: project.ingest.maxBytes, maxRecords: project.ingest.maxRecords })
+    await app.register(ingestRoutes, { store, topic: ingest.topic, maxBytes: ingest.maxBytes, maxRecords: ingest.maxRecords })
   }
 }
 
