@@ -60,7 +60,7 @@ function eventTime (v: unknown): number | null {
   return toEpochMs(v)
 }
 
-function stripNewline (line: string): string {
+export function stripNewline (line: string): string {
   if (line.endsWith('\r\n')) return line.slice(0, -2)
   return line.endsWith('\n') ? line.slice(0, -1) : line
 }
@@ -80,6 +80,12 @@ export function readEnvelope (value: string, kafkaTimestamp: number): LogRecord 
 }
 
 export function fromDocument (doc: Record<string, unknown>, value: string, kafkaTimestamp: number): LogRecord {
+  const line = typeof doc.log === 'string' ? doc.log : typeof doc.message === 'string' ? doc.message : value
+  return { labels: documentLabels(doc), line: stripNewline(line), ts: documentTime(doc, kafkaTimestamp) }
+}
+
+/** A parsed envelope's stream labels (fresh object; the caller may add `topic`). */
+export function documentLabels (doc: Record<string, unknown>): Record<string, string> {
   // Property reads on a parsed JSON object are safe: anything but a string, number or boolean
   // (an inherited method, __proto__) is ignored. The reads follow LABEL_FIELDS, unrolled.
   const k8s = object(doc.kubernetes)
@@ -105,7 +111,10 @@ export function fromDocument (doc: Record<string, unknown>, value: string, kafka
   if (image !== undefined) labels.image = image
   const stream = text(doc.stream)
   if (stream !== undefined) labels.stream = stream
-  const line = typeof doc.log === 'string' ? doc.log : typeof doc.message === 'string' ? doc.message : value
-  const ts = eventTime(doc.time) ?? eventTime(doc['@timestamp']) ?? eventTime(doc.timestamp) ?? kafkaTimestamp
-  return { labels, line: stripNewline(line), ts }
+  return labels
+}
+
+/** A parsed envelope's event time (ms), or `kafkaTimestamp`. */
+export function documentTime (doc: Record<string, unknown>, kafkaTimestamp: number): number {
+  return eventTime(doc.time) ?? eventTime(doc['@timestamp']) ?? eventTime(doc.timestamp) ?? kafkaTimestamp
 }

@@ -83,3 +83,20 @@ test('a line the pipeline marks with __error__ is no sample, and is counted', ()
   assert.equal(stage.stats.pipelineErrors, 1)
   assert.deepEqual(stage.process({ topic: 't', partition: 0, offset: 1, timestamp: 0, value: null }), [], 'a tombstone is nothing')
 })
+
+test('raw records (the byte scan, labels worked out once per pod) give the same contributions as their text, across topics and pods', () => {
+  const exprs = [
+    'sum by (namespace) (rate({namespace="shop", container="nginx"} |~ "\\" 5[0-9][0-9] " [1m])) / sum by (namespace) (rate({namespace="shop", container="nginx"}[1m])) > 0.05',
+    'absent_over_time({namespace="shop", pod="cart-7d9f8-x2k4p"}[1m])',
+    'sum by (topic, stream, app) (bytes_over_time({namespace=~"shop|demo-project"}[1m])) > 0',
+    'count_over_time({topic="other"} [1m]) > 0'
+  ]
+  const rules = [...shop, ...exprs.flatMap((e, i) => rulesOf(ruleFile(e).replace('alert: A', `alert: K${i}`)))]
+  const lines = [...scenario(), ...stream(4000), ...tricky, JSON.stringify({ log: 'no pod', stream: 'stdout', kubernetes: { namespace_name: 'shop' } })]
+  const input = (asBuffer: boolean): SourceRecord[] => records(lines, asBuffer).map((r, i) => ({ ...r, topic: i % 3 === 0 ? 'other' : 'logs' }))
+  const fromBytes = new RecordStage(rules)
+  const got = input(true).flatMap(r => fromBytes.process(r))
+  assert.deepEqual(got, input(false).flatMap(r => new RecordStage(rules).process(r)))
+  assert.ok(got.some(c => c.labels.topic === 'other') && got.some(c => c.labels.topic === 'logs'), 'each topic keeps its own label')
+  assert.ok(got.filter(c => c.rule === 'g/K1').length > 1000)
+})

@@ -11,7 +11,8 @@
  * once, and the pipelines run.
  */
 import type { CompiledRule, Extractor } from './compile.js'
-import { readEnvelope, type LogRecord } from './envelope.js'
+import { readEnvelope, type LogRecord, type StreamLabels } from './envelope.js'
+import { ScannedRecord, scanEnvelope } from './envelope-scan.js'
 import { labelSet, type LabelSet } from './labels.js'
 import { containsNeedle, indexOfCaseless, type Needle } from './logql/matchers.js'
 import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
@@ -61,6 +62,14 @@ interface Prepared extends Extractor {
   labelsOf: (labels: Readonly<Record<string, string>> | ReadonlyMap<string, string>) => LabelSet
 }
 
+interface View {
+  labels: StreamLabels
+  /** Per extractor: 0 not tested yet, 1 the selector matches, 2 it does not. */
+  matched: Uint8Array
+  /** Per extractor without a pipeline: the series labels. */
+  projected: (LabelSet | undefined)[]
+}
+
 interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean }
 
 function found (raw: string | Buffer, n: DistinctNeedle): boolean {
@@ -79,6 +88,7 @@ export class RecordStage {
   readonly #needles: DistinctNeedle[] = []
   /** Per record: 0 not looked for yet, 1 found, 2 not found. */
   readonly #seen: Uint8Array
+  readonly #views = new WeakMap<StreamLabels, Map<string, View>>()
 
   /** `prefilter: false` parses every record (to check that the prefilter changes nothing). */
   constructor (rules: readonly CompiledRule[], o: { prefilter?: boolean } = {}) {
@@ -116,20 +126,26 @@ export class RecordStage {
     const raw = r.value
     if (raw === null) return []
     let record: LogRecord | undefined
+    let view: View | undefined
     let out: Contribution[] | undefined
     this.#seen.fill(0)
-    for (const x of this.#extractors) {
+    const xs = this.#extractors
+    for (let xi = 0; xi < xs.length; xi++) {
+      const x = xs[xi]
+      // Once the record is parsed, a selector known not to match needs no search of the bytes.
+      if (view?.matched[xi] === 2) continue
       if (!this.#passes(raw, x.groups)) continue
-      if (record === undefined) {
+      if (record === undefined || view === undefined) {
         this.stats.parsed++
-        record = readEnvelope(typeof raw === 'string' ? raw : raw.toString('utf8'), r.timestamp)
-        // Every record has its topic as a label, so rules can select plain-text topics too.
-        ;(record.labels as Record<string, string>).topic = r.topic
+        record = typeof raw === 'string' ? readEnvelope(raw, r.timestamp) : scanEnvelope(raw, r.timestamp) ?? readEnvelope(raw.toString('utf8'), r.timestamp)
+        view = this.#viewOf(record, r.topic)
       }
-      if (!x.query.matches(record.labels)) continue
+      let matched = view.matched[xi]
+      if (matched === 0) view.matched[xi] = matched = x.query.matches(view.labels) ? 1 : 2
+      if (matched === 2) continue
       let c: Contribution | null
       try {
-        c = this.#run(x, record, r)
+        c = this.#run(x, xi, view, record, r)
       } catch {
         // No record may stop the consumer: a stage that throws costs this rule this record.
         this.stats.failures++
@@ -143,13 +159,33 @@ export class RecordStage {
     return out
   }
 
-  #run (x: Prepared, record: LogRecord, r: SourceRecord): Contribution | null {
-    // Without a pipeline, the stream labels are the series': no entry to build.
+  /**
+   * The record's stream labels with its topic, and what each extractor derives from them alone.
+   * Records of one pod share their labels object (envelope-scan.ts, `shared`), so this is worked
+   * out once per pod, stream and topic rather than per record.
+   */
+  #viewOf (record: LogRecord, topic: string): View {
+    const fresh = (): View => ({ labels: Object.freeze({ ...record.labels, topic }), matched: new Uint8Array(this.#extractors.length), projected: [] })
+    if (!(record instanceof ScannedRecord) || !record.shared) return fresh()
+    let byTopic = this.#views.get(record.labels)
+    if (byTopic === undefined) this.#views.set(record.labels, byTopic = new Map())
+    let v = byTopic.get(topic)
+    if (v === undefined) {
+      if (byTopic.size >= 16) byTopic.clear()
+      byTopic.set(topic, v = fresh())
+    }
+    return v
+  }
+
+  #run (x: Prepared, xi: number, view: View, record: LogRecord, r: SourceRecord): Contribution | null {
+    // Without a pipeline, the stream labels are the series': no entry to build, and the line is
+    // not even decoded for a count.
     if (x.query.steps.length === 0 && (x.value === 'one' || x.value === 'bytes')) {
       const value = x.value === 'one' ? 1 : Buffer.byteLength(record.line, 'utf8')
-      return { rule: x.rule, expr: x.index, labels: x.labelsOf(record.labels), ts: record.ts, value, source: { topic: r.topic, partition: r.partition, offset: r.offset } }
+      const labels = view.projected[xi] ??= Object.freeze(x.labelsOf(view.labels))
+      return { rule: x.rule, expr: x.index, labels, ts: record.ts, value, source: { topic: r.topic, partition: r.partition, offset: r.offset } }
     }
-    const e: Entry = { line: record.line, labels: new Map(Object.entries(record.labels)), stream: record.labels, ts: record.ts }
+    const e: Entry = { line: record.line, labels: new Map(Object.entries(view.labels)), stream: view.labels, ts: record.ts }
     for (const step of x.query.steps) if (!step(e)) return null
     let value = 1
     if (x.value === 'bytes') value = Buffer.byteLength(e.line, 'utf8')
@@ -172,7 +208,7 @@ export class RecordStage {
         if (term === undefined || term === '') return null
         line = term
       }
-      return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(record.labels)), ts: record.ts, value: 1, line, source }
+      return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(view.labels)), ts: record.ts, value: 1, line, source }
     }
     return { rule: x.rule, expr: x.index, labels: x.labelsOf(e.labels), ts: record.ts, value, source }
   }
