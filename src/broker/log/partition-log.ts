@@ -400,7 +400,7 @@ export class PartitionLog {
     let tombstones = 0
     try {
       const latest = new Map<string, number>()
-      for (const seg of this.#segments) collectLatest(seg.readAll(), latest)
+      for (const seg of this.#segments) collectLatest(seg.readAll(), latest, b => this.#txns.uncommitted(b))
       for (let i = 0; i < this.#segments.length - 1; i++) {
         const seg = this.#segments[i]
         const result = compactBatches(seg.readAll(), latest, rules)

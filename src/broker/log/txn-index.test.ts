@@ -121,3 +121,22 @@ test('a log without a transaction index (written before transactions were served
     log.close()
   })
 })
+
+test('compaction: a record of an aborted transaction, or of one still open, does not supersede the committed record of the same key', () => {
+  withLog({ segmentBytes: 1024, cleanupCompact: true, minCompactionLagMs: 0 }, open => {
+    const log = open()
+    const keyed = (key: string, value: string, o: object): Buffer => buildBatch([{ key, value: value.padEnd(300, '.') }], o)
+    append(log, keyed('k', 'committed', {}), false)
+    append(log, keyed('j', 'committed', {}), false)
+    append(log, keyed('k', 'aborted', { transactional: true, producerId: 40, producerEpoch: 0, baseSequence: 0 }), true)
+    assert.equal(log.appendMarker(40, 0, false, 1000), ErrorCode.NONE)
+    append(log, keyed('j', 'open', { transactional: true, producerId: 41, producerEpoch: 0, baseSequence: 0 }), true)
+    for (let i = 0; i < 4; i++) append(log, keyed(`other${i}`, 'x', {}), false)
+    log.compact(Date.now() + 60_000)
+    const first = log.read(0, 1 << 20, true, 1)
+    assert.deepEqual(decodeBatches(first.records!).flatMap(b => b.records.map(r => r.value!.toString().replace(/\.+$/, ''))), ['committed'], 'k\'s committed record is still there')
+    const second = log.read(1, 1 << 20, true, 2)
+    assert.deepEqual(decodeBatches(second.records!).flatMap(b => b.records.map(r => r.value!.toString().replace(/\.+$/, ''))), ['committed'], 'and j\'s')
+    log.close()
+  })
+})

@@ -94,6 +94,25 @@ export class TxnIndex {
     if (bytes !== null && markerType(bytes) === 0) this.#pushAborted({ producerId: b.producerId, firstOffset: first, lastOffset: b.baseOffset })
   }
 
+  /** A transactional batch of an aborted transaction, or of one still open (compaction must not let it supersede anything). */
+  uncommitted (b: BatchInfo): boolean {
+    if (!isTransactional(b) || isControl(b)) return false
+    const open = this.#open.get(b.producerId)
+    if (open !== undefined && b.baseOffset >= open) return true
+    const list = this.#aborted
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid].lastOffset < b.baseOffset) lo = mid + 1
+      else hi = mid
+    }
+    for (let i = lo; i < list.length && list[i].lastOffset - this.#maxSpan <= b.baseOffset; i++) {
+      if (list[i].producerId === b.producerId && list[i].firstOffset <= b.baseOffset) return true
+    }
+    return false
+  }
+
   /** Whether a marker for this producer would close something (for the log's own checks). */
   hasOpen (producerId: number): boolean { return this.#open.has(producerId) }
 
