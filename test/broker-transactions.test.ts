@@ -182,3 +182,28 @@ test('what Kafka refuses, refused the same way (raw frames): a timeout above tra
     raw.close()
   }
 })
+
+test('offsets held by a transaction (raw frames): TxnOffsetCommit before AddOffsetsToTxn is INVALID_TXN_STATE; once held, OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT and without it the old offset; EndTxn commit makes them the group\'s', async () => {
+  await client.ensureTopic('stable-tx', 1)
+  const raw = await RawClient.connect(broker.port)
+  try {
+    const { producerId, producerEpoch } = await raw.request(22, 4, { transactionalId: 'stable-tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 })
+    const hold = (): Promise<any> => raw.request(28, 3, {
+      transactionalId: 'stable-tx', groupId: 'stable', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'stable-tx', partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: '' }] }]
+    })
+    assert.equal((await hold()).topics[0].partitions[0].errorCode, ErrorCode.INVALID_TXN_STATE)
+    assert.equal((await raw.request(25, 3, { transactionalId: 'stable-tx', producerId, producerEpoch, groupId: 'stable' })).errorCode, ErrorCode.NONE)
+    assert.equal((await hold()).topics[0].partitions[0].errorCode, ErrorCode.NONE)
+    const fetchOffset = async (requireStable: boolean): Promise<[number, number]> => {
+      const p = (await raw.request(9, 7, { groupId: 'stable', topics: [{ name: 'stable-tx', partitionIndexes: [0] }], requireStable })).topics[0].partitions[0]
+      return [Number(p.committedOffset), p.errorCode]
+    }
+    assert.equal((await fetchOffset(true))[1], ErrorCode.UNSTABLE_OFFSET_COMMIT)
+    assert.deepEqual(await fetchOffset(false), [-1, ErrorCode.NONE])
+    assert.equal((await raw.request(26, 3, { transactionalId: 'stable-tx', producerId, producerEpoch, committed: true })).errorCode, ErrorCode.NONE)
+    assert.deepEqual(await fetchOffset(true), [3, ErrorCode.NONE])
+  } finally {
+    raw.close()
+  }
+})
