@@ -7,6 +7,7 @@ import type { ResolvedBrokerOptions } from './config.js'
 import { LogManager } from './log/log-manager.js'
 import { GroupCoordinator } from './groups/coordinator.js'
 import { ProducerIdAllocator } from './producer-ids.js'
+import { TransactionCoordinator } from './txn/coordinator.js'
 import { SaslAuthenticator } from './sasl/authenticator.js'
 import { BrokerConfigStore } from './broker-configs.js'
 import { DEFAULT_LOG_CONFIG, resolveTopicConfig, type LogConfig } from './log/log-config.js'
@@ -16,7 +17,8 @@ export const NODE_ID = 1
 
 /**
  * The broker's state and its owners: topics and partitions (LogManager), consumer groups
- * (GroupCoordinator) and producer ids. API files reach everything through this object.
+ * (GroupCoordinator), producer ids and transactions (TransactionCoordinator). API files reach
+ * everything through this object.
  */
 export class BrokerCore {
   readonly options: ResolvedBrokerOptions
@@ -25,6 +27,7 @@ export class BrokerCore {
   readonly logs: LogManager
   readonly groups: GroupCoordinator
   readonly producerIds: ProducerIdAllocator
+  readonly transactions: TransactionCoordinator
   /** SASL users and mechanisms; disabled when the broker has no users. */
   readonly sasl: SaslAuthenticator
   readonly clusterId: string
@@ -70,6 +73,14 @@ export class BrokerCore {
       initialRebalanceDelayMs: options.initialRebalanceDelayMs
     })
     this.producerIds = new ProducerIdAllocator(options.dataDir)
+    this.transactions = new TransactionCoordinator({
+      dataDir: options.dataDir,
+      logger: logger.child({ part: 'transactions' }),
+      clock,
+      nextProducerId: () => this.producerIds.next(),
+      partition: (topic, partition) => this.logs.getTopic(topic)?.partitions[partition],
+      groups: this.groups
+    })
   }
 
   /** The log defaults from the options with the dynamic broker configs on top. */
@@ -121,6 +132,7 @@ export class BrokerCore {
 
   close (): void {
     for (const w of [...this.#appendWaiters]) w()
+    this.transactions.close()
     this.groups.close()
     this.logs.close()
   }

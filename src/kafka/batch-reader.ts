@@ -118,9 +118,12 @@ export function readChunk (topic: string, partition: number, from: number, data:
   return new ChunkReader(topic, partition, from, data, needles, aborted).read()
 }
 
-/** The records of the fetch position on, with no filter: what the recovery path reads. */
-export function readPartitionBatches (topic: string, partition: number, from: number, data: Buffer): PartitionReading {
-  const r = readChunk(topic, partition, from, data)
+/**
+ * The records of the fetch position on, with no filter: what the recovery path reads. `aborted`:
+ * the Fetch response's aborted transactions (read_committed), skipped as the consumer skips them.
+ */
+export function readPartitionBatches (topic: string, partition: number, from: number, data: Buffer, aborted: AbortedTransaction[] | null = null): PartitionReading {
+  const r = readChunk(topic, partition, from, data, null, aborted)
   return { records: r.records, unreadable: r.unreadable, next: r.next }
 }
 

@@ -1,5 +1,6 @@
 // Reading a topic from given positions without joining a group (KafkaClient.readFrom): one Fetch
-// per partition leader on connections of its own, closed when done.
+// per partition leader on connections of its own, closed when done. read_committed, like the
+// group consumer: records of aborted transactions are skipped.
 import type { FetchResponse } from '../protocol/generated/fetch-response.js'
 import { readPartitionBatches, type PartitionReading } from './batch-reader.js'
 import { Cluster } from './cluster.js'
@@ -30,7 +31,7 @@ export async function readPositions (bootstrap: string[], connection: Connection
       for (const p of res.responses.flatMap(t => t.partitions)) {
         const from = wanted.find(w => w.partition === p.partitionIndex)?.offset
         if (from === undefined || p.errorCode !== 0 || res.errorCode !== 0) continue
-        out.push({ partition: p.partitionIndex, from, ...readPartitionBatches(topic, p.partitionIndex, from, p.records ?? Buffer.alloc(0)) })
+        out.push({ partition: p.partitionIndex, from, ...readPartitionBatches(topic, p.partitionIndex, from, p.records ?? Buffer.alloc(0), p.abortedTransactions ?? []) })
       }
     }
     return out

@@ -1,13 +1,11 @@
-// A stand-in for what the embedded broker cannot be: a cluster of several brokers, and a broker
-// with transactions. Each "node" is a listener here; every connection is relayed to the one real
+// A stand-in for what the embedded broker cannot be: a cluster of several brokers. Each "node"
+// is a listener here; every connection is relayed to the one real
 // broker behind it, with Tidewatch's codec reading what passes and changing only this:
 // - Metadata names the proxy's nodes and says which one leads each partition (and its epoch);
 //   FindCoordinator names the coordinator node;
 // - a node answers Fetch for partitions it does not lead with NOT_LEADER_OR_FOLLOWER, and for a
 //   stale leader epoch with FENCED_LEADER_EPOCH, as a real cluster after a leader moved;
 // - a node that is not the coordinator answers group requests with NOT_COORDINATOR itself;
-// - Fetch responses list the aborted transactions the test declares (a transactional broker
-//   keeps that index; the embedded broker refuses transactions, so it has none);
 // - it records who fetched what from which node, each member's assignments and every commit.
 import net from 'node:net'
 import { Reader } from '../../src/protocol/reader.js'
@@ -28,8 +26,6 @@ const LEAVE_GROUP = 13
 const SYNC_GROUP = 14
 const GROUP_APIS = new Set([OFFSET_COMMIT, OFFSET_FETCH, JOIN_GROUP, HEARTBEAT, LEAVE_GROUP, SYNC_GROUP])
 
-export interface DeclaredAbort { topic: string, partition: number, producerId: number, firstOffset: number, lastOffset: number }
-
 interface Pending { apiKey: number, version: number, request: any }
 
 export class KafkaProxy {
@@ -41,7 +37,6 @@ export class KafkaProxy {
   leader: (topic: string, partition: number) => number
   epoch: (topic: string, partition: number) => number = () => 0
   coordinator: number
-  aborts: DeclaredAbort[] = []
   readonly fetches: { node: number, topic: string, partition: number, offset: number, errorCode: number }[] = []
   readonly commits: { node: number, memberId: string, generationId: number, topic: string, partitions: number[] }[] = []
   /** `${memberId} ${generationId}` → the partitions SyncGroup gave that member in that generation. */
@@ -143,12 +138,6 @@ export class KafkaProxy {
             else if (req !== undefined && req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < epoch) code = ErrorCode.FENCED_LEADER_EPOCH
             if (code !== part.errorCode) { part.errorCode = code; part.records = Buffer.alloc(0) }
             this.fetches.push({ node, topic: t.topic, partition: part.partitionIndex, offset: req?.fetchOffset ?? -1, errorCode: part.errorCode })
-            if (p.request.isolationLevel === 1 && part.errorCode === 0) {
-              const from = req?.fetchOffset ?? 0
-              part.abortedTransactions = this.aborts
-                .filter(a => a.topic === t.topic && a.partition === part.partitionIndex && a.lastOffset >= from && a.firstOffset < part.highWatermark)
-                .map(a => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
-            }
           }
         }
     }

@@ -15,9 +15,15 @@
 // topic with min.insync.replicas above 1 refuses acks=all with NOT_ENOUGH_REPLICAS, as Kafka
 // does with fewer in-sync replicas than that. A compacted topic (cleanup.policy=compact) refuses
 // a batch with keyless records: INVALID_RECORD, each listed in record_errors (v8+), as Kafka.
+// Transactions: a request with a transactional id must carry transactional batches of the id's
+// current producer id and epoch (INVALID_PRODUCER_EPOCH for a fenced one) to partitions added to
+// its ongoing transaction (INVALID_TXN_STATE otherwise, as Kafka 3.6+ verifies); one without a
+// transactional id may not carry transactional batches (INVALID_RECORD): a transaction no
+// coordinator knows would never end, and would hold read_committed consumers back for ever.
 import { registerApi } from './registry.js'
 import { findOrCreateTopic } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
+import { batchProblem, readBatchInfo } from '../../protocol/record-batch/index.js'
 import { decodeProduceRequest } from '../../protocol/generated/produce-request.js'
 import { encodeProduceResponse, type PartitionProduceResponseInput } from '../../protocol/generated/produce-response.js'
 
@@ -36,12 +42,12 @@ registerApi({
       return { responses: req.topicData.map(t => ({ name: t.name, partitionResponses: t.partitionData.map(p => failed(p.index, ErrorCode.UNSUPPORTED_VERSION)) })), throttleTimeMs: 0 }
     }
     const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1
-    const transactional = req.transactionalId !== null
+    const transactionalId = req.transactionalId
     const now = core.clock.now()
     const responses = req.topicData.map(t => {
-      const { topic, errorCode: topicError } = acksValid && !transactional
+      const { topic, errorCode: topicError } = acksValid
         ? findOrCreateTopic(core, t.name, true)
-        : { topic: undefined, errorCode: transactional ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUIRED_ACKS }
+        : { topic: undefined, errorCode: ErrorCode.INVALID_REQUIRED_ACKS }
       return {
         name: t.name,
         partitionResponses: t.partitionData.map((p): PartitionProduceResponseInput => {
@@ -50,7 +56,13 @@ registerApi({
           if (p.records === null || p.records.length === 0) return failed(p.index, ErrorCode.CORRUPT_MESSAGE)
           // One replica can never satisfy min.insync.replicas above 1 for acks=all.
           if (req.acks === -1 && log.config.minInsyncReplicas > 1) return failed(p.index, ErrorCode.NOT_ENOUGH_REPLICAS, log.logStartOffset)
-          const result = log.append(p.records, now)
+          // The first batch names the producer (append checks that the others agree).
+          if (transactionalId !== null && batchProblem(p.records, 0) === null) {
+            const first = readBatchInfo(p.records, 0)
+            const refused = core.transactions.checkProduce(transactionalId, first.producerId, first.producerEpoch, t.name, p.index)
+            if (refused !== ErrorCode.NONE) return failed(p.index, refused, log.logStartOffset)
+          }
+          const result = log.append(p.records, now, transactionalId !== null)
           if (result.errorCode !== ErrorCode.NONE) {
             core.logger.debug({ topic: t.name, partition: p.index, errorCode: result.errorCode }, 'produce rejected')
             const refused = failed(p.index, result.errorCode, log.logStartOffset)

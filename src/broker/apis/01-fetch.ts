@@ -12,7 +12,11 @@
 // most partitionMaxBytes per partition and maxBytes in all, except that the first partition
 // with data always gets its first batch even above both limits (KIP-74), so consumers always
 // make progress; a later partition whose next batch does not fit gets none this time.
-// Without transactions the last stable offset equals the high watermark.
+// Isolation: read_uncommitted (0) reads up to the high watermark. read_committed (1) reads only
+// batches below the partition's last stable offset (the first offset of its earliest open
+// transaction, else the high watermark), and lists the aborted transactions (producer id, first
+// offset) that overlap the batches returned, so the consumer skips their records; control
+// batches are returned as stored (consumers read markers to end a skip and never hand them out).
 import { registerApi } from './registry.js'
 import { findPartition } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -56,7 +60,9 @@ class Collection {
     // what is left of the response's maxBytes, or none.
     const first = this.bytes === 0
     const limit = Math.min(p.partitionMaxBytes, Math.max(0, this.#budget))
-    const read = log.read(p.fetchOffset, limit, first)
+    const committed = this.#req.isolationLevel === 1
+    const lso = log.lastStableOffset
+    const read = log.read(p.fetchOffset, limit, first, committed ? lso : Infinity)
     const code = read.errorCode
     const records = read.records
     if (code !== ErrorCode.NONE) this.errors = true
@@ -68,9 +74,9 @@ class Collection {
       partitionIndex: p.partition,
       errorCode: code,
       highWatermark: hw,
-      lastStableOffset: hw,
+      lastStableOffset: lso,
       logStartOffset: log.logStartOffset,
-      abortedTransactions: this.#req.isolationLevel === 1 ? [] : null,
+      abortedTransactions: committed && code === ErrorCode.NONE ? log.abortedTransactions(p.fetchOffset, read.nextOffset) : null,
       preferredReadReplica: -1,
       // Kafka sends empty record sets, never null: librdkafka rejects a null one.
       records: records ?? NO_RECORDS

@@ -1,5 +1,6 @@
 // ListOffsets (key 2): v0-8.
 // - v0 answers with the old-style offsets array; v1+ with one offset and its timestamp.
+// - v2+ isolation level: under read_committed (1), latest is the last stable offset.
 // - Special timestamps: -1 latest (log end), -2 earliest (log start), -3 max timestamp (v7+),
 //   -4 earliest local (v8+; the same as earliest here, nothing is tiered).
 // Behaviour: a timestamp >= 0 finds the first batch whose max timestamp is at or after it;
@@ -16,9 +17,9 @@ const EARLIEST = -2
 const MAX_TIMESTAMP = -3
 const EARLIEST_LOCAL = -4
 
-function lookup (log: PartitionLog, timestamp: number): { offset: number, timestamp: number } {
+function lookup (log: PartitionLog, timestamp: number, readCommitted: boolean): { offset: number, timestamp: number } {
   switch (timestamp) {
-    case LATEST: return { offset: log.logEndOffset, timestamp: -1 }
+    case LATEST: return { offset: readCommitted ? log.lastStableOffset : log.logEndOffset, timestamp: -1 }
     case EARLIEST:
     case EARLIEST_LOCAL: return { offset: log.logStartOffset, timestamp: -1 }
     case MAX_TIMESTAMP: return log.maxTimestampOffset() ?? { offset: -1, timestamp: -1 }
@@ -46,7 +47,7 @@ registerApi({
             const code = log === undefined ? errorCode : ErrorCode.UNSUPPORTED_VERSION
             return { partitionIndex: p.partitionIndex, errorCode: code, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 }
           }
-          const found = lookup(log, p.timestamp)
+          const found = lookup(log, p.timestamp, version >= 2 && req.isolationLevel === 1)
           return {
             partitionIndex: p.partitionIndex,
             errorCode: ErrorCode.NONE,

@@ -7,13 +7,17 @@
 // would validate it with OffsetForLeaderEpoch finds that API not offered and skips validation
 // (librdkafka does), which is right for a single node whose log is never truncated by a new
 // leader.
+// - v7+ require_stable (KIP-447): a partition for which an open transaction holds an offset
+//   (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT, which the consumer retries, so it does
+//   not start from an offset the transaction is about to move.
 import { registerApi } from './registry.js'
 import { decodeOffsetFetchRequest } from '../../protocol/generated/offset-fetch-request.js'
 import { encodeOffsetFetchResponse } from '../../protocol/generated/offset-fetch-response.js'
-import type { GroupCoordinator } from '../groups/coordinator.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { BrokerCore } from '../core.js'
 
-function fetchGroup (groups: GroupCoordinator, groupId: string, topics: { name: string, partitionIndexes: number[] }[] | null) {
-  const result = groups.fetchOffsets(groupId, topics === null ? null : topics.map(t => ({ topic: t.name, partitions: t.partitionIndexes })))
+function fetchGroup (core: BrokerCore, groupId: string, topics: { name: string, partitionIndexes: number[] }[] | null, requireStable: boolean) {
+  const result = core.groups.fetchOffsets(groupId, topics === null ? null : topics.map(t => ({ topic: t.name, partitions: t.partitionIndexes })))
   return {
     errorCode: result.errorCode,
     topics: result.topics.map(t => ({
@@ -23,7 +27,7 @@ function fetchGroup (groups: GroupCoordinator, groupId: string, topics: { name: 
         committedOffset: p.offset,
         committedLeaderEpoch: p.leaderEpoch,
         metadata: p.metadata,
-        errorCode: p.errorCode
+        errorCode: p.errorCode === ErrorCode.NONE && requireStable && core.transactions.hasHeldOffset(groupId, t.topic, p.partition) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : p.errorCode
       }))
     }))
   }
@@ -37,14 +41,14 @@ registerApi({
   decodeRequest: decodeOffsetFetchRequest,
   encodeResponse: encodeOffsetFetchResponse,
   handle (ctx, req, version) {
-    const groups = ctx.core.groups
+    const stable = version >= 7 && req.requireStable
     if (version >= 8) {
       return {
         throttleTimeMs: 0,
-        groups: req.groups.map(g => ({ groupId: g.groupId, ...fetchGroup(groups, g.groupId, g.topics) }))
+        groups: req.groups.map(g => ({ groupId: g.groupId, ...fetchGroup(ctx.core, g.groupId, g.topics, stable) }))
       }
     }
-    const one = fetchGroup(groups, req.groupId, version >= 2 ? req.topics : (req.topics ?? []))
+    const one = fetchGroup(ctx.core, req.groupId, version >= 2 ? req.topics : (req.topics ?? []), stable)
     return { throttleTimeMs: 0, topics: one.topics, errorCode: one.errorCode }
   }
 })

@@ -1,11 +1,8 @@
 // FindCoordinator (key 10): v0-5.
 // - v4+ batch several keys in one request (coordinatorKeys); v0-3 ask for one key.
-// - keyType 0 = consumer group, 1 = transaction.
-// Behaviour: this node coordinates every group. Transactions are not supported: a transaction
-// coordinator lookup answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which every client treats
-// as fatal at once (librdkafka raises a fatal error, kafkajs does not retry it), with a message
-// saying why. COORDINATOR_NOT_AVAILABLE would be retried until the client's transaction
-// timeout, 10-60 s later, with no hint of the cause.
+// - keyType 0 = consumer group, 1 = transaction (transactional id).
+// Behaviour: this node coordinates every group and every transactional id, reached on the
+// listener the client came in on. Any other key type is INVALID_REQUEST, as in Kafka 3.8.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { NODE_ID } from '../core.js'
@@ -13,7 +10,7 @@ import { decodeFindCoordinatorRequest } from '../../protocol/generated/find-coor
 import { encodeFindCoordinatorResponse } from '../../protocol/generated/find-coordinator-response.js'
 
 const GROUP = 0
-export const NO_TRANSACTIONS = 'the Tidewatch broker does not support transactions: produce without a transactional id (idempotence alone is supported)'
+const TRANSACTION = 1
 
 registerApi({
   key: 10,
@@ -23,11 +20,10 @@ registerApi({
   decodeRequest: decodeFindCoordinatorRequest,
   encodeResponse: encodeFindCoordinatorResponse,
   handle (ctx, req, version) {
-    // The listener the client came in on: its coordinator is reached the same way.
     const { advertisedHost, port } = ctx.connection.listener
-    const errorCode = req.keyType === GROUP ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-    const errorMessage = errorCode === ErrorCode.NONE ? null : NO_TRANSACTIONS
-    const found = errorCode === ErrorCode.NONE
+    const found = req.keyType === GROUP || req.keyType === TRANSACTION
+    const errorCode = found ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST
+    const errorMessage = found ? null : `unknown coordinator key type ${req.keyType}`
     const keys = version >= 4 ? req.coordinatorKeys : [req.key]
     return {
       throttleTimeMs: 0,

@@ -123,6 +123,36 @@ export class GroupCoordinator {
     }))
   }
 
+  /**
+   * TxnOffsetCommit v3+ names the member that consumed (KIP-447): it must still be one of the
+   * group's, in its generation. Without member details (v0-2) there is nothing to check.
+   */
+  checkTransactionalMember (ref: MemberRef): number {
+    if (ref.groupId === '') return ErrorCode.INVALID_GROUP_ID
+    if (ref.generationId < 0 && ref.memberId === '' && ref.groupInstanceId === null) return ErrorCode.NONE
+    const g = this.#group(ref.groupId, false)
+    if (g === undefined) return ErrorCode.ILLEGAL_GENERATION
+    const check = g.checkCommit(ref)
+    // A rebalance being prepared does not undo what the member consumed before it.
+    return check === ErrorCode.REBALANCE_IN_PROGRESS ? ErrorCode.NONE : check
+  }
+
+  /**
+   * Offsets of a committed transaction (checked when TxnOffsetCommit held them): stored whatever
+   * the group's membership is now, as Kafka materialises them when the commit marker lands.
+   */
+  commitTransactionalOffsets (groupId: string, offsets: { topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string | null }[]): number {
+    const now = this.#clock.now()
+    try {
+      this.#offsets.commit(groupId, offsets.map(o => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestamp: now } })))
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err
+      this.#log.error({ group: groupId, err: err.message }, 'transactional offset commit failed: storage error')
+      return ErrorCode.KAFKA_STORAGE_ERROR
+    }
+    return ErrorCode.NONE
+  }
+
   fetchOffsets (groupId: string, topics: { topic: string, partitions: number[] }[] | null): { errorCode: number, topics: { topic: string, partitions: { partition: number, offset: number, leaderEpoch: number, metadata: string, errorCode: number }[] }[] } {
     if (topics === null) {
       return {

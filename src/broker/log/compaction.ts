@@ -40,11 +40,14 @@ function recordsOf (b: BatchInfo, bytes: Buffer): Buffer | null {
   }
 }
 
-/** Records, for every key in `buf`, the offset of its latest record into `latest`. */
-export function collectLatest (buf: Buffer, latest: Map<string, number>): void {
+/**
+ * Records, for every key in `buf`, the offset of its latest record into `latest`. `uncommitted`:
+ * batches of aborted or still open transactions, which must not supersede committed records.
+ */
+export function collectLatest (buf: Buffer, latest: Map<string, number>, uncommitted: (b: BatchInfo) => boolean = () => false): void {
   eachBatch(buf, (b, bytes) => {
     const section = recordsOf(b, bytes)
-    if (section === null) return
+    if (section === null || uncommitted(b)) return
     try {
       walkRecords(section, b.recordsCount, r => {
         const key = keyOf(section, r.keyStart, r.keyEnd)

@@ -19,6 +19,10 @@
 // Recovery. open() checks the last segment batch by batch (length, magic, CRC-32C) and cuts it
 // at the first invalid batch — the torn tail of a write interrupted by a crash — so nothing
 // after it is ever served. Earlier segments were sealed when they rolled and are trusted.
+//
+// Transactions: the partition's open transactions and aborted ranges (TxnIndex, txn-index.ts)
+// give the last stable offset and the aborted list read_committed fetches need. Markers are
+// written by the transaction coordinator through appendMarker.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Logger } from '../../shared/logger.js'
@@ -29,12 +33,11 @@ import { FileCache } from './file-cache.js'
 import { ProducerState } from './producer-state.js'
 import { validateProducedBatches, firstRecordAtOrAfter, type RecordError } from './record-batch.js'
 import { collectLatest, compactBatches } from './compaction.js'
-import { writeBaseOffset, readBatchInfo } from '../../protocol/record-batch/index.js'
+import { writeBaseOffset, readBatchInfo, buildBatch, type BatchInfo } from '../../protocol/record-batch/index.js'
+import { isTransactional, type TxnIndex } from './txn-index.js'
+import { loadPartition, below, START_OFFSET_FILE, CLEANING_DIR } from './partition-load.js'
 import { timestampWindow, type LogConfig } from './log-config.js'
 
-const START_OFFSET_FILE = 'log-start-offset'
-/** Where compaction writes a segment's replacement before renaming it in. */
-const CLEANING_DIR = '.cleaning'
 
 export interface AppendResult { errorCode: number, baseOffset: number, logAppendTime: number, recordCount: number, recordErrors?: RecordError[] }
 /** An error from the file system (it has a syscall), as opposed to a bug. */
@@ -42,7 +45,8 @@ export function isStorageError (err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string'
 }
 
-export interface ReadResult { errorCode: number, records: Buffer | null, highWatermark: number, logStartOffset: number }
+/** `nextOffset`: the offset after the last batch returned (the fetch offset when none was). */
+export interface ReadResult { errorCode: number, records: Buffer | null, highWatermark: number, logStartOffset: number, nextOffset: number }
 
 export class PartitionLog {
   readonly dir: string
@@ -53,6 +57,7 @@ export class PartitionLog {
   #segments: Segment[]
   #logStartOffset: number
   #producers = new ProducerState()
+  #txns: TxnIndex
   #unflushed = 0
   #flushTimer: TimerHandle | null = null
   #closed = false
@@ -63,8 +68,9 @@ export class PartitionLog {
   /** Called after every successful append (Fetch long polls wake on it). */
   onAppend: (() => void) | null = null
 
-  private constructor (dir: string, config: LogConfig, logger: Logger, clock: Clock, files: FileCache, segments: Segment[], logStartOffset: number) {
+  private constructor (dir: string, config: LogConfig, logger: Logger, clock: Clock, files: FileCache, segments: Segment[], logStartOffset: number, txns: TxnIndex) {
     this.dir = dir
+    this.#txns = txns
     this.#files = files
     this.#config = config
     this.#log = logger
@@ -75,37 +81,20 @@ export class PartitionLog {
 
   /** `files` is the broker's shared descriptor cache (a private one when omitted, for tests). */
   static open (dir: string, config: LogConfig, logger: Logger, clock: Clock = systemClock, files: FileCache = new FileCache(64)): PartitionLog {
-    fs.mkdirSync(dir, { recursive: true })
-    // A compaction interrupted before its renames: the old segment is still whole.
-    fs.rmSync(path.join(dir, CLEANING_DIR), { recursive: true, force: true })
-    const bases = fs.readdirSync(dir)
-      .filter(f => /^\d{20}\.log$/.test(f))
-      .map(f => Number.parseInt(f.slice(0, 20), 10))
-      .sort((a, b) => a - b)
-    const producers = new ProducerState()
-    const segments: Segment[] = []
-    for (let i = 0; i < bases.length; i++) {
-      const last = i === bases.length - 1
-      const { segment, truncatedBytes } = Segment.open(dir, bases[i], config.indexIntervalBytes, files, {
-        scan: last,
-        knownNextOffset: last ? undefined : bases[i + 1],
-        onBatch: last ? b => producers.record(b, b.baseOffset) : undefined
-      })
-      if (truncatedBytes > 0) logger.warn({ dir, segment: bases[i], truncatedBytes }, 'recovered partition: dropped a torn tail after the last valid batch')
-      segments.push(segment)
-    }
-    if (segments.length === 0) segments.push(Segment.create(dir, 0, config.indexIntervalBytes, files, clock.now()))
-    let start = segments[0].baseOffset
-    try {
-      start = Math.max(start, Number.parseInt(fs.readFileSync(path.join(dir, START_OFFSET_FILE), 'utf8'), 10) || 0)
-    } catch {}
-    const log = new PartitionLog(dir, config, logger, clock, files, segments, Math.min(start, segments[segments.length - 1].nextOffset))
-    log.#producers = producers
+    const loaded = loadPartition(dir, config, logger, clock, files)
+    const log = new PartitionLog(dir, config, logger, clock, files, loaded.segments, loaded.logStartOffset, loaded.txns)
+    log.#producers = loaded.producers
     return log
   }
 
   get logStartOffset (): number { return this.#logStartOffset }
   get logEndOffset (): number { return this.#active.nextOffset }
+  /** The first offset of the earliest open transaction, else the log end: read_committed reads below it. */
+  get lastStableOffset (): number { return this.#txns.lastStableOffset(this.logEndOffset, this.#logStartOffset) }
+  /** Aborted transactions overlapping [from, upTo), for a read_committed Fetch. */
+  abortedTransactions (from: number, upTo: number): { producerId: number, firstOffset: number }[] { return this.#txns.abortedIn(from, upTo) }
+  /** Whether `producerId` has a transaction open in this partition. */
+  hasOpenTransaction (producerId: number): boolean { return this.#txns.hasOpen(producerId) }
   get sizeBytes (): number { return this.#segments.reduce((n, s) => n + s.size, 0) }
   get #active (): Segment { return this.#segments[this.#segments.length - 1] }
 
@@ -116,18 +105,41 @@ export class PartitionLog {
   /**
    * Validates and appends the batches of one Produce partition, applying the topic's configs
    * (max.message.bytes, message.timestamp.*, compression.type); rolls a new segment first when
-   * segment.bytes, segment.ms or segment.index.bytes say so.
+   * segment.bytes, segment.ms or segment.index.bytes say so. `transactional`: the request came
+   * with a transactional id (its batches must all be transactional, of one producer; without
+   * one, none may be — a transaction nobody coordinates would hold the LSO back for ever).
    */
-  append (produced: Buffer, now: number): AppendResult {
+  append (produced: Buffer, now: number, transactional = false): AppendResult {
     const c = this.#config
     const { errorCode, batches, records, recordErrors } = validateProducedBatches(produced, {
       maxMessageBytes: c.maxMessageBytes, now, logAppendTime: c.logAppendTime, window: timestampWindow(c), compression: c.compression, gzipLevel: c.gzipLevel, requireKeys: c.cleanupCompact
     })
     if (errorCode !== ErrorCode.NONE) return { errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0, recordErrors }
+    const first = batches[0]
+    if (batches.some(b => isTransactional(b) !== transactional || (transactional && (b.producerId !== first.producerId || b.producerEpoch !== first.producerEpoch)))) {
+      return { errorCode: ErrorCode.INVALID_RECORD, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
+    }
     // An idempotent producer sends one batch per partition; judge retries by the first batch.
     const check = this.#producers.check(batches[0])
     if (check.kind === 'error') return { errorCode: check.errorCode, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
     if (check.kind === 'duplicate') return { errorCode: ErrorCode.NONE, baseOffset: check.baseOffset, logAppendTime: -1, recordCount: 0 }
+    return this.#store(records, batches, now)
+  }
+
+  /**
+   * Writes a transaction marker for `producerId` (commit or abort), with the epoch the
+   * coordinator ended the transaction in. The value's coordinator epoch is 0: this broker is the
+   * only coordinator there ever is.
+   */
+  appendMarker (producerId: number, producerEpoch: number, commit: boolean, now: number): number {
+    const key = Buffer.alloc(4)
+    key.writeInt16BE(commit ? 1 : 0, 2)
+    const records = buildBatch([{ key, value: Buffer.alloc(6), timestamp: now }], { control: true, transactional: true, producerId, producerEpoch, logAppendTime: this.#config.logAppendTime })
+    return this.#store(records, [readBatchInfo(records, 0)], now).errorCode
+  }
+
+  #store (records: Buffer, batches: BatchInfo[], now: number): AppendResult {
+    const c = this.#config
     const baseOffset = this.logEndOffset
     let next = baseOffset
     let count = 0
@@ -146,7 +158,10 @@ export class PartitionLog {
       this.#reportStorageError(err)
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logAppendTime: -1, recordCount: 0 }
     }
-    for (const b of batches) this.#producers.record(b, b.baseOffset)
+    for (const b of batches) {
+      this.#producers.record(b, b.baseOffset)
+      this.#txns.apply(b, records.subarray(b.position, b.position + b.size))
+    }
     if (sync) {
       this.#unflushed = 0
       this.#cancelFlush()
@@ -174,8 +189,13 @@ export class PartitionLog {
     this.#suppressedStorageErrors = 0
   }
 
-  /** Seals the active segment (fsyncing it) and starts a new one; throws, changing nothing, on failure. */
+  /**
+   * Seals the active segment (fsyncing it) and starts a new one; throws, changing nothing, on
+   * failure. The transaction snapshot is written first: at load only the last segment is
+   * replayed into it.
+   */
   #roll (now: number): void {
+    this.#txns.save(this.logEndOffset)
     this.#active.seal()
     this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files, now))
   }
@@ -222,12 +242,15 @@ export class PartitionLog {
     return found
   }
 
-  /** Whole batches from `fetchOffset` up to `maxBytes`; see Segment.read for `minOneBatch`. */
-  read (fetchOffset: number, maxBytes: number, minOneBatch = true): ReadResult {
+  /**
+   * Whole batches from `fetchOffset` up to `maxBytes`, none starting at or after `upTo` (the LSO
+   * for read_committed); see Segment.read for `minOneBatch`.
+   */
+  read (fetchOffset: number, maxBytes: number, minOneBatch = true, upTo = Infinity): ReadResult {
     const hw = this.logEndOffset
-    const result = { errorCode: ErrorCode.NONE as number, records: null as Buffer | null, highWatermark: hw, logStartOffset: this.#logStartOffset }
+    const result = { errorCode: ErrorCode.NONE as number, records: null as Buffer | null, highWatermark: hw, logStartOffset: this.#logStartOffset, nextOffset: fetchOffset }
     if (fetchOffset < this.#logStartOffset || fetchOffset > hw) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }
-    if (fetchOffset === hw) return result
+    if (fetchOffset >= Math.min(hw, upTo)) return result
     let i = this.#segments.indexOf(this.#segmentFor(fetchOffset)!)
     // The offset may fall in a gap at a segment's end (e.g. after DeleteRecords): move on.
     for (; i < this.#segments.length; i++) {
@@ -236,8 +259,8 @@ export class PartitionLog {
       if (from >= seg.nextOffset) continue
       const position = seg.findPosition(from)
       if (position < 0) continue
-      const records = seg.read(position, maxBytes, minOneBatch)
-      return { ...result, records: records.length > 0 ? records : null }
+      const { records, nextOffset } = below(seg.read(position, maxBytes, minOneBatch), upTo)
+      return { ...result, records: records.length > 0 ? records : null, nextOffset: Math.max(fetchOffset, nextOffset) }
     }
     return result
   }
@@ -275,8 +298,21 @@ export class PartitionLog {
       fs.writeFileSync(tmp, String(this.#logStartOffset))
       fs.renameSync(tmp, path.join(this.dir, START_OFFSET_FILE))
       this.#dropSegmentsBelowStart()
+      this.#pruneTxns()
     }
     return this.#logStartOffset
+  }
+
+  /** Drops aborted ranges below the log start with their segments (the snapshot follows). */
+  #pruneTxns (): void {
+    if (!this.#txns.prune(this.#logStartOffset)) return
+    try {
+      this.#txns.save(this.logEndOffset)
+    } catch (err) {
+      if (!isStorageError(err)) throw err
+      // The old snapshot is still right, only longer: the next prune writes it again.
+      this.#log.error({ dir: this.dir, err: err.message }, 'could not rewrite the transaction index after dropping segments')
+    }
   }
 
   #dropSegmentsBelowStart (): void {
@@ -306,7 +342,10 @@ export class PartitionLog {
         drop()
       }
     }
-    if (deleted > 0) this.#log.info({ dir: this.dir, deleted, logStartOffset: this.#logStartOffset }, 'retention deleted segments')
+    if (deleted > 0) {
+      this.#pruneTxns()
+      this.#log.info({ dir: this.dir, deleted, logStartOffset: this.#logStartOffset }, 'retention deleted segments')
+    }
     return { deletedSegments: deleted }
   }
 
@@ -327,7 +366,7 @@ export class PartitionLog {
     let tombstones = 0
     try {
       const latest = new Map<string, number>()
-      for (const seg of this.#segments) collectLatest(seg.readAll(), latest)
+      for (const seg of this.#segments) collectLatest(seg.readAll(), latest, b => this.#txns.uncommitted(b))
       for (let i = 0; i < this.#segments.length - 1; i++) {
         const seg = this.#segments[i]
         const result = compactBatches(seg.readAll(), latest, rules)
@@ -370,3 +409,4 @@ export class PartitionLog {
     fs.rmSync(this.dir, { recursive: true, force: true })
   }
 }
+

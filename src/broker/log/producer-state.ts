@@ -1,4 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.js'
+import { CONTROL_FLAG } from '../../protocol/record-batch/index.js'
 import type { BatchInfo } from './record-batch.js'
 
 /** How many recent batches per producer are remembered for duplicate detection (Kafka: 5, the max in-flight). */
@@ -43,10 +44,18 @@ export class ProducerState {
     return { kind: 'append' }
   }
 
-  /** Remembers an appended batch (baseOffset already assigned). */
+  /**
+   * Remembers an appended batch (baseOffset already assigned). A transaction marker carries no
+   * sequence, only the epoch it was written with: one the coordinator bumped (a fenced or timed
+   * out producer) makes the older epoch's batches INVALID_PRODUCER_EPOCH from then on.
+   */
   record (b: BatchInfo, baseOffset: number): void {
     if (b.producerId < 0) return
     let p = this.#producers.get(b.producerId)
+    if ((b.attributes & CONTROL_FLAG) !== 0) {
+      if (p === undefined || b.producerEpoch > p.epoch) this.#producers.set(b.producerId, { epoch: b.producerEpoch, batches: [] })
+      return
+    }
     if (p === undefined || b.producerEpoch > p.epoch) {
       p = { epoch: b.producerEpoch, batches: [] }
       this.#producers.set(b.producerId, p)

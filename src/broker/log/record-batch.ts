@@ -34,7 +34,7 @@ export const KEYLESS_RECORD = 'Compacted topic cannot accept message without key
 
 /**
  * Validates the record batches of one partition in a Produce request. Control batches are
- * refused (they belong to transactions, which this broker does not run). Each batch's records
+ * refused: transaction markers are written by the coordinator alone (appendMarker). Each batch's records
  * are checked and its header's timestamps set (see validateRecords). Returns the bytes to store:
  * the request's own, or a new buffer when the topic's compression.type recompressed a batch.
  */

@@ -80,7 +80,7 @@ export class Segment {
    * `onBatch` sees each valid batch. Without it, the indexes on disk are trusted and
    * `nextOffset` is taken from `knownNextOffset`.
    */
-  static open (dir: string, baseOffset: number, indexInterval: number, files: FileCache, opts: { scan: boolean, knownNextOffset?: number, onBatch?: (b: BatchInfo) => void }): { segment: Segment, truncatedBytes: number } {
+  static open (dir: string, baseOffset: number, indexInterval: number, files: FileCache, opts: { scan: boolean, knownNextOffset?: number, onBatch?: (b: BatchInfo, bytes: Buffer) => void }): { segment: Segment, truncatedBytes: number } {
     const s = new Segment(dir, baseOffset, indexInterval, files)
     const stat = fs.statSync(s.#log)
     s.size = stat.size
@@ -120,7 +120,7 @@ export class Segment {
   }
 
   /** Scans the whole log file, truncating at the first invalid batch; returns bytes dropped. */
-  #recover (onBatch?: (b: BatchInfo) => void): number {
+  #recover (onBatch?: (b: BatchInfo, bytes: Buffer) => void): number {
     this.#indexOffsets = []
     this.#indexPositions = []
     this.#timeStamps = []
@@ -150,7 +150,7 @@ export class Segment {
       const checked = checkBatch(chunk.subarray(0, chunkLen), position - chunkStart)
       if (typeof checked === 'number') break
       this.#indexBatch(checked, position)
-      onBatch?.(checked)
+      onBatch?.(checked, chunk.subarray(position - chunkStart, position - chunkStart + size))
       position += size
     }
     const dropped = fileSize - position
