@@ -57,19 +57,6 @@ export function loadPartition (dir: string, config: LogConfig, logger: Logger, c
   return { segments, producers, txns, logStartOffset: Math.min(start, end) }
 }
 
-/** The leading batches of `buf` that start below `upTo`, and the offset after the last of them. */
-export function below (buf: Buffer, upTo: number): { records: Buffer, nextOffset: number } {
-  let at = 0
-  let nextOffset = -1
-  for (let size = batchSizeAt(buf, 0); size > 0; size = batchSizeAt(buf, at)) {
-    const info = readBatchInfo(buf, at)
-    if (info.baseOffset >= upTo) break
-    nextOffset = info.baseOffset + info.lastOffsetDelta + 1
-    at += size
-  }
-  return { records: at === buf.length ? buf : buf.subarray(0, at), nextOffset }
-}
-
 /** Replays a sealed segment's batches into the transaction index (a log without a snapshot). */
 function replayBatches (buf: Buffer, txns: TxnIndex): void {
   let at = 0

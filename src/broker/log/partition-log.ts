@@ -26,16 +26,19 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Logger } from '../../shared/logger.js'
-import { systemClock, type Clock, type TimerHandle } from '../../shared/clock.js'
+import { systemClock, type Clock } from '../../shared/clock.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { Segment } from './segment.js'
 import { FileCache } from './file-cache.js'
 import { ProducerState } from './producer-state.js'
-import { validateProducedBatches, firstRecordAtOrAfter, type RecordError } from './record-batch.js'
+import { validateProducedBatches, type RecordError } from './record-batch.js'
 import { collectLatest, compactBatches } from './compaction.js'
 import { writeBaseOffset, readBatchInfo, buildBatch, type BatchInfo } from '../../protocol/record-batch/index.js'
 import { isTransactional, type TxnIndex } from './txn-index.js'
-import { loadPartition, below, START_OFFSET_FILE, CLEANING_DIR } from './partition-load.js'
+import { loadPartition, START_OFFSET_FILE, CLEANING_DIR } from './partition-load.js'
+import { maxTimestampOffset, offsetForTimestamp, readSegments, type ReadResult } from './partition-read.js'
+import { FlushSchedule } from './flush-schedule.js'
+import { retentionDecision } from './retention.js'
 import { timestampWindow, type LogConfig } from './log-config.js'
 
 
@@ -45,8 +48,7 @@ export function isStorageError (err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string'
 }
 
-/** `nextOffset`: the offset after the last batch returned (the fetch offset when none was). */
-export interface ReadResult { errorCode: number, records: Buffer | null, highWatermark: number, logStartOffset: number, nextOffset: number }
+export type { ReadResult }
 
 export class PartitionLog {
   readonly dir: string
@@ -58,8 +60,7 @@ export class PartitionLog {
   #logStartOffset: number
   #producers = new ProducerState()
   #txns: TxnIndex
-  #unflushed = 0
-  #flushTimer: TimerHandle | null = null
+  readonly #flushes: FlushSchedule
   #closed = false
   #lastStorageErrorLog = -Infinity
   #suppressedStorageErrors = 0
@@ -77,6 +78,7 @@ export class PartitionLog {
     this.#clock = clock
     this.#segments = segments
     this.#logStartOffset = logStartOffset
+    this.#flushes = new FlushSchedule({ clock, log: logger, dir, active: () => this.#active, settings: () => this.#config })
   }
 
   /** `files` is the broker's shared descriptor cache (a private one when omitted, for tests). */
@@ -149,7 +151,7 @@ export class PartitionLog {
       next += b.lastOffsetDelta + 1
       count += b.recordsCount
     }
-    const sync = this.#unflushed + count >= this.#config.flushMessages
+    const sync = this.#flushes.syncNeeded(count)
     try {
       if (this.#shouldRoll(records.length, now)) this.#roll(now)
       this.#active.append(records, batches, sync)
@@ -162,13 +164,7 @@ export class PartitionLog {
       this.#producers.record(b, b.baseOffset)
       this.#txns.apply(b, records.subarray(b.position, b.position + b.size))
     }
-    if (sync) {
-      this.#unflushed = 0
-      this.#cancelFlush()
-    } else {
-      this.#unflushed += count
-      this.#scheduleFlush()
-    }
+    this.#flushes.appended(count, sync)
     this.#appendedSinceCompaction += count
     this.onAppend?.()
     return { errorCode: ErrorCode.NONE, baseOffset, logAppendTime: c.logAppendTime ? now : -1, recordCount: count }
@@ -200,95 +196,22 @@ export class PartitionLog {
     this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#config.indexIntervalBytes, this.#files, now))
   }
 
-  #scheduleFlush (): void {
-    if (this.#flushTimer !== null) return
-    this.#flushTimer = this.#clock.setTimeout(() => {
-      this.#flushTimer = null
-      const pending = this.#unflushed
-      if (pending === 0) return
-      this.#unflushed = 0
-      this.#active.flushAsync().catch(err => {
-        if (this.#closed) return // close() fsynced (and reported) what was left
-        // Not swallowed: the records stay counted as unflushed and the next interval retries.
-        this.#log.error({ err: (err as Error).message, code: (err as NodeJS.ErrnoException).code, dir: this.dir, records: pending }, 'fsync failed: acknowledged records are in the page cache but not yet on disk; retrying')
-        this.#unflushed += pending
-        this.#scheduleFlush()
-      })
-    }, this.#config.flushMs)
-  }
-
-  #cancelFlush (): void {
-    if (this.#flushTimer === null) return
-    this.#clock.clearTimeout(this.#flushTimer)
-    this.#flushTimer = null
-  }
-
   /** fsync now; throws the fsync's error (the records then stay counted as unflushed). */
-  flush (): void {
-    this.#cancelFlush()
-    if (this.#unflushed === 0) return
-    this.#active.flush()
-    this.#unflushed = 0
-  }
-
-  #segmentFor (offset: number): Segment | undefined {
-    let lo = 0
-    let hi = this.#segments.length - 1
-    let found: Segment | undefined
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      if (this.#segments[mid].baseOffset <= offset) { found = this.#segments[mid]; lo = mid + 1 } else hi = mid - 1
-    }
-    return found
-  }
+  flush (): void { this.#flushes.flush() }
 
   /**
    * Whole batches from `fetchOffset` up to `maxBytes`, none starting at or after `upTo` (the LSO
    * for read_committed); see Segment.read for `minOneBatch`.
    */
   read (fetchOffset: number, maxBytes: number, minOneBatch = true, upTo = Infinity): ReadResult {
-    const hw = this.logEndOffset
-    const result = { errorCode: ErrorCode.NONE as number, records: null as Buffer | null, highWatermark: hw, logStartOffset: this.#logStartOffset, nextOffset: fetchOffset }
-    if (fetchOffset < this.#logStartOffset || fetchOffset > hw) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }
-    if (fetchOffset >= Math.min(hw, upTo)) return result
-    let i = this.#segments.indexOf(this.#segmentFor(fetchOffset)!)
-    // The offset may fall in a gap at a segment's end (e.g. after DeleteRecords): move on.
-    for (; i < this.#segments.length; i++) {
-      const seg = this.#segments[i]
-      const from = Math.max(fetchOffset, seg.baseOffset)
-      if (from >= seg.nextOffset) continue
-      const position = seg.findPosition(from)
-      if (position < 0) continue
-      const { records, nextOffset } = below(seg.read(position, maxBytes, minOneBatch), upTo)
-      return { ...result, records: records.length > 0 ? records : null, nextOffset: Math.max(fetchOffset, nextOffset) }
-    }
-    return result
+    return readSegments(this.#segments, this.#logStartOffset, fetchOffset, maxBytes, minOneBatch, upTo)
   }
 
   /** ListOffsets by time: the first record whose timestamp is at least `ts`, or null. */
-  offsetForTimestamp (ts: number): { offset: number, timestamp: number } | null {
-    for (const seg of this.#segments) {
-      if (seg.maxTimestamp < ts || seg.nextOffset <= this.#logStartOffset) continue
-      let position = seg.findPosition(Math.max(seg.timeIndexHint(ts), this.#logStartOffset))
-      while (position >= 0 && position < seg.size) {
-        const batch = seg.read(position, 0)
-        const info = readBatchInfo(batch, 0)
-        if (info.maxTimestamp >= ts) {
-          return firstRecordAtOrAfter(batch, ts) ?? { offset: Math.max(info.baseOffset, this.#logStartOffset), timestamp: info.maxTimestamp }
-        }
-        position += info.size
-      }
-    }
-    return null
-  }
+  offsetForTimestamp (ts: number): { offset: number, timestamp: number } | null { return offsetForTimestamp(this.#segments, this.#logStartOffset, ts) }
 
   /** ListOffsets -3: where the largest timestamp is (batch granularity). */
-  maxTimestampOffset (): { offset: number, timestamp: number } | null {
-    let best: Segment | undefined
-    for (const s of this.#segments) if (s.maxTimestamp >= 0 && (best === undefined || s.maxTimestamp >= best.maxTimestamp)) best = s
-    if (best === undefined) return null
-    return { offset: best.maxTimestampBatchOffset, timestamp: best.maxTimestamp }
-  }
+  maxTimestampOffset (): { offset: number, timestamp: number } | null { return maxTimestampOffset(this.#segments) }
 
   /** DeleteRecords: raises the log start offset (kept across restarts), dropping whole segments below it. */
   deleteRecordsBefore (offset: number): number {
@@ -321,32 +244,19 @@ export class PartitionLog {
     }
   }
 
-  /** Deletes sealed segments past retention.ms, then oldest ones while over retention.bytes. */
+  /** Deletes sealed segments past retention.ms, then oldest ones while over retention.bytes (retention.ts). */
   applyRetention (now: number): { deletedSegments: number } {
-    let deleted = 0
-    const { retentionMs, retentionBytes, cleanupDelete } = this.#config
-    if (!cleanupDelete) return { deletedSegments: 0 }
-    const drop = (): void => {
-      const seg = this.#segments.shift()!
-      seg.delete()
-      deleted++
+    if (!this.#config.cleanupDelete) return { deletedSegments: 0 }
+    const { drop, reason } = retentionDecision(this.#segments, this.#config, now)
+    for (let i = 0; i < drop; i++) {
+      this.#segments.shift()!.delete()
       this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[0].baseOffset)
     }
-    if (retentionMs >= 0) {
-      while (this.#segments.length > 1 && this.#segments[0].retentionTimestamp() < now - retentionMs) drop()
-    }
-    if (retentionBytes >= 0) {
-      let excess = this.sizeBytes - retentionBytes
-      while (this.#segments.length > 1 && excess >= this.#segments[0].size) {
-        excess -= this.#segments[0].size
-        drop()
-      }
-    }
-    if (deleted > 0) {
+    if (drop > 0) {
       this.#pruneTxns()
-      this.#log.info({ dir: this.dir, deleted, logStartOffset: this.#logStartOffset }, 'retention deleted segments')
+      this.#log.info({ dir: this.dir, deleted: drop, reason, logStartOffset: this.#logStartOffset }, 'retention deleted segments')
     }
-    return { deletedSegments: deleted }
+    return { deletedSegments: drop }
   }
 
   /**
@@ -398,13 +308,14 @@ export class PartitionLog {
     } catch (err) {
       this.#log.error({ err: (err as Error).message, dir: this.dir }, 'fsync at close failed: the last records are in the page cache but may not be on disk')
     }
+    this.#flushes.close()
     for (const s of this.#segments) s.close()
   }
 
   /** Closes and removes every file of this partition. */
   destroy (): void {
     this.#closed = true
-    this.#cancelFlush()
+    this.#flushes.close()
     for (const s of this.#segments) s.close()
     fs.rmSync(this.dir, { recursive: true, force: true })
   }
