@@ -47,7 +47,10 @@ export class Aggregator {
     // Records of one pod share one frozen label set (record-stage.ts): found by identity first.
     const shared = Object.isFrozen(c.labels)
     let same = shared ? this.#byLabels.get(c.labels) : undefined
-    let a = same?.find(x => x.expr === c.expr && x.partition === c.source.partition && x.rule === c.rule && x.topic === c.source.topic)
+    let a: Aggregate | undefined
+    if (same !== undefined) {
+      for (const x of same) if (x.expr === c.expr && x.partition === c.source.partition && x.rule === c.rule && x.topic === c.source.topic) { a = x; break }
+    }
     if (a === undefined) {
       const k = `${c.expr}\u0000${c.source.partition}\u0000${c.rule}\u0000${c.source.topic}\u0000${this.seriesKey(c.labels)}`
       a = this.#byKey.get(k)
