@@ -14,6 +14,7 @@ import { parseRuleFile } from '../src/rules/file.js'
 import { OwnerStage } from '../src/rules/owner-stage.js'
 import { RecordStage, type Contribution, type SourceRecord } from '../src/rules/record-stage.js'
 import { RuleSet } from '../src/rules/rule-set.js'
+import { decodePacked, encodePacked, encodeVersion1 } from '../src/rules/runtime/messages.js'
 import { stream } from '../test/fixtures/rules/corpus.js'
 import { RULES, ruleFile } from './rule-kinds.js'
 
@@ -89,6 +90,41 @@ const ownerRps = await measure(() => {
   }
 }) * all.length / RECORDS
 console.log(`\nowner stage (apply + evaluate every ${perEval} contributions): ${Math.round(ownerRps).toLocaleString('en-US')} contributions/s`)
+
+// The whole path in process, per input batch of BATCH records: record stage, contributions
+// packed as the internal topic carries them (version 1: a JSON tuple per contribution; version 2:
+// aggregated per series and source partition), read back, applied by the owner and evaluated.
+const BATCH = 10_000
+async function wholePath (rulesFile: ReturnType<typeof parseRuleFile>, version: 1 | 2): Promise<number> {
+  const stage = new RecordStage(rulesFile.rules)
+  const set = new RuleSet(rulesFile.rules)
+  return await measure(() => {
+    const owner = new OwnerStage(set)
+    for (let i = 0; i < records.length; i += BATCH) {
+      const cs: Contribution[] = []
+      for (let j = i; j < Math.min(records.length, i + BATCH); j++) for (const c of stage.process(records[j])) cs.push(c)
+      const values = version === 1 ? [encodeVersion1('logs', cs, [])] : encodePacked('logs', cs, []).map(m => m.value)
+      let last = -Infinity
+      for (const v of values) {
+        const p = decodePacked(v)
+        owner.apply(p.contributions)
+        owner.applyAggregates(p.aggregates)
+        for (const a of p.aggregates) last = Math.max(last, a.ts[a.ts.length - 1])
+        for (const c of p.contributions) last = Math.max(last, c.ts)
+      }
+      if (Number.isFinite(last)) owner.evaluate(last)
+    }
+  })
+}
+console.log(`\nwhole path in process (record stage, packing, unpacking, owner apply, evaluation per batch of ${BATCH.toLocaleString('en-US')} records)\n`)
+console.log('| rules | version 1 (tuple per contribution) records/s | vs 404 | version 2 (aggregates) records/s | vs 404 | v2 / v1 |')
+console.log('|---|---:|---:|---:|---:|---:|')
+for (const [name, expr] of [...RULES, ['all five together', ''] as [string, string]]) {
+  const f = parseRuleFile('bench.yaml', ruleFile(expr === '' ? RULES.map(r => r[1]) : [expr]))
+  const v1 = await wholePath(f, 1)
+  const v2 = await wholePath(f, 2)
+  console.log(`| ${name} | ${Math.round(v1).toLocaleString('en-US')} | ${(v1 / fn404).toFixed(2)} | ${Math.round(v2).toLocaleString('en-US')} | ${(v2 / fn404).toFixed(2)} | ${(v2 / v1).toFixed(2)} |`)
+}
 
 // Then the same rules through the real runtime (broker, replica processes, internal topics).
 if (process.env.BENCH_RUNTIME !== '0') await (await import('./rules-runtime.js')).benchRuntime()

@@ -7,11 +7,12 @@
  * Windows are kept per series; evaluate(T) evaluates each rule's whole expression at event
  * time T and drives its alerts. All state is plain data: snapshot() / restore().
  */
+import { valueAt, type Aggregate } from './aggregate.js'
 import { nextAlertDeadline, stepAlerts, type AlertChange, type AlertState } from './alerts.js'
 import type { CompiledRule } from './compile.js'
 import { asSamples, evaluate, EvalError, type Sample } from './evaluate.js'
 import { labelsKey, type LabelSet } from './labels.js'
-import { COMPARISONS } from './logql/ast.js'
+import { COMPARISONS, type RangeFn } from './logql/ast.js'
 import { learn, newNovelty, type NoveltyState } from './novelty.js'
 import { decodeRuleState, encodeRuleState, type OwnerSnapshot } from './owner-snapshot.js'
 import { ownerKeyOf } from './partition.js'
@@ -84,10 +85,7 @@ export class OwnerStage {
       const rs = this.#state.get(c.rule)
       if (rule === undefined || rs === undefined) { stats.unknownRule++; continue }
       const sk = labelsKey(c.labels)
-      // The commonest partition is the series itself: its key is the series key.
-      const key = 'without' in rule.partition && rule.partition.without.length === 0 ? rule.id + sk : ownerKeyOf(rule.id, rule.partition, c.labels)
-      let ks = rs.keys.get(key)
-      if (ks === undefined) rs.keys.set(key, ks = { watermarks: new Map(), series: new Map() })
+      const ks = this.#keyState(rule, rs, sk, c.labels)
       const mark = `${c.expr}/${c.source.topic}/${c.source.partition}`
       const applied = ks.watermarks.get(mark)
       if (applied !== undefined && c.source.offset <= applied) { stats.duplicates++; continue }
@@ -102,18 +100,78 @@ export class OwnerStage {
       if (range === undefined) { stats.unknownRule++; continue }
       // No later evaluation can include it: its window has passed.
       if (c.ts + range.offsetMs + range.rangeMs <= this.#time) { stats.late++; continue }
-      let byKey = ks.series.get(c.expr)
-      if (byKey === undefined) ks.series.set(c.expr, byKey = new Map())
-      let s = byKey.get(sk)
-      if (s === undefined) {
-        if (rs.series >= this.#maxSeries) { stats.overLimit++; rs.overLimit++; continue }
-        byKey.set(sk, s = { labels: c.labels, window: new Window(range.fn) })
-        rs.series++
-      }
+      const s = this.#seriesFor(rs, ks, c.expr, range.fn, sk, c.labels)
+      if (s === undefined) { stats.overLimit++; rs.overLimit++; continue }
       s.window.add(c.ts, c.value, c.source)
       stats.applied++
     }
     return stats
+  }
+
+  /**
+   * Applies the aggregates of one contributions record: each record they stand for counts as a
+   * contribution of its own would. Every record is checked against the watermark its (owner key,
+   * range, source partition) had before this call, not one raised by another aggregate of the
+   * same call: aggregates of several series under one key interleave in offset order, which one
+   * by one would have raised the watermark in offset order. So all aggregates of a key from one
+   * batch must come in one call (one record), and the result is the per-record one however a
+   * redelivery batched them.
+   */
+  applyAggregates (aggregates: Iterable<Aggregate>): ApplyStats {
+    const stats: ApplyStats = { applied: 0, duplicates: 0, late: 0, unknownRule: 0, overLimit: 0 }
+    const before = new Map<KeyState, Map<string, number>>()
+    for (const a of aggregates) {
+      const n = a.offsets.length
+      const rule = this.rules.get(a.rule)
+      const rs = this.#state.get(a.rule)
+      const range = rule?.ranges[a.expr]
+      if (rule === undefined || rs === undefined || range === undefined || rs.novelty !== undefined) { stats.unknownRule += n; continue }
+      const sk = labelsKey(a.labels)
+      const ks = this.#keyState(rule, rs, sk, a.labels)
+      const mark = `${a.expr}/${a.topic}/${a.partition}`
+      let was = before.get(ks)
+      if (was === undefined) before.set(ks, was = new Map())
+      let wm = was.get(mark)
+      if (wm === undefined) was.set(mark, wm = ks.watermarks.get(mark) ?? -Infinity)
+      let i = 0
+      while (i < n && a.offsets[i] <= wm) i++
+      stats.duplicates += i
+      if (i === n) continue
+      const now = ks.watermarks.get(mark)
+      if (now === undefined || a.offsets[n - 1] > now) ks.watermarks.set(mark, a.offsets[n - 1])
+      let s: Series | undefined
+      const reach = range.offsetMs + range.rangeMs
+      for (; i < n; i++) {
+        const ts = a.ts[i]
+        if (ts + reach <= this.#time) { stats.late++; continue }
+        s ??= this.#seriesFor(rs, ks, a.expr, range.fn, sk, a.labels)
+        if (s === undefined) { stats.overLimit++; rs.overLimit++; continue }
+        s.window.add(ts, valueAt(a, i), { topic: a.topic, partition: a.partition, offset: a.offsets[i] })
+        stats.applied++
+      }
+    }
+    return stats
+  }
+
+  #keyState (rule: CompiledRule, rs: RuleState, sk: string, labels: LabelSet): KeyState {
+    // The commonest partition is the series itself: its key is the series key.
+    const key = 'without' in rule.partition && rule.partition.without.length === 0 ? rule.id + sk : ownerKeyOf(rule.id, rule.partition, labels)
+    let ks = rs.keys.get(key)
+    if (ks === undefined) rs.keys.set(key, ks = { watermarks: new Map(), series: new Map() })
+    return ks
+  }
+
+  /** The series, created if the rule has room for it (undefined: it has not). */
+  #seriesFor (rs: RuleState, ks: KeyState, expr: number, fn: RangeFn, sk: string, labels: LabelSet): Series | undefined {
+    let byKey = ks.series.get(expr)
+    if (byKey === undefined) ks.series.set(expr, byKey = new Map())
+    let s = byKey.get(sk)
+    if (s === undefined) {
+      if (rs.series >= this.#maxSeries) return undefined
+      byKey.set(sk, s = { labels, window: new Window(fn) })
+      rs.series++
+    }
+    return s
   }
 
   /** Evaluates every rule at event time T (never earlier than the last T) and returns what changed. */

@@ -100,3 +100,19 @@ test('raw records (the byte scan, labels worked out once per pod) give the same 
   assert.ok(got.some(c => c.labels.topic === 'other') && got.some(c => c.labels.topic === 'logs'), 'each topic keeps its own label')
   assert.ok(got.filter(c => c.rule === 'g/K1').length > 1000)
 })
+
+test('line filters alone leave the series labels the stream\'s: the same contributions as through a pipeline stage that keeps every label, with one label set per pod', () => {
+  const filters = '|~ "(?i)exception|\\" 5[0-9][0-9] " != "healthz" |= "a"'
+  const fast = rulesOf(ruleFile(`sum by (pod) (count_over_time({namespace="shop"} ${filters} [1m])) + sum by (pod) (bytes_over_time({namespace="shop"} ${filters} [1m]))`))
+  // `| line_format "{{ __line__ }}"` rewrites the line to itself: the general path, same result.
+  const general = rulesOf(ruleFile(`sum by (pod) (count_over_time({namespace="shop"} ${filters} | line_format "{{ __line__ }}" [1m])) + sum by (pod) (bytes_over_time({namespace="shop"} ${filters} | line_format "{{ __line__ }}" [1m]))`))
+  assert.ok(fast[0].extractors.every(x => x.query.lineFilters !== undefined) && general[0].extractors.every(x => x.query.lineFilters === undefined))
+  const rs = records([...scenario(), ...stream(4000), ...tricky], true)
+  const a = rs.flatMap(r => new RecordStage(fast).process(r))
+  const b = rs.flatMap(r => new RecordStage(general).process(r))
+  assert.ok(a.length > 100)
+  assert.deepEqual(a, b)
+  const one = new RecordStage(fast)
+  const labels = new Set(rs.flatMap(r => one.process(r)).filter(c => c.expr === 0).map(c => c.labels))
+  assert.ok(labels.size <= 8, `label sets shared per pod (${labels.size})`)
+})

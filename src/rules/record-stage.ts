@@ -179,8 +179,10 @@ export class RecordStage {
 
   #run (x: Prepared, xi: number, view: View, record: LogRecord, r: SourceRecord): Contribution | null {
     // Without a pipeline, the stream labels are the series': no entry to build, and the line is
-    // not even decoded for a count.
-    if (x.query.steps.length === 0 && (x.value === 'one' || x.value === 'bytes')) {
+    // not even decoded for a count. Line filters alone leave the labels as they are too.
+    const lineOnly = x.query.lineFilters
+    if (lineOnly !== undefined && (x.value === 'one' || x.value === 'bytes')) {
+      for (const test of lineOnly) if (!test(record.line)) return null
       const value = x.value === 'one' ? 1 : Buffer.byteLength(record.line, 'utf8')
       const labels = view.projected[xi] ??= Object.freeze(x.labelsOf(view.labels))
       return { rule: x.rule, expr: x.index, labels, ts: record.ts, value, source: { topic: r.topic, partition: r.partition, offset: r.offset } }

@@ -5,7 +5,7 @@
  * the line), which the record stage looks for in raw bytes before parsing anything.
  */
 import { Template, TemplateError } from '../../shared/template/render.js'
-import type { LabelFilterExpr, LabelMatcher, LogQuery, Stage } from './ast.js'
+import type { LabelFilterExpr, LabelMatcher, LineFilter, LogQuery, Stage } from './ast.js'
 import { compileLineFilter, compileMatcher, type Needle } from './matchers.js'
 import { ERROR_DETAILS_LABEL, ERROR_LABEL, jsonParser, logfmtParser, patternParser, regexpParser, setError, unpackParser, type Entry } from './parsers.js'
 import { LOKI_TEMPLATE_FUNCTIONS, lokiTemplateFunctions, type FormatContext } from './template-functions.js'
@@ -19,6 +19,8 @@ export interface CompiledQuery {
   steps: Step[]
   /** Every one of these groups has a member in a matching record's raw text (JSON-escaping aside). */
   needles: Needle[][]
+  /** When every stage is a line filter: their tests of the line (the labels stay the stream's). */
+  lineFilters?: ((line: string) => boolean)[]
 }
 
 // ANSI escape sequences (colours, cursor moves), as Loki's decolorize removes them.
@@ -210,11 +212,13 @@ export function compileQuery (q: LogQuery, at: number): { query?: CompiledQuery,
     if (s.kind === 'labelFilter' && labelsAsWritten) needles.push(...labelFilterNeedles(s.filter))
   }
   const tests = matchers as { name: string, test: (v: string) => boolean }[]
+  const lineFilters = q.stages.every(s => s.kind === 'line') ? q.stages.map(s => compileLineFilter((s as { filter: LineFilter }).filter).test) : undefined
   return {
     query: {
       matches: stream => tests.every(m => m.test(Object.hasOwn(stream, m.name) ? stream[m.name] : '')),
       steps: steps as Step[],
-      needles
+      needles,
+      lineFilters
     },
     problems
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { KafkaRecord } from '../../kafka/client.js'
+import { expand } from '../aggregate.js'
 import { RuleSet } from '../rule-set.js'
 import { contributionsOf, rulesOf, T0 } from '../test-support.js'
 import { decodePacked, encodePacked, MAX_PACKED_BYTES, ownerPartition, type Marker } from './messages.js'
@@ -32,7 +33,7 @@ test('packed contributions: split under the size limit, markers on the last reco
   const out = encodePacked('logs', many, [{ partition: 1, ts: T0 + 10, idle: false }])
   assert.ok(out.length > 1 && out.every(o => o.value.length < MAX_PACKED_BYTES + 1024))
   const decoded = out.map(o => decodePacked(o.value))
-  assert.deepEqual(decoded.flatMap(d => d.contributions), many)
+  assert.deepEqual(decoded.flatMap(d => d.aggregates.flatMap(expand)), many)
   assert.deepEqual(decoded.map(d => d.markers.length), [...Array(out.length - 1).fill(0), 1])
   assert.equal(out.at(-1)!.maxTs, T0 + 5999, 'the record timestamp is its latest event time')
   assert.throws(() => decodePacked('{"not":"packed"}'))

@@ -58,9 +58,11 @@ export class OwnerPartition {
       this.stats.unreadable++
       return
     }
-    const contributions = mode === 'live' ? packed.contributions : packed.contributions.filter(c => this.rules.get(c.rule)?.kind === 'metric')
-    const s = this.stage.apply(contributions)
-    for (const k of Object.keys(s) as (keyof ApplyStats)[]) this.stats[k] += s[k]
+    const metric = (c: { rule: string }): boolean => this.rules.get(c.rule)?.kind === 'metric'
+    const s = this.stage.apply(mode === 'live' ? packed.contributions : packed.contributions.filter(metric))
+    const sa = this.stage.applyAggregates(mode === 'live' ? packed.aggregates : packed.aggregates.filter(metric))
+    for (const k of Object.keys(s) as (keyof ApplyStats)[]) this.stats[k] += s[k] + sa[k]
+    s.applied += sa.applied
     if (mode === 'rebuild') return
     for (const m of packed.markers) this.marks.set(m.partition, Math.max(this.marks.get(m.partition) ?? -1, m.ts))
     if (s.applied > 0 || packed.markers.length > 0) this.dirty = true
