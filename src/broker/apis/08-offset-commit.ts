@@ -8,7 +8,7 @@
 // Kafka does, whatever the group's state; the others are judged by the group (a current member
 // may commit while a rebalance is being prepared).
 import { registerApi } from './registry.js'
-import { findPartition } from './topic-lookup.js'
+import { findPartition, requestedOffsets } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { decodeOffsetCommitRequest } from '../../protocol/generated/offset-commit-request.js'
 import { encodeOffsetCommitResponse } from '../../protocol/generated/offset-commit-response.js'
@@ -21,13 +21,7 @@ registerApi({
   decodeRequest: decodeOffsetCommitRequest,
   encodeResponse: encodeOffsetCommitResponse,
   handle (ctx, req, version) {
-    const offsets = req.topics.flatMap(t => t.partitions.map(p => ({
-      topic: t.name,
-      partition: p.partitionIndex,
-      offset: p.committedOffset,
-      leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
-      metadata: p.committedMetadata
-    })))
+    const offsets = requestedOffsets(req.topics, version >= 6)
     const exists = (o: { topic: string, partition: number }): boolean => findPartition(ctx.core, o.topic, o.partition).log !== undefined
     const known = offsets.filter(exists)
     const committed = known.length === 0

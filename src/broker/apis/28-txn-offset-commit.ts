@@ -9,7 +9,7 @@
 // a stale epoch is INVALID_PRODUCER_EPOCH; a partition that does not exist
 // UNKNOWN_TOPIC_OR_PARTITION (the others are held, as Kafka does).
 import { registerApi } from './registry.js'
-import { findPartition } from './topic-lookup.js'
+import { findPartition, requestedOffsets } from './topic-lookup.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { decodeTxnOffsetCommitRequest } from '../../protocol/generated/txn-offset-commit-request.js'
 import { encodeTxnOffsetCommitResponse } from '../../protocol/generated/txn-offset-commit-response.js'
@@ -23,13 +23,7 @@ registerApi({
   encodeResponse: encodeTxnOffsetCommitResponse,
   handle (ctx, req, version) {
     const core = ctx.core
-    const offsets = req.topics.flatMap(t => t.partitions.map(p => ({
-      topic: t.name,
-      partition: p.partitionIndex,
-      offset: p.committedOffset,
-      leaderEpoch: version >= 2 ? p.committedLeaderEpoch : -1,
-      metadata: p.committedMetadata
-    })))
+    const offsets = requestedOffsets(req.topics, version >= 2)
     const known = (o: { topic: string, partition: number }): boolean => findPartition(core, o.topic, o.partition).log !== undefined
     let errorCode = core.groups.checkTransactionalMember({
       groupId: req.groupId,

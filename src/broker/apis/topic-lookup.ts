@@ -26,3 +26,14 @@ export function findPartition (core: BrokerCore, topicName: string, partition: n
   if (log === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
   return { log, errorCode: ErrorCode.NONE }
 }
+
+/** The offsets an OffsetCommit or TxnOffsetCommit asks to commit, flattened (leader epochs where the version carries them). */
+export function requestedOffsets (topics: readonly { name: string, partitions: readonly { partitionIndex: number, committedOffset: number, committedLeaderEpoch: number, committedMetadata: string | null }[] }[], withLeaderEpoch: boolean): { topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string | null }[] {
+  return topics.flatMap(t => t.partitions.map(p => ({
+    topic: t.name,
+    partition: p.partitionIndex,
+    offset: p.committedOffset,
+    leaderEpoch: withLeaderEpoch ? p.committedLeaderEpoch : -1,
+    metadata: p.committedMetadata
+  })))
+}
