@@ -1,8 +1,14 @@
 import type { Logger } from '../shared/logger.js'
 import type { FunctionContext, PostableAlert, RecordInfo } from './api.js'
 
+/** The console's address when TIDEWATCH_PUBLIC_URL is not set. */
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080'
+
+/** The console's address alerts link to (TIDEWATCH_PUBLIC_URL, else the default), read now. */
+export function publicUrl (): string { return process.env.TIDEWATCH_PUBLIC_URL ?? DEFAULT_PUBLIC_URL }
+
 /** Where alerts link to: the console's view of the exact record (TIDEWATCH_PUBLIC_URL overrides). */
-export function generatorUrl (record: RecordInfo, base = process.env.TIDEWATCH_PUBLIC_URL ?? 'http://127.0.0.1:8080'): string {
+export function generatorUrl (record: RecordInfo, base = publicUrl()): string {
   // Built by hand: URLSearchParams cost more than the rest of a matched record's handling.
   return `${base.endsWith('/') ? base.slice(0, -1) : base}/context?topic=${encodeURIComponent(record.topic)}&partition=${record.partition}&offset=${record.offset}`
 }

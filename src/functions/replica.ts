@@ -4,7 +4,7 @@ import type { FunctionConfig, RetryConfig } from './config/load.js'
 import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord, Polled } from '../kafka/client.js'
 import type { UnreadableBatch } from '../kafka/batch-reader.js'
 import { loadHandler, type LoadedHandler } from './loader.js'
-import { createContext, Outbox, parseData } from './context.js'
+import { createContext, Outbox, parseData, publicUrl } from './context.js'
 import { Deadline } from './deadline.js'
 import { createOutput, type Output } from './outputs/index.js'
 import { DeliveryError, retryDecision } from '../shared/http-delivery.js'
@@ -163,7 +163,7 @@ export class Replica {
     const handler = this.#handler!
     const names = [...this.#outputs.keys()]
     const env = { ...process.env, ...this.#config.env }
-    const publicUrl = process.env.TIDEWATCH_PUBLIC_URL
+    const consoleUrl = publicUrl()
     const outbox = new Outbox(names)
     const dead: OutgoingRecord[] = [...extra.dead]
     // Sends are kept only if the handler succeeds, so a failed record sends nothing: each record
@@ -173,7 +173,7 @@ export class Replica {
       if (this.#stopping) throw new Stopping()
       local.byOutput.clear()
       const record = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, headers: r.headers }
-      const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local, publicUrl })
+      const ctx = createContext({ name: this.#config.name, record, env, log: this.#log, outbox: local, publicUrl: consoleUrl })
       try {
         await this.#deadline.run(() => handler.handle(ctx, parseData(r.value)))
         for (const [name, payloads] of local.byOutput) for (const p of payloads) outbox.add(p, name)
