@@ -12,7 +12,7 @@ import { CliError, parseIntOption, resolveApiToken, tokenOptionsHelp, untilStopS
 import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
 import { commandKafkaSettings } from './kafka-connect.js'
 import { Shutdown } from './shutdown.js'
-import { connectUpCluster } from './up-kafka.js'
+import { connectCluster } from './up-kafka.js'
 import { ingestPlugin } from './up-tail.js'
 
 const DEFAULTS = ingestSchema.parse({})
@@ -78,7 +78,7 @@ export async function runIngestCommand (argv: string[]): Promise<number> {
   process.env.TIDEWATCH_LOG_LEVEL ??= 'warn'
   const logger = createLogger('ingest')
 
-  const cluster = await connectUpCluster(settings, [ingest.topic], 'ingest')
+  const cluster = await connectCluster(settings, [ingest.topic], 'ingest')
   const shutdown = new Shutdown(logger)
   shutdown.add('kafka', cluster.close)
   try {

@@ -34,7 +34,7 @@ import { explainTlsStartError, loadBrokerSecurity, type SecurityNames } from './
 import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
 import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
 import { explainedFailure } from './kafka-connect.js'
-import { connectUpCluster, upClusterSettings, upTopics, type UpCluster } from './up-kafka.js'
+import { connectCluster, upClusterSettings, upTopics, type ConnectedCluster } from './up-kafka.js'
 
 const PROJECT_NAMES: SecurityNames = { cert: 'broker.tls.cert', key: 'broker.tls.key', ca: 'broker.tls.ca', usersFile: 'broker.sasl.usersFile', mechanisms: 'broker.sasl.mechanisms' }
 
@@ -130,10 +130,10 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const pb = project.broker
   const security = loadBrokerSecurity({ cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms }, PROJECT_NAMES)
   let broker: RunningBroker | null = null
-  let cluster: UpCluster | null = null
+  let cluster: ConnectedCluster | null = null
   if (clusterSettings !== null) {
     const inputs = [...functions.map(f => f.input.topic), ...rulesWorkloads.map(r => r.input.topic)]
-    cluster = await connectUpCluster(clusterSettings, upTopics(project, inputs, v.demo === true))
+    cluster = await connectCluster(clusterSettings, upTopics(project, inputs, v.demo === true))
   } else {
     // With TLS or SASL on the broker's port (for shippers elsewhere), this run's own replicas,
     // demo traffic and tail use a plaintext listener on loopback with a credential of this run.

@@ -2,6 +2,7 @@
 // as every cluster command resolves them (flags, TIDEWATCH_KAFKA_*, the project file's kafka:
 // block), one connection tried before anything starts, and the topics the project reads and
 // writes created where missing, so the first record produced is not lost to a topic nobody made.
+// `tidewatch ingest` connects with the same connectCluster.
 import type { KafkaClient } from '../kafka/client.js'
 import { describeKafka, type KafkaSettings } from '../kafka/connection-settings.js'
 import { ClusterStore } from '../logstore/cluster-store.js'
@@ -11,7 +12,7 @@ import { connectOrExplain, explainedFailure, kafkaClientFor } from './kafka-conn
 import { asCliError, type KafkaFlagValues } from './kafka-flags.js'
 import { clusterKafkaSettings, securityWithoutBrokers } from './kafka-connect.js'
 
-export interface UpCluster { settings: KafkaSettings, kafka: KafkaClient, store: ClusterStore, close: () => Promise<void> }
+export interface ConnectedCluster { settings: KafkaSettings, kafka: KafkaClient, store: ClusterStore, close: () => Promise<void> }
 
 /**
  * The cluster `up` uses, or null for the embedded broker. With a cluster, the embedded broker's
@@ -37,7 +38,7 @@ export function upClusterSettings (flags: KafkaFlagValues & { 'broker-port'?: st
  * sure each of `topics` exists, creating missing ones with the cluster's default partition count.
  * `command` names the command in what is printed (up, or ingest, which uses the same steps).
  */
-export async function connectUpCluster (settings: KafkaSettings, topics: string[], command = 'up'): Promise<UpCluster> {
+export async function connectCluster (settings: KafkaSettings, topics: string[], command = 'up'): Promise<ConnectedCluster> {
   const kafka = kafkaClientFor(settings, `tidewatch-${command}`)
   let store: ClusterStore | null = null
   const close = async (): Promise<void> => { await store?.close(); await kafka.close() }

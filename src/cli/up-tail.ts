@@ -1,5 +1,6 @@
 // `tidewatch up`'s collection and ingest: the project file's `tail:` block as an agent producing
-// to the embedded broker, and the shippers' ingest APIs on up's port. Kept out of up-command.ts.
+// to the embedded broker or the cluster, and the shippers' ingest APIs on up's port (the same
+// plugin `tidewatch ingest` serves alone). Kept out of up-command.ts.
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { tokenAuthorizes } from '../api/http-app.js'
