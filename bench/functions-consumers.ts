@@ -157,6 +157,7 @@ outputs:
     const [profile] = fs.readdirSync(profileDir).sort()
     // BENCH_PROFILE_DIR keeps the profiles (open them in Chrome DevTools or speedscope).
     const keep = process.env.BENCH_PROFILE_DIR
+    if (keep !== undefined) fs.mkdirSync(keep, { recursive: true })
     if (keep !== undefined) for (const f of fs.readdirSync(profileDir)) fs.copyFileSync(path.join(profileDir, f), path.join(keep, `${topic}-${n}-${f}`))
     return { records, seconds, matched, cpuSeconds: cpu, rssAtFirstCommit, peakRss, profile: summarizeProfile(path.join(profileDir, profile), { fromUs, toUs }) }
   } finally {
