@@ -7,6 +7,7 @@
 import zlib from 'node:zlib'
 import { execFileSync } from 'node:child_process'
 import { decompress as fzstd } from 'fzstd'
+import { ZSTDDecoder } from 'zstddec'
 import { compressionsAlgorithms } from '@platformatic/kafka'
 import { encodeRecords } from '../src/protocol/record-batch/index.js'
 import { decodeZstdWasm, loadZstdWasm, zstdDecodedBound } from '../src/protocol/record-batch/zstd.js'
@@ -42,12 +43,15 @@ async function main (): Promise<void> {
   const snappyBlock = compressionsAlgorithms.snappy.compressSync(section) as Buffer
   const gzipped = zlib.gzipSync(section)
   await loadZstdWasm()
+  const zstddec = new ZSTDDecoder()
+  await zstddec.init()
   const nodeZstd = (zlib as typeof zlib & { zstdDecompressSync?: (b: Buffer, o?: zlib.ZlibOptions) => Buffer }).zstdDecompressSync
   const bound = zstdDecodedBound(zstdFrame)
   const rows: [string, number, () => Uint8Array | null][] = [
     ['zstd: node:zlib (Node 22.15+), 16 KiB output chunks', zstdFrame.length, () => nodeZstd === undefined ? null : nodeZstd(zstdFrame)],
     ['zstd: node:zlib, one output chunk of the frames\' bound', zstdFrame.length, () => nodeZstd === undefined ? null : nodeZstd(zstdFrame, { chunkSize: bound })],
-    ['zstd: zstddec (WebAssembly libzstd)', zstdFrame.length, () => decodeZstdWasm(zstdFrame)],
+    ['zstd: zstddec\'s decode() (WebAssembly libzstd; areas malloc\'d per call, output copied)', zstdFrame.length, () => zstddec.decode(zstdFrame, bound)],
+    ['zstd: the same module, areas kept, output read in place (zstd.ts; what the consumer uses)', zstdFrame.length, () => decodeZstdWasm(zstdFrame)],
     ['zstd: fzstd (JavaScript)', zstdFrame.length, () => fzstd(zstdFrame)],
     ['lz4 frame: @platformatic/wasm-utils\' functions (WebAssembly lz4_flex; output copied to a new Buffer)', lz4Frame.length, () => compressionsAlgorithms.lz4.decompressSync(lz4Frame) as Buffer],
     ['lz4 frame: the same module, output read in place (wasm-codecs.ts; what the consumer uses)', lz4Frame.length, () => lz4DecompressView(lz4Frame)],

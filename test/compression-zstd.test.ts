@@ -3,6 +3,8 @@
 // kcat (librdkafka: no content size in the frame) and the zstd command line (with and without a
 // content size and checksum, several frames, a skippable frame) — and on data that must fail:
 // the WebAssembly decoder declines it at once, and decompressRecords throws a CompressionError.
+// The WebAssembly decoder hands out views of its memory: records a reader keeps survive the
+// next decompression.
 // (node:zlib reads only a section's first frame and ignores what follows it; no Kafka client
 // writes more than one frame per batch, so those cases are checked on the other two decoders.)
 import { test } from 'node:test'
@@ -11,7 +13,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { decompress as fzstd } from 'fzstd'
-import { CompressionError, decompressRecords, encodeRecords, readBatchInfo, walkRecords, HEADER_SIZE } from '../src/protocol/record-batch/index.js'
+import { buildBatch, CompressionError, decompressRecords, encodeRecords, isTransient, readBatchInfo, updateCrc, walkRecords, ATTRIBUTES, BATCH_LENGTH, HEADER_SIZE, LOG_OVERHEAD } from '../src/protocol/record-batch/index.js'
+import { readChunk } from '../src/kafka/batch-reader.js'
 import { decodeZstdWasm, loadZstdWasm, zstdDecodedBound, MAX_BOUND } from '../src/protocol/record-batch/zstd.js'
 import { startTempBroker } from './helpers/temp-broker.js'
 import { run, tempDir } from './helpers/processes.js'
@@ -36,9 +39,10 @@ async function zstdCli (input: Buffer, args: string[] = []): Promise<Buffer> {
 
 /** Every decoder available on this Node gives `expected` for `frame`; the WebAssembly one did decode it. */
 function assertDecodes (frame: Buffer, expected: Buffer, what: string, oneFrame = true): void {
-  const wasm = decodeZstdWasm(frame)
-  assert.ok(wasm !== null, `${what}: the WebAssembly decoder declined it`)
-  assert.ok(wasm.equals(expected), `${what}: WebAssembly output differs`)
+  const view = decodeZstdWasm(frame)
+  assert.ok(view !== null, `${what}: the WebAssembly decoder declined it`)
+  assert.ok(isTransient(view), `${what}: a view of the decoder's memory`)
+  assert.ok(view.equals(expected), `${what}: WebAssembly output differs`)
   assert.ok(Buffer.from(fzstd(frame)).equals(expected), `${what}: fzstd output differs`)
   if (nodeZstd !== undefined && oneFrame) assert.ok(nodeZstd(frame).equals(expected), `${what}: node:zlib output differs`)
   if (nodeZstd === undefined || oneFrame) assert.ok(decompressRecords(4, frame).equals(expected), `${what}: decompressRecords output differs`)
@@ -68,8 +72,9 @@ test('zstd batches written by kcat (librdkafka, frames without a content size) d
       assert.equal(info.compression, 4, 'kcat wrote zstd or nothing')
       const frame = stored.subarray(pos + HEADER_SIZE, pos + info.size)
       assert.equal(frame[4] >> 6, 0, 'no Frame_Content_Size in the frame')
-      const section = decodeZstdWasm(frame)
-      assert.ok(section !== null, 'the WebAssembly decoder declined a kcat batch')
+      const view = decodeZstdWasm(frame)
+      assert.ok(view !== null, 'the WebAssembly decoder declined a kcat batch')
+      const section = Buffer.from(view)
       assertDecodes(frame, section, `kcat batch ${frames++}`)
       walkRecords(section, info.recordsCount, r => { values.push(section.toString('utf8', r.valueStart, r.valueEnd)) })
     }
@@ -119,4 +124,43 @@ test('a zstd section whose decoded size may exceed MAX_BOUND is decoded by the f
   assert.ok(zstdDecodedBound(frame) > MAX_BOUND)
   assert.equal(decodeZstdWasm(frame), null)
   assert.ok(decompressRecords(4, frame).equals(big))
+})
+
+/** A RecordBatch of `values` whose records section is a zstd frame from the zstd command line (Node 20 cannot write zstd). */
+async function zstdBatch (values: string[], baseOffset: number): Promise<Buffer> {
+  const plain = buildBatch(values.map(value => ({ key: `k-${value}`, value })), { baseOffset })
+  const frame = await zstdCli(plain.subarray(HEADER_SIZE), ['--stdin'])
+  const batch = Buffer.concat([plain.subarray(0, HEADER_SIZE), frame])
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH)
+  batch.writeInt16BE(plain.readInt16BE(ATTRIBUTES) | 4, ATTRIBUTES)
+  updateCrc(batch, 0, batch.length)
+  return batch
+}
+
+test('records read from zstd batches keep their bytes after later batches are decompressed (the WebAssembly decoder hands out views of its memory), whether a few or most of a batch are kept', async () => {
+  assert.equal(await loadZstdWasm(), true)
+  const values = (tag: string): string[] => Array.from({ length: 400 }, (_, i) => `${tag}-${i}-${i % 20 === 0 ? 'keep' : 'pass'}-${'y'.repeat(i % 60)}`)
+  const tags = ['a', 'b', 'c', 'd']
+  const batches = await Promise.all(tags.map(async (tag, i) => await zstdBatch(values(tag), i * 400)))
+  for (const b of batches) assert.equal(readBatchInfo(b, 0).compression, 4)
+  // Few kept (a needle in 1 of 20): copied one by one. All kept: the section copied once.
+  const few = batches.map(b => readChunk('t', 0, 0, b, [Buffer.from('keep')]))
+  const all = batches.map(b => readChunk('t', 0, 0, b))
+  // Decompressing more batches reuses the decoder's output area: nothing read above may change.
+  for (const b of batches) readChunk('t', 0, 0, b)
+  tags.forEach((tag, i) => {
+    const expected = values(tag)
+    assert.equal(few[i].unreadable, null)
+    assert.deepEqual(few[i].records.map(r => r.value?.toString()), expected.filter(v => v.includes('keep')), `batch ${tag}`)
+    assert.deepEqual(few[i].records.map(r => r.key?.toString()), expected.filter(v => v.includes('keep')).map(v => `k-${v}`))
+    assert.deepEqual(all[i].records.map(r => r.value?.toString()), expected)
+    assert.deepEqual(all[i].records.map(r => r.key?.toString()), expected.map(v => `k-${v}`))
+    for (const r of all[i].records) assert.equal(isTransient(r.value!), false, 'a kept record is not a view')
+  })
+  // decompressRecords always hands back bytes of its own, which the next call leaves alone.
+  const owned = decompressRecords(4, batches[0].subarray(HEADER_SIZE))
+  assert.equal(isTransient(owned), false)
+  const copy = Buffer.from(owned)
+  decodeZstdWasm(batches[1].subarray(HEADER_SIZE))
+  assert.ok(owned.equals(copy))
 })

@@ -10,6 +10,7 @@ import { GroupMember, RebalanceNeeded, type Assignment } from './group-member.js
 import { Fetcher, type Chunk } from './fetcher.js'
 import { ChunkReader, type UnreadableBatch } from './batch-reader.js'
 import { commitDecision } from './decisions.js'
+import { prepareZstd } from '../protocol/record-batch/index.js'
 
 /** The consumer failed or ended; the subscription cannot hand out more records. */
 export class StreamFailure extends Error {
@@ -73,6 +74,8 @@ export class GroupSubscription {
     this.topic = opts.topics[0]
     this.#cluster = cluster
     this.#log = opts.log
+    // Compiled while the member joins, so that no zstd batch is read by the slow fallback.
+    prepareZstd()
     const d = CONSUMER_DEFAULTS
     this.#fetcher = new Fetcher(cluster, {
       topic: this.topic,

@@ -5,11 +5,13 @@
 // - zstd: read on every supported Node (zstd.ts: node:zlib, else WebAssembly, else fzstd).
 //   Compressing zstd needs node:zlib's.
 import zlib from 'node:zlib'
-import { isTransient, lz4Compress, lz4DecompressView, snappyCompress, snappyDecompressView } from './wasm-codecs.js'
-import { zstdDecompress } from './zstd.js'
+import { isTransient as isLz4SnappyView, lz4Compress, lz4DecompressView, snappyCompress, snappyDecompressView } from './wasm-codecs.js'
+import { isZstdView, prepareZstd, zstdDecompress, zstdDecompressView } from './zstd.js'
 
-export { zstdDecompress }
-export { isTransient }
+export { prepareZstd, zstdDecompress }
+
+/** Whether `buf` is a view of a decoder's memory, which the next decompression may overwrite. */
+export function isTransient (buf: Uint8Array): boolean { return isLz4SnappyView(buf) || isZstdView(buf) }
 
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 export type CodecName = typeof CODEC_NAMES[number]
@@ -43,7 +45,7 @@ export function decompressRecordsTransient (codec: number, data: Buffer): Buffer
       case 1: return zlib.gunzipSync(data)
       case 2: return isXerial(data) ? unframeXerial(data) : snappyDecompressView(data)
       case 3: return lz4DecompressView(data)
-      case 4: return zstdDecompress(data)
+      case 4: return zstdDecompressView(data)
     }
   } catch (err) {
     throw new CompressionError(`cannot decompress ${CODEC_NAMES[codec]} records: ${(err as Error).message}`)

@@ -1,15 +1,21 @@
 // Reading zstd records sections (codec 4), on every supported Node:
 // - node:zlib's zstd (libzstd, native) where Node has it (22.15+ / 23.8+);
-// - else zstddec, libzstd built to WebAssembly: 6-10x faster than fzstd (docs/architecture.md,
-//   "Consumption"). Its one-shot decoder needs an output size, which the frames librdkafka and
-//   Java clients write do not carry (no Frame_Content_Size), so an upper bound is read from the
-//   frames' block headers (RFC 8878), as libzstd's ZSTD_decompressBound does. (zstddec's
+// - else libzstd built to WebAssembly, the module zstddec ships: 6-10x faster than fzstd
+//   (docs/architecture.md, "Consumption"). It is called directly rather than through zstddec's
+//   decode(), which copies every output out of WebAssembly memory into a new array and mallocs
+//   and frees both areas per call: for a consumer that copy and its garbage were a third of the
+//   decoder's cost. Here the input and output areas are kept and reused, and the output can be
+//   read as a view (zstdDecompressView), valid until the next call, as wasm-codecs.ts does for
+//   lz4 and snappy. libzstd's one-shot decoder needs an output size, which the frames librdkafka
+//   and Java clients write do not carry (no Frame_Content_Size), so an upper bound is read from
+//   the frames' block headers (RFC 8878), as libzstd's ZSTD_decompressBound does. (zstddec's
 //   streaming decoder, which needs no size, loops forever on corrupt input.) The same bound
 //   sizes node:zlib's output, which is then one buffer instead of 16 KiB chunks joined (~1.5x).
 // - fzstd (pure JavaScript) for the rest: the batches a process reads while the WebAssembly
-//   module compiles (asynchronous, started by the first zstd batch), a section whose bound is
-//   above MAX_BOUND, and any the WebAssembly decoder refuses — so corrupt data fails with
-//   fzstd's message, and the faster decoder can only ever be a shortcut to the same result.
+//   module compiles (asynchronous: a consumer starts it when it starts, anything else with its
+//   first zstd batch), a section whose bound is above MAX_BOUND, and any the WebAssembly decoder
+//   refuses — so corrupt data fails with fzstd's message, and the faster decoder can only ever be
+//   a shortcut to the same result.
 import zlib from 'node:zlib'
 import { decompress as fzstdDecompress } from 'fzstd'
 import { ZSTDDecoder } from 'zstddec'
@@ -32,21 +38,58 @@ const SKIPPABLE_MAGIC = 0x184d2a50 // 0x184D2A50-5F: skippable frames (upper 28 
 const BLOCK_MAX = 128 * 1024
 const DICT_ID_BYTES = [0, 1, 2, 4]
 
-let wasm: ZSTDDecoder | null = null
-let loading: Promise<boolean> | null = null
+/** The exports of zstddec's module this file calls (emscripten's malloc/free, libzstd's API). */
+interface ZstdExports {
+  memory: { buffer: ArrayBuffer }
+  malloc: (size: number) => number
+  free: (ptr: number) => void
+  ZSTD_decompress: (dst: number, dstCapacity: number, src: number, srcSize: number) => number
+  ZSTD_isError: (code: number) => number
+}
 
-/** Compiles the WebAssembly decoder (once); resolves false where it cannot be loaded. */
+let wasm: ZstdExports | null = null
+let loading: Promise<boolean> | null = null
+/** The input and output areas in WebAssembly memory, kept between calls and grown as needed. */
+let inPtr = 0
+let inCap = 0
+let outPtr = 0
+let outCap = 0
+
+/**
+ * Compiles the WebAssembly decoder (once); resolves false where it cannot be loaded. zstddec
+ * keeps its instance to itself; its (typed) `_init` receives it, so it is taken from there.
+ */
 export async function loadZstdWasm (): Promise<boolean> {
   loading ??= (async () => {
     const decoder = new ZSTDDecoder()
+    let exports: ZstdExports | null = null
+    decoder._init = result => {
+      exports = result.instance.exports as unknown as ZstdExports
+      ZSTDDecoder.prototype._init.call(decoder, result)
+    }
     await decoder.init()
-    wasm = decoder
+    if (exports === null) return false // another copy of zstddec initialised first
+    wasm = exports
     return true
   })().catch(() => false)
   return await loading
 }
 
+/** Starts compiling the WebAssembly decoder where node:zlib has no zstd (a consumer, at its start). */
+export function prepareZstd (): void {
+  if (typeof nodeZstdDecompress !== 'function') loadZstdWasm().catch(() => {})
+}
+
 export function zstdDecompress (data: Buffer): Buffer {
+  const section = zstdDecompressView(data)
+  return isZstdView(section) ? Buffer.from(section) : section
+}
+
+/**
+ * `data` decoded; where the WebAssembly decoder did it, as a view of its memory that the next
+ * call into this file invalidates (isZstdView tells).
+ */
+export function zstdDecompressView (data: Buffer): Buffer {
   if (typeof nodeZstdDecompress === 'function') {
     const bound = zstdDecodedBound(data)
     return bound > 0 && bound <= MAX_BOUND ? nodeZstdDecompress(data, { chunkSize: Math.max(MIN_CHUNK, bound) }) : nodeZstdDecompress(data)
@@ -55,17 +98,36 @@ export function zstdDecompress (data: Buffer): Buffer {
   return decodeZstdWasm(data) ?? asBuffer(fzstdDecompress(data))
 }
 
+/** Whether `buf` is a view into the WebAssembly decoder's memory (valid only until the next call). */
+export function isZstdView (buf: Uint8Array): boolean { return wasm !== null && buf.buffer === wasm.memory.buffer }
+
 /**
- * `data` decoded by the WebAssembly decoder, or null when it is not loaded yet, the section's
- * bound is not known or above MAX_BOUND, or the decoder refused the data.
+ * `data` decoded by the WebAssembly decoder as a view of its memory (valid until the next call),
+ * or null when it is not loaded yet, the section's bound is not known or above MAX_BOUND, or
+ * the decoder refused the data.
  */
 export function decodeZstdWasm (data: Buffer): Buffer | null {
   if (wasm === null) return null
   const bound = zstdDecodedBound(data)
   if (bound <= 0 || bound > MAX_BOUND) return null
-  // An error from libzstd comes back as an empty output (zstddec slices up to a negative size).
-  const out = wasm.decode(data, bound)
-  return out.length === 0 ? null : asBuffer(out)
+  // A view of the last output (decoding a section just decoded) is copied before the areas move.
+  const input = data.buffer === wasm.memory.buffer ? Buffer.from(data) : data
+  if (input.length > inCap) {
+    if (inCap > 0) wasm.free(inPtr)
+    inCap = Math.max(input.length, inCap * 2, 64 * 1024)
+    inPtr = wasm.malloc(inCap)
+  }
+  if (bound > outCap) {
+    if (outCap > 0) wasm.free(outPtr)
+    outCap = bound
+    outPtr = wasm.malloc(outCap)
+  }
+  if (inPtr === 0 || outPtr === 0) { inCap = outCap = 0; return null } // out of memory: fzstd decides
+  // Views are made after malloc, which may have grown (and so replaced) the memory's buffer.
+  new Uint8Array(wasm.memory.buffer, inPtr, input.length).set(input)
+  const size = wasm.ZSTD_decompress(outPtr, outCap, inPtr, input.length)
+  if (wasm.ZSTD_isError(size) !== 0) return null
+  return Buffer.from(wasm.memory.buffer, outPtr, size >>> 0)
 }
 
 /**
