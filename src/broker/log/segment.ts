@@ -1,12 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { checkBatch, type BatchInfo } from './record-batch.js'
+import type { BatchInfo } from './record-batch.js'
+import { scanBatches } from './segment-scan.js'
 import type { FileCache } from './file-cache.js'
 import { readBatchInfo, HEADER_SIZE, LOG_OVERHEAD, BATCH_LENGTH } from '../../protocol/record-batch/index.js'
+import { SegmentIndex, INDEX_ENTRY, TIME_ENTRY } from './segment-index.js'
 
-const INDEX_ENTRY = 8 // relative offset int32, position int32
-const TIME_ENTRY = 12 // timestamp int64, relative offset int32
-const SCAN_CHUNK = 1 << 20
 const EMPTY = Buffer.alloc(0)
 
 export function segmentName (baseOffset: number): string {
@@ -46,10 +45,7 @@ export class Segment {
   /** When the segment was created (segment.ms counts from it). */
   createdAt = 0
   #maxTimestampOffset = -1
-  #indexOffsets: number[] = []
-  #indexPositions: number[] = []
-  #timeStamps: number[] = []
-  #timeOffsets: number[] = []
+  #idx: SegmentIndex
   #bytesSinceIndex = 0
   readonly #indexInterval: number
   /** A failed append could not cut the files back: retried before anything else is written. */
@@ -60,6 +56,7 @@ export class Segment {
     this.nextOffset = baseOffset
     this.#indexInterval = indexInterval
     this.#files = files
+    this.#idx = new SegmentIndex(baseOffset)
     const base = path.join(dir, segmentName(baseOffset))
     this.#log = base + '.log'
     this.#index = base + '.index'
@@ -101,58 +98,27 @@ export class Segment {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
       throw err
     }
-    if (idx.length % INDEX_ENTRY !== 0 || time.length % TIME_ENTRY !== 0) return false
-    if (this.size > 0 && idx.length === 0) return false
-    for (let i = 0; i < idx.length; i += INDEX_ENTRY) {
-      const position = idx.readInt32BE(i + 4)
-      if (position >= this.size) return false
-      this.#indexOffsets.push(this.baseOffset + idx.readInt32BE(i))
-      this.#indexPositions.push(position)
-    }
-    for (let i = 0; i < time.length; i += TIME_ENTRY) {
-      this.#timeStamps.push(time.readInt32BE(i) * 4294967296 + time.readUInt32BE(i + 4))
-      this.#timeOffsets.push(this.baseOffset + time.readInt32BE(i + 8))
-    }
-    const n = this.#timeStamps.length
-    this.maxTimestamp = n > 0 ? this.#timeStamps[n - 1] : -1
-    this.#maxTimestampOffset = n > 0 ? this.#timeOffsets[n - 1] : -1
+    const loaded = SegmentIndex.decode(this.baseOffset, idx, time, this.size)
+    if (loaded === null) return false
+    this.#idx = loaded
+    ;[this.maxTimestamp, this.#maxTimestampOffset] = loaded.lastTime()
     return true
   }
 
   /** Scans the whole log file, truncating at the first invalid batch; returns bytes dropped. */
   #recover (onBatch?: (b: BatchInfo, bytes: Buffer) => void): number {
-    this.#indexOffsets = []
-    this.#indexPositions = []
-    this.#timeStamps = []
-    this.#timeOffsets = []
+    this.#idx = new SegmentIndex(this.baseOffset)
     this.maxTimestamp = -1
     this.#maxTimestampOffset = -1
     this.#bytesSinceIndex = 0
     truncateIfExists(this.#index)
     truncateIfExists(this.#time)
     const fileSize = this.size
-    let chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(fileSize, HEADER_SIZE)))
-    let chunkStart = 0
-    let chunkLen = 0
-    const refill = (at: number): void => {
-      chunkStart = at
-      chunkLen = fs.readSync(this.#files.fd(this.#log), chunk, 0, Math.min(chunk.length, fileSize - at), at)
-    }
-    let position = 0
-    while (position + HEADER_SIZE <= fileSize) {
-      if (position + HEADER_SIZE > chunkStart + chunkLen) refill(position)
-      const size = chunk.readInt32BE(position - chunkStart + BATCH_LENGTH) + LOG_OVERHEAD
-      if (size < HEADER_SIZE || position + size > fileSize) break
-      if (position + size > chunkStart + chunkLen) {
-        if (size > chunk.length) chunk = Buffer.allocUnsafe(size)
-        refill(position)
-      }
-      const checked = checkBatch(chunk.subarray(0, chunkLen), position - chunkStart)
-      if (typeof checked === 'number') break
-      this.#indexBatch(checked, position)
-      onBatch?.(checked, chunk.subarray(position - chunkStart, position - chunkStart + size))
-      position += size
-    }
+    // The descriptor is asked for per read: indexing may make the FileCache close it meanwhile.
+    const position = scanBatches((buf, length, at) => fs.readSync(this.#files.fd(this.#log), buf, 0, length, at), fileSize, (b, bytes, at) => {
+      this.#indexBatch(b, at)
+      onBatch?.(b, bytes)
+    })
     const dropped = fileSize - position
     if (dropped > 0) fs.ftruncateSync(this.#files.fd(this.#log), position)
     this.size = position
@@ -166,14 +132,10 @@ export class Segment {
   }
 
   #indexBatch (b: BatchInfo, position: number): void {
-    const due = this.#indexOffsets.length === 0 || this.#bytesSinceIndex >= this.#indexInterval
+    const due = this.#idx.offsetEntries === 0 || this.#bytesSinceIndex >= this.#indexInterval
     if (due) {
-      const e = Buffer.allocUnsafe(INDEX_ENTRY)
-      e.writeInt32BE(b.baseOffset - this.baseOffset, 0)
-      e.writeInt32BE(position, 4)
-      this.#write(this.#index, e, this.#indexOffsets.length * INDEX_ENTRY)
-      this.#indexOffsets.push(b.baseOffset)
-      this.#indexPositions.push(position)
+      this.#write(this.#index, this.#idx.offsetEntry(b.baseOffset, position), this.#idx.offsetEntries * INDEX_ENTRY)
+      this.#idx.addOffset(b.baseOffset, position)
       this.#bytesSinceIndex = 0
     }
     this.#bytesSinceIndex += b.size
@@ -187,18 +149,12 @@ export class Segment {
   }
 
   #appendTimeEntry (timestamp: number, offset: number): void {
-    const e = Buffer.allocUnsafe(TIME_ENTRY)
-    const hi = Math.floor(timestamp / 4294967296)
-    e.writeInt32BE(hi, 0)
-    e.writeUInt32BE(timestamp - hi * 4294967296, 4)
-    e.writeInt32BE(offset - this.baseOffset, 8)
-    this.#write(this.#time, e, this.#timeStamps.length * TIME_ENTRY)
-    this.#timeStamps.push(timestamp)
-    this.#timeOffsets.push(offset)
+    this.#write(this.#time, this.#idx.timeEntry(timestamp, offset), this.#idx.timeEntries * TIME_ENTRY)
+    this.#idx.addTime(timestamp, offset)
   }
 
   #mark (): Mark {
-    return { size: this.size, nextOffset: this.nextOffset, maxTimestamp: this.maxTimestamp, maxTimestampOffset: this.#maxTimestampOffset, bytesSinceIndex: this.#bytesSinceIndex, indexEntries: this.#indexOffsets.length, timeEntries: this.#timeStamps.length }
+    return { size: this.size, nextOffset: this.nextOffset, maxTimestamp: this.maxTimestamp, maxTimestampOffset: this.#maxTimestampOffset, bytesSinceIndex: this.#bytesSinceIndex, indexEntries: this.#idx.offsetEntries, timeEntries: this.#idx.timeEntries }
   }
 
   /** Puts memory and files back to `m`. Truncating frees space, so it works on a full disk. */
@@ -208,16 +164,15 @@ export class Segment {
     this.maxTimestamp = m.maxTimestamp
     this.#maxTimestampOffset = m.maxTimestampOffset
     this.#bytesSinceIndex = m.bytesSinceIndex
-    this.#indexOffsets.length = this.#indexPositions.length = m.indexEntries
-    this.#timeStamps.length = this.#timeOffsets.length = m.timeEntries
+    this.#idx.truncate(m.indexEntries, m.timeEntries)
     this.#truncateFiles()
   }
 
   #truncateFiles (): void {
     try {
       fs.ftruncateSync(this.#files.fd(this.#log, true), this.size)
-      fs.ftruncateSync(this.#files.fd(this.#index, true), this.#indexOffsets.length * INDEX_ENTRY)
-      fs.ftruncateSync(this.#files.fd(this.#time, true), this.#timeStamps.length * TIME_ENTRY)
+      fs.ftruncateSync(this.#files.fd(this.#index, true), this.#idx.offsetEntries * INDEX_ENTRY)
+      fs.ftruncateSync(this.#files.fd(this.#time, true), this.#idx.timeEntries * TIME_ENTRY)
       this.#needsTruncate = false
     } catch {
       // Reads stop at `size` and writes go to explicit positions, so leftovers are never seen;
@@ -228,7 +183,7 @@ export class Segment {
 
   /** Called when the segment stops being the active one: records its final max timestamp. */
   seal (): void {
-    const last = this.#timeStamps.length > 0 ? this.#timeStamps[this.#timeStamps.length - 1] : -1
+    const [last] = this.#idx.lastTime()
     if (this.maxTimestamp > last) {
       const m = this.#mark()
       try {
@@ -304,13 +259,7 @@ export class Segment {
 
   /** File position of the batch containing `offset` (which must be in this segment), or -1. */
   findPosition (offset: number): number {
-    let lo = 0
-    let hi = this.#indexOffsets.length - 1
-    let position = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      if (this.#indexOffsets[mid] <= offset) { position = this.#indexPositions[mid]; lo = mid + 1 } else hi = mid - 1
-    }
+    let position = this.#idx.positionAtOrBefore(offset)
     const header = Buffer.allocUnsafe(HEADER_SIZE)
     while (position + HEADER_SIZE <= this.size) {
       fs.readSync(this.#files.fd(this.#log), header, 0, HEADER_SIZE, position)
@@ -345,13 +294,11 @@ export class Segment {
 
   /** Batch base offset at or after which the first timestamp >= ts can be (time index hint). */
   timeIndexHint (ts: number): number {
-    let hint = this.baseOffset
-    for (let i = 0; i < this.#timeStamps.length && this.#timeStamps[i] < ts; i++) hint = this.#timeOffsets[i]
-    return hint
+    return this.#idx.timeHint(ts)
   }
 
   /** Size of the larger of its two index files (segment.index.bytes bounds it). */
-  get indexBytes (): number { return Math.max(this.#indexOffsets.length * INDEX_ENTRY, this.#timeStamps.length * TIME_ENTRY) }
+  get indexBytes (): number { return this.#idx.bytes }
 
   /** Base offset of the batch holding the segment's largest timestamp. */
   get maxTimestampBatchOffset (): number { return this.#maxTimestampOffset }
