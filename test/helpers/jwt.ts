@@ -41,15 +41,16 @@ export const seconds = (ms: number): number => Math.floor(ms / 1000)
 export const privatePem = (key: SigningKey): string => key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
 
 /**
- * A token command: a node script that prints a fresh token at each run, signed with the PEM key
- * at argv[2] (RS256, kid argv[3]), for subject argv[4], valid for argv[5] seconds.
+ * A token command, as an identity provider's CLI would be: a node script that prints a fresh
+ * token at each run, signed (RS256) with the PEM key at argv[2], kid argv[3], for subject
+ * argv[4], audience argv[5] and issuer argv[6], valid for argv[7] seconds.
  */
 export const TOKEN_SCRIPT = `
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, sign } from 'node:crypto'
-const [pem, kid, sub, life] = process.argv.slice(2)
+const [pem, kid, sub, aud, iss, life] = process.argv.slice(2)
 const part = v => Buffer.from(JSON.stringify(v)).toString('base64url')
 const now = Math.floor(Date.now() / 1000)
-const input = part({ alg: 'RS256', typ: 'JWT', kid }) + '.' + part({ sub, iat: now, exp: now + Number(life) })
+const input = part({ alg: 'RS256', typ: 'JWT', kid }) + '.' + part({ sub, aud, iss, iat: now, exp: now + Number(life) })
 console.log(input + '.' + sign('sha256', Buffer.from(input), createPrivateKey(readFileSync(pem))).toString('base64url'))
 `
