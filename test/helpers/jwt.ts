@@ -1,6 +1,6 @@
 // JWTs made in the tests with node:crypto, as an identity provider would issue them: a key pair
 // per test run, its public half as a JWKS, tokens signed with the private half.
-import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 
 export type SigningAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'ES512'
 
@@ -8,12 +8,19 @@ export interface SigningKey { alg: SigningAlg, kid: string, privateKey: KeyObjec
 
 const CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
 
-/** A fresh key pair for `alg` (RSA 2048, or the alg's curve). */
+/**
+ * A fresh key pair for `alg` (RSA 2048, or the alg's curve). Generated as PEM and read back:
+ * Node 20 can deadlock when a garbage collection finalizes the generation job while a key it
+ * returned is being exported or used (the job's destructor takes that key's lock), which a
+ * run under load hit; keys read from PEM belong to no job.
+ */
 export function signingKey (alg: SigningAlg, kid: string, rsaBits = 2048): SigningKey {
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const
+  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const
   const pair = alg.startsWith('ES')
-    ? generateKeyPairSync('ec', { namedCurve: CURVE[alg] })
-    : generateKeyPairSync('rsa', { modulusLength: rsaBits })
-  return { alg, kid, privateKey: pair.privateKey, publicJwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig' } }
+    ? generateKeyPairSync('ec', { namedCurve: CURVE[alg], publicKeyEncoding, privateKeyEncoding })
+    : generateKeyPairSync('rsa', { modulusLength: rsaBits, publicKeyEncoding, privateKeyEncoding })
+  return { alg, kid, privateKey: createPrivateKey(pair.privateKey), publicJwk: { ...createPublicKey(pair.publicKey).export({ format: 'jwk' }), kid, use: 'sig' } }
 }
 
 /** The public keys as a JSON Web Key Set. */
