@@ -43,7 +43,10 @@ const PROJECT_NAMES: SecurityNames = {
   usersFile: 'broker.sasl.usersFile',
   mechanisms: 'broker.sasl.mechanisms',
   jwks: 'broker.sasl.oauthbearer.jwks',
-  unsecured: 'broker.sasl.oauthbearer.unsecured'
+  unsecured: 'broker.sasl.oauthbearer.unsecured',
+  audience: 'broker.sasl.oauthbearer.audience',
+  subClaim: 'broker.sasl.oauthbearer.subClaim',
+  clockSkew: 'broker.sasl.oauthbearer.clockSkewSeconds'
 }
 
 function brokerSecurityNote (s: ReturnType<typeof loadBrokerSecurity>): string {

@@ -27,8 +27,17 @@ export interface OAuthBearerOptions {
 export interface SaslConfig { users: SaslUser[], mechanisms: readonly SaslMechanism[], oauthbearer?: OAuthBearerOptions }
 
 /** The settings problems name, as the user wrote them: flags, or a project file's fields. */
-export interface SaslNames { host: string, usersFile: string, mechanisms: string, jwks: string, unsecured: string }
-export const SASL_FLAG_NAMES: SaslNames = { host: '--host', usersFile: '--sasl-users-file', mechanisms: '--sasl-mechanisms', jwks: '--sasl-oauthbearer-jwks', unsecured: '--sasl-oauthbearer-unsecured' }
+export interface SaslNames { host: string, usersFile: string, mechanisms: string, jwks: string, unsecured: string, audience: string, subClaim: string, clockSkew: string }
+export const SASL_FLAG_NAMES: SaslNames = {
+  host: '--host',
+  usersFile: '--sasl-users-file',
+  mechanisms: '--sasl-mechanisms',
+  jwks: '--sasl-oauthbearer-jwks',
+  unsecured: '--sasl-oauthbearer-unsecured',
+  audience: '--sasl-oauthbearer-audience',
+  subClaim: '--sasl-oauthbearer-sub-claim',
+  clockSkew: '--sasl-oauthbearer-clock-skew-seconds'
+}
 
 /** The rules tokens are held to, or why these options give none. */
 function tokenRules (o: OAuthBearerOptions, names: SaslNames): TokenRules | string {
@@ -41,11 +50,11 @@ function tokenRules (o: OAuthBearerOptions, names: SaslNames): TokenRules | stri
     keys = parsed
   }
   const skew = o.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S
-  if (!Number.isInteger(skew) || skew < 0) return `the OAUTHBEARER clock skew must be a whole number of seconds, 0 or more; got ${skew}`
+  if (!Number.isInteger(skew) || skew < 0) return `${names.clockSkew} must be a whole number of seconds, 0 or more; got ${skew}`
   const subClaim = o.subClaim ?? 'sub'
-  if (subClaim.trim() === '') return 'the OAUTHBEARER principal claim name is empty'
+  if (subClaim.trim() === '') return `${names.subClaim} is blank: name the claim that holds the principal`
   const audience = o.audience ?? []
-  if (audience.some(a => a === '')) return 'an expected OAUTHBEARER audience is empty'
+  if (audience.some(a => a === '')) return `${names.audience} has an empty audience`
   return { keys, audience, issuer: o.issuer ?? null, subClaim: subClaim.trim(), clockSkewMs: skew * 1000 }
 }
 
