@@ -3,8 +3,9 @@
 // the test, python confluent-kafka authenticating with an oauth_cb that returns tokens signed in
 // the test, and kcat building librdkafka's own unsecured tokens against a broker started with
 // --sasl-oauthbearer-unsecured (librdkafka 2.0.2 here is built without libcurl, so its
-// sasl.oauthbearer.method=oidc cannot be used). Refused tokens, bad key sets and an unsigned
-// broker off loopback each end in one explained line; no token is ever logged.
+// sasl.oauthbearer.method=oidc cannot be used), and `tidewatch up` with the same settings in its
+// project file's broker block. Refused tokens, bad key sets and an unsigned broker off loopback
+// each end in one explained line; no token is ever logged.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -14,6 +15,8 @@ import { BrokerProcess, CLI, PYTHON, run, tempDir } from './helpers/processes.js
 import { makeTestCertificates } from './helpers/certificates.js'
 import { jwksOf, seconds, signingKey, signJwt, unsecuredJwt } from './helpers/jwt.js'
 import { waitFor } from './helpers/wait.js'
+import { startUp } from './helpers/tidewatch-up.js'
+import { accessLogRecord, DEMO_PODS, seededRandom } from '../src/demo/access-logs.js'
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'logs-handler')
 
@@ -168,5 +171,36 @@ test('start-up refusals in one line naming the setting: unsigned tokens off loop
     assert.match(up.stderr, /^tidewatch: broker\.sasl\.oauthbearer\.unsecured accepts unsigned tokens, so anyone could claim any principal: refused with broker\.host 0\.0\.0\.0 \(not loopback\); give broker\.sasl\.oauthbearer\.jwks FILE instead$/m)
   } finally {
     fs.rmSync(data, { recursive: true, force: true })
+  }
+})
+
+test('tidewatch up with broker.sasl.oauthbearer (and broker.tls): a shipper\'s token-authenticated 404 becomes the alert; the run\'s own replicas read through their loopback listener', async () => {
+  const project = file('up-oauth.yaml')
+  fs.writeFileSync(project, [
+    `functions: [${path.join(example, 'function.yaml')}]`,
+    'broker:',
+    '  partitions: 2',
+    '  tls: { cert: ./server.pem, key: ./server.key }',
+    `  sasl: { oauthbearer: { jwks: ./jwks.json, audience: kafka, issuer: '${ISSUER}' } }`,
+    ''
+  ].join('\n'))
+  const up = await startUp({ config: project, dataDir: file('up-oauth-data') })
+  try {
+    assert.ok(up.process.lines.some(l => /broker\s+127\.0\.0\.1:\d+ \(embedded, TLS, SASL OAUTHBEARER\)/.test(l)), up.process.lines.join('\n'))
+    // A Fluent Bit-shaped access log line for a demo pod; the producer sends it as its one record.
+    const pod = DEMO_PODS[0]
+    const line = accessLogRecord(seededRandom(5), { now: new Date(), pod, status: 404 })
+    const script = PYTHON_OAUTH.replace("('%s-%d' % (topic, i)).encode()", 'sys.argv[7].encode()')
+    const r = await run(PYTHON, ['-c', script, up.bootstrap, file('ca.pem'), signJwt(claims('fluent-bit'), ec), 'logs', '1', 'no', line], { timeoutMs: 120_000 })
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual((JSON.parse(r.stdout.trim()) as PythonResult).delivered, [true])
+    const alerts = await waitFor(async () => {
+      const list = await (await fetch(`${up.url}/api/v2/alerts`)).json() as { labels: Record<string, string> }[]
+      return list.length > 0 ? list : null
+    }, { what: 'the alert from the record produced with a token', timeoutMs: 90_000 })
+    assert.equal(alerts[0].labels.alertname, '404 Request')
+    assert.equal(alerts[0].labels.pod, pod.pod)
+  } finally {
+    assert.equal(await up.stop(), 0, up.process.stderr)
   }
 })
