@@ -1,5 +1,6 @@
 // `tidewatch up` against an external cluster: a separate `tidewatch broker` process serving
-// SASL_SSL (throwaway certificates, SCRAM-SHA-512), named by the project file's kafka: block.
+// SASL_SSL (throwaway certificates, SCRAM), named by the project file's kafka: block, or by
+// --brokers and the --kafka-* flags alone.
 // up starts no broker of its own; a 404 sent through the Elasticsearch _bulk API (the official
 // client) is produced into the external broker's topic (read back with kcat over SASL_SSL),
 // raises the logs-handler's alert at up's notifier, and the console's search and context APIs
@@ -112,6 +113,31 @@ test('up with a kafka: block (SASL_SSL, SCRAM-SHA-512) runs no broker of its own
     assert.ok(topics.topics.some(t => t.name === 'logs'))
   } finally {
     await es.close()
+    const code = await up.stop()
+    assert.equal(code, 0, up.process.stderr)
+  }
+  assert.ok(!up.process.stderr.includes(PASSWORD) && !up.process.lines.join('\n').includes(PASSWORD), 'the password is never printed')
+})
+
+test('up --brokers with the --kafka-* flags (SCRAM-SHA-256, the password from a file) and no kafka: block in the project file: the 404 kcat produces to the external cluster raises the alert', async () => {
+  fs.writeFileSync(file('flags.yaml'), `functions: [./function.yaml]\nnotifier: ${path.join(example, 'notifier.yaml')}\n`)
+  fs.writeFileSync(file('password'), `${PASSWORD}\n`)
+  const flags = ['--brokers', broker.bootstrap, '--kafka-tls-ca', file('ca.pem'), '--kafka-sasl-mechanism', 'SCRAM-SHA-256', '--kafka-sasl-username', 'alice', '--kafka-sasl-password-file', file('password')]
+  const dataDir = path.join(dir, 'data-flags')
+  const up = await startUp({ config: file('flags.yaml'), dataDir, externalKafka: true, args: flags })
+  try {
+    const banner = up.process.lines.find(l => l.trim().startsWith('broker'))
+    assert.equal(banner?.trim(), `broker     ${broker.bootstrap} over SASL_SSL SCRAM-SHA-256 as alice (external: no embedded broker)`)
+    assert.equal(fs.existsSync(path.join(dataDir, 'broker')), false, 'no embedded broker')
+    const record = JSON.stringify({ log: accessLine('/flags-404', 404) + '\n', stream: 'stdout', kubernetes: { pod_name: POD, namespace_name: NAMESPACE, container_name: 'wordpress' } })
+    const produced = await run('kcat', ['-b', broker.bootstrap, ...kcatSecurity(), '-P', '-t', 'logs'], { input: record + '\n', timeoutMs: 60_000 })
+    assert.equal(produced.code, 0, produced.stderr)
+    const alert = await waitFor(async () => {
+      const alerts = await (await fetch(`${up.url}/api/v2/alerts`)).json() as { labels: Record<string, string> }[]
+      return alerts.find(a => a.labels.path === '/flags-404')?.labels
+    }, { what: 'the 404 alert through the cluster named by flags', timeoutMs: 60_000, intervalMs: 250 })
+    assert.equal(alert.alertname, '404 Request')
+  } finally {
     const code = await up.stop()
     assert.equal(code, 0, up.process.stderr)
   }

@@ -55,7 +55,7 @@ export async function startBroker (options: BrokerOptions): Promise<RunningBroke
     : null
   const internal = credential === null
     ? null
-    : new BrokerServer(core, logger, budget, { name: 'internal', advertisedHost: '127.0.0.1', tls: null, sasl: new SaslAuthenticator([{ name: credential.username, password: credential.password.reveal() }], [credential.mechanism]) }, connectionId)
+    : new BrokerServer(core, logger, budget, { name: 'internal', advertisedHost: '127.0.0.1', tls: null, sasl: new SaslAuthenticator({ users: [{ name: credential.username, password: credential.password.reveal() }], mechanisms: [credential.mechanism] }) }, connectionId)
   let port: number
   try {
     port = await server.listen(resolved.host, resolved.port)

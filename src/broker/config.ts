@@ -2,8 +2,8 @@ import { isLoopback } from '../shared/net.js'
 import type { Logger } from '../shared/logger.js'
 import type { Clock } from '../shared/clock.js'
 import { MIN_OPEN_FILES } from './log/file-cache.js'
-import { SASL_MECHANISMS, type SaslMechanism, type SaslUser } from './sasl/credentials.js'
-import { mechanismsProblem } from './sasl/authenticator.js'
+import { defaultMechanisms, type SaslUser } from './sasl/credentials.js'
+import { saslProblem, type SaslConfig } from './sasl/authenticator.js'
 
 /**
  * Everything the embedded broker can be told. Defaults are chosen for one machine: listen on
@@ -54,11 +54,12 @@ export interface BrokerOptions {
    */
   initialRebalanceDelayMs?: number
   /**
-   * When set, clients must authenticate with SASL as one of these users, by one of these
-   * mechanisms (default all three: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). A user's password
-   * serves every mechanism; stored SCRAM credentials (RFC 5803) only their own.
+   * When set, clients must authenticate with SASL as one of these users, or with an OAUTHBEARER
+   * token `oauthbearer` accepts, by one of these mechanisms (default: PLAIN, SCRAM-SHA-256 and
+   * SCRAM-SHA-512 when there are users, OAUTHBEARER with `oauthbearer`). A user's password
+   * serves every password mechanism; stored SCRAM credentials (RFC 5803) only their own.
    */
-  sasl?: { users: SaslUser[], mechanisms?: SaslMechanism[] }
+  sasl?: Partial<SaslConfig> & { users: SaslUser[] }
   /** Shorthand for `sasl` with users given as passwords and PLAIN only. */
   saslPlainUsers?: Record<string, string>
   /**
@@ -122,12 +123,15 @@ export const AUTOSCALED_REBALANCE_DELAY_MS = 100
 
 export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'sasl' | 'saslPlainUsers' | 'tls' | 'logger' | 'clock' | 'advertisedHost'>> & {
   advertisedHost: string
-  sasl: { users: SaslUser[], mechanisms: SaslMechanism[] } | null
+  sasl: SaslConfig | null
   tls: { cert: string | Buffer, key: string | Buffer, ca: string | Buffer | null } | null
 }
 
 function resolveSasl (o: BrokerOptions): ResolvedBrokerOptions['sasl'] {
-  if (o.sasl !== undefined) return { users: o.sasl.users, mechanisms: o.sasl.mechanisms ?? [...SASL_MECHANISMS] }
+  if (o.sasl !== undefined) {
+    const { users, oauthbearer } = o.sasl
+    return { users, mechanisms: o.sasl.mechanisms ?? defaultMechanisms(users.length > 0, oauthbearer !== undefined), ...(oauthbearer !== undefined ? { oauthbearer } : {}) }
+  }
   if (o.saslPlainUsers !== undefined) return { users: Object.entries(o.saslPlainUsers).map(([name, password]) => ({ name, password })), mechanisms: ['PLAIN'] }
   return null
 }
@@ -172,9 +176,8 @@ export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
   }
   if (o.maxOpenFiles < MIN_OPEN_FILES) return `--max-open-files must be at least ${MIN_OPEN_FILES}, got ${o.maxOpenFiles}`
   if (o.sasl !== null) {
-    const problem = mechanismsProblem(o.sasl.mechanisms)
+    const problem = saslProblem(o.sasl, o.host)
     if (problem !== null) return problem
-    if (o.sasl.users.length === 0) return '--sasl-users-file: no users defined'
   }
   if (o.defaultPartitions > o.maxPartitionsPerTopic) {
     return `--partitions (${o.defaultPartitions}) must not exceed --max-partitions-per-topic (${o.maxPartitionsPerTopic})`
@@ -192,7 +195,7 @@ export function brokerOptionsProblem (o: ResolvedBrokerOptions): string | null {
 export function exposureProblem (host: string, sasl: object | null | undefined, allowUnauthenticated: boolean, mutualTls = false): string | null {
   if (isLoopback(host) || (sasl !== null && sasl !== undefined) || mutualTls || allowUnauthenticated) return null
   return `refusing to listen on ${host} without authentication: anyone who can reach it could read and delete every log. ` +
-    'Require SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) with --sasl-users-file FILE, best over TLS (--tls-cert, --tls-key), or client certificates (--tls-ca), or pass --allow-unauthenticated if this network is trusted'
+    'Require SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) with --sasl-users-file FILE, or OAUTHBEARER with --sasl-oauthbearer-jwks FILE, best over TLS (--tls-cert, --tls-key), or client certificates (--tls-ca), or pass --allow-unauthenticated if this network is trusted'
 }
 
 /** Throws exposureProblem's reason, if any. */

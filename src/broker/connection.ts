@@ -54,7 +54,7 @@ export class Connection {
       clientId: '',
       authenticated: !listener.sasl.enabled,
       saslMechanism: null,
-      scram: null,
+      exchange: null,
       tls: 'encrypted' in socket,
       principal: null,
       sessionExpiresAt: 0,
@@ -217,9 +217,9 @@ export class Connection {
       this.close(`${api.name} before SASL authentication`)
       return
     }
-    // As Kafka does past connections.max.reauth.ms: only authenticating again is still served.
+    // As Kafka does past connections.max.reauth.ms or a token's exp: only authenticating again is still served.
     if (this.info.sessionExpiresAt > 0 && this.#core.clock.now() >= this.info.sessionExpiresAt && api.allowedBeforeAuth !== true) {
-      this.close(`${api.name} after the SASL session expired (--sasl-session-lifetime-ms); the client did not authenticate again`)
+      this.close(`${api.name} after the SASL session expired (--sasl-session-lifetime-ms, or the OAUTHBEARER token's exp); the client did not authenticate again`)
       return
     }
     let request

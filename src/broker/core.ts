@@ -44,7 +44,7 @@ export class BrokerCore {
     this.logger = logger
     this.clock = clock
     this.port = options.port
-    this.sasl = new SaslAuthenticator(options.sasl?.users ?? null, options.sasl?.mechanisms)
+    this.sasl = new SaslAuthenticator(options.sasl)
     fs.mkdirSync(options.dataDir, { recursive: true })
     this.clusterId = loadClusterId(options.dataDir)
     this.#logDefaults = {

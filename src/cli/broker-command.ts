@@ -16,7 +16,8 @@ confluent-kafka, kafkajs, @platformatic/kafka. Logs go to stderr (TIDEWATCH_LOG_
 Options:
   --port N                 TCP port (default 9092; 0 picks a free port)
   --host ADDR              interface to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network,
-                           which needs --sasl-users-file (best with TLS), --tls-ca or --allow-unauthenticated)
+                           which needs --sasl-users-file or --sasl-oauthbearer-jwks (best with TLS),
+                           --tls-ca or --allow-unauthenticated)
   --advertised-host NAME   host name clients are told to connect to (default: --host)
   --data-dir DIR           where topics, offsets and configs are kept (default .tidewatch/broker,
                            or $TIDEWATCH_DATA_DIR)
@@ -48,7 +49,22 @@ Options:
   --sasl-users-file FILE   require SASL; FILE has one 'user:password' per line, or
                            'user:SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>' (RFC 5803;
                            make one with --scram-credential) so that it holds no password
-  --sasl-mechanisms LIST   mechanisms offered (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512)
+  --sasl-mechanisms LIST   mechanisms offered (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512 with
+                           --sasl-users-file, and OAUTHBEARER with --sasl-oauthbearer-jwks)
+  --sasl-oauthbearer-jwks FILE
+                           require SASL; accept OAUTHBEARER tokens: JWTs signed by a key of this JSON
+                           Web Key Set (RSA or EC public keys; RS/PS/ES 256-512), with exp and iat
+  --sasl-oauthbearer-audience LIST
+                           a token's aud must name one of these (without, a token naming one is refused)
+  --sasl-oauthbearer-issuer ISS
+                           a token's iss must be ISS
+  --sasl-oauthbearer-sub-claim NAME
+                           the claim naming the principal (default sub)
+  --sasl-oauthbearer-clock-skew-seconds N
+                           allowance for clocks that differ when checking exp, nbf, iat (default 30)
+  --sasl-oauthbearer-unsecured
+                           accept unsigned OAUTHBEARER tokens (alg none) instead: development only,
+                           refused with a non-loopback --host
   --sasl-max-receive-bytes N
                            largest request before authentication; larger ones close the connection
                            (default 524288)
@@ -100,6 +116,12 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
         'sasl-max-receive-bytes': { type: 'string' },
         'sasl-session-lifetime-ms': { type: 'string' },
         'sasl-mechanisms': { type: 'string' },
+        'sasl-oauthbearer-jwks': { type: 'string' },
+        'sasl-oauthbearer-audience': { type: 'string' },
+        'sasl-oauthbearer-issuer': { type: 'string' },
+        'sasl-oauthbearer-sub-claim': { type: 'string' },
+        'sasl-oauthbearer-clock-skew-seconds': { type: 'string' },
+        'sasl-oauthbearer-unsecured': { type: 'boolean' },
         'scram-credential': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
@@ -123,12 +145,22 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
     return 0
   }
   if (values['scram-credential'] !== undefined) return await printScramCredential(values['scram-credential'])
+  const oauthbearer = {
+    jwks: values['sasl-oauthbearer-jwks'],
+    unsecured: values['sasl-oauthbearer-unsecured'],
+    audience: values['sasl-oauthbearer-audience']?.split(',').map(a => a.trim()),
+    issuer: values['sasl-oauthbearer-issuer'],
+    subClaim: values['sasl-oauthbearer-sub-claim'],
+    clockSkewSeconds: parseIntOption('--sasl-oauthbearer-clock-skew-seconds', values['sasl-oauthbearer-clock-skew-seconds'], { min: 0, max: 3600 })
+  }
   const security = loadBrokerSecurity({
+    host: values.host,
     cert: values['tls-cert'],
     key: values['tls-key'],
     ca: values['tls-ca'],
     usersFile: values['sasl-users-file'],
-    mechanisms: values['sasl-mechanisms']?.split(',')
+    mechanisms: values['sasl-mechanisms']?.split(','),
+    oauthbearer: Object.values(oauthbearer).some(v => v !== undefined) ? oauthbearer : undefined
   }, FLAG_NAMES)
   const dataDir = path.resolve(values['data-dir'] ?? process.env.TIDEWATCH_DATA_DIR ?? '.tidewatch/broker')
   const options: BrokerOptions = {
@@ -162,6 +194,10 @@ export async function runBrokerCommand (argv: string[]): Promise<number> {
   const logger = createLogger('broker')
   if (resolved.sasl?.mechanisms.includes('PLAIN') === true && resolved.tls === null && !isLoopback(resolved.host)) {
     logger.warn('SASL/PLAIN without TLS on a non-loopback address sends passwords in the clear; add --tls-cert and --tls-key, or use --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512')
+  }
+  // A bearer token is as good as a password to whoever sees it, until it expires.
+  if (resolved.sasl?.mechanisms.includes('OAUTHBEARER') === true && resolved.tls === null && !isLoopback(resolved.host)) {
+    logger.warn('SASL/OAUTHBEARER without TLS on a non-loopback address sends tokens in the clear, and anyone who sees one can use it until it expires; add --tls-cert and --tls-key')
   }
   let broker
   try {

@@ -31,15 +31,26 @@ import { formatEvent } from './events-command.js'
 import { Shutdown } from './shutdown.js'
 import { checkTail, ingestPlugin, startUpTail } from './up-tail.js'
 import { explainTlsStartError, loadBrokerSecurity, type SecurityNames } from './broker-security.js'
-import { SASL_MECHANISMS } from '../broker/sasl/credentials.js'
 import { KAFKA_FLAG_OPTIONS, kafkaFlagsHelp } from './kafka-flags.js'
 import { explainedFailure } from './kafka-connect.js'
 import { connectCluster, upClusterSettings, upTopics, type ConnectedCluster } from './up-kafka.js'
 
-const PROJECT_NAMES: SecurityNames = { cert: 'broker.tls.cert', key: 'broker.tls.key', ca: 'broker.tls.ca', usersFile: 'broker.sasl.usersFile', mechanisms: 'broker.sasl.mechanisms' }
+const PROJECT_NAMES: SecurityNames = {
+  host: 'broker.host',
+  cert: 'broker.tls.cert',
+  key: 'broker.tls.key',
+  ca: 'broker.tls.ca',
+  usersFile: 'broker.sasl.usersFile',
+  mechanisms: 'broker.sasl.mechanisms',
+  jwks: 'broker.sasl.oauthbearer.jwks',
+  unsecured: 'broker.sasl.oauthbearer.unsecured',
+  audience: 'broker.sasl.oauthbearer.audience',
+  subClaim: 'broker.sasl.oauthbearer.subClaim',
+  clockSkew: 'broker.sasl.oauthbearer.clockSkewSeconds'
+}
 
 function brokerSecurityNote (s: ReturnType<typeof loadBrokerSecurity>): string {
-  const parts = [s.tls !== undefined ? (s.tls.ca !== undefined ? 'mutual TLS' : 'TLS') : null, s.sasl !== undefined ? `SASL ${(s.sasl.mechanisms ?? SASL_MECHANISMS).join('/')}` : null].filter(p => p !== null)
+  const parts = [s.tls !== undefined ? (s.tls.ca !== undefined ? 'mutual TLS' : 'TLS') : null, s.sasl?.mechanisms !== undefined ? `SASL ${s.sasl.mechanisms.join('/')}` : null].filter(p => p !== null)
   return parts.length === 0 ? '' : `, ${parts.join(', ')}`
 }
 
@@ -128,7 +139,7 @@ export async function runUpCommand (argv: string[]): Promise<number> {
   const token = resolveApiToken(v)
 
   const pb = project.broker
-  const security = loadBrokerSecurity({ cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms }, PROJECT_NAMES)
+  const security = loadBrokerSecurity({ host: pb.host, cert: pb.tls?.cert, key: pb.tls?.key, ca: pb.tls?.ca, usersFile: pb.sasl?.usersFile, mechanisms: pb.sasl?.mechanisms, oauthbearer: pb.sasl?.oauthbearer }, PROJECT_NAMES)
   let broker: RunningBroker | null = null
   let cluster: ConnectedCluster | null = null
   if (clusterSettings !== null) {

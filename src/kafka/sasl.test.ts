@@ -2,8 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { saslAuthenticate, SecurityError, type SaslTransport } from './sasl.js'
 
-// The embedded broker serves PLAIN and SCRAM (tested for real in test/kafka-client-security),
-// not OAUTHBEARER: these tests answer the client's requests from a script (a fake broker).
+// The exact bytes of the exchange, against a fake broker answering from a script; every
+// mechanism is also tested for real against the embedded broker (test/kafka-client-security,
+// and for OAUTHBEARER test/kafka-oauthbearer).
 function scripted (answers: ((body: any) => any)[]): SaslTransport & { sent: { apiKey: number, version: number, body: any }[] } {
   const sent: { apiKey: number, version: number, body: any }[] = []
   return {

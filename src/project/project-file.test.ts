@@ -75,6 +75,16 @@ test('rules entries are checked with the project: rule file problems, a missing 
   assert.throws(() => parseProjectFile(file, 'notifier: notifier.yaml\n'), /list at least one Function file \(functions:\) or rule file \(rules:\)/)
 })
 
+test('the broker block takes OAUTHBEARER settings: the key set resolved relative to the file, one audience as a list; sasl with nothing to check against is refused', () => {
+  const d = dir()
+  fs.writeFileSync(path.join(d, 'jwks.json'), '{"keys":[]}')
+  const file = path.join(d, 'tidewatch.yaml')
+  const p = parseProjectFile(file, 'functions: [./function.yaml]\nbroker:\n  sasl:\n    oauthbearer: { jwks: ./jwks.json, audience: kafka, issuer: https://idp.example, clockSkewSeconds: 5 }\n')
+  assert.deepEqual(p.broker.sasl, { oauthbearer: { jwks: path.join(d, 'jwks.json'), audience: ['kafka'], issuer: 'https://idp.example', clockSkewSeconds: 5 } })
+  assert.throws(() => parseProjectFile(file, 'functions: [./function.yaml]\nbroker:\n  sasl: { mechanisms: [OAUTHBEARER] }\n'), /tidewatch\.yaml:3:\d+: broker\.sasl: say who may authenticate: usersFile \(PLAIN, SCRAM\), oauthbearer \(tokens\), or both/)
+  assert.throws(() => parseProjectFile(file, 'functions: [./function.yaml]\nbroker:\n  sasl: { oauthbearer: { jwks: ./gone.json } }\n'), /broker\.sasl\.oauthbearer\.jwks: no such file: .*gone\.json/)
+})
+
 test('the broker block takes TLS and SASL settings, its files resolved relative to the project file', () => {
   const d = dir()
   for (const f of ['server.pem', 'server.key', 'ca.pem', 'users']) fs.writeFileSync(path.join(d, f), '')

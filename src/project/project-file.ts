@@ -23,7 +23,19 @@ const projectSchema = z.strictObject({
     host: z.string().min(1).optional(),
     advertisedHost: z.string().min(1).optional(),
     tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
-    sasl: z.strictObject({ usersFile: z.string().min(1), mechanisms: z.array(z.enum(SASL_MECHANISMS)).min(1).optional() }).optional()
+    sasl: z.strictObject({
+      usersFile: z.string().min(1).optional(),
+      mechanisms: z.array(z.enum(SASL_MECHANISMS)).min(1).optional(),
+      // OAUTHBEARER: as tidewatch broker's --sasl-oauthbearer-* flags.
+      oauthbearer: z.strictObject({
+        jwks: z.string().min(1).optional(),
+        unsecured: z.boolean().optional(),
+        audience: z.union([z.array(z.string().min(1)).min(1), z.string().min(1).transform(a => [a])]).optional(),
+        issuer: z.string().min(1).optional(),
+        subClaim: z.string().min(1).optional(),
+        clockSkewSeconds: z.number().int().min(0).max(3600).optional()
+      }).optional()
+    }).optional()
   }).prefault({}),
   demo: z.strictObject({
     topic: z.string().min(1).prefault('logs')
@@ -41,7 +53,11 @@ export interface ProjectBroker {
   host?: string
   advertisedHost?: string
   tls?: { cert: string, key: string, ca?: string }
-  sasl?: { usersFile: string, mechanisms?: Array<typeof SASL_MECHANISMS[number]> }
+  sasl?: {
+    usersFile?: string
+    mechanisms?: Array<typeof SASL_MECHANISMS[number]>
+    oauthbearer?: { jwks?: string, unsecured?: boolean, audience?: string[], issuer?: string, subClaim?: string, clockSkewSeconds?: number }
+  }
 }
 
 export interface ProjectConfig {
@@ -98,7 +114,14 @@ export function parseProjectFile (file: string, text: string, env: Record<string
     broker.tls = { cert: existing(b.tls.cert, at('cert'), 'certificate'), key: existing(b.tls.key, at('key'), 'key') }
     if (b.tls.ca !== undefined) broker.tls.ca = existing(b.tls.ca, at('ca'), 'CA')
   }
-  if (b.sasl !== undefined) broker.sasl = { ...b.sasl, usersFile: existing(b.sasl.usersFile, ['broker', 'sasl', 'usersFile'], 'users file') }
+  if (b.sasl !== undefined) {
+    const at = (...k: string[]): (string | number)[] => ['broker', 'sasl', ...k]
+    const o = b.sasl.oauthbearer
+    broker.sasl = { ...b.sasl }
+    if (b.sasl.usersFile !== undefined) broker.sasl.usersFile = existing(b.sasl.usersFile, at('usersFile'), 'users file')
+    if (o?.jwks !== undefined) broker.sasl.oauthbearer = { ...o, jwks: existing(o.jwks, at('oauthbearer', 'jwks'), 'key set') }
+    if (b.sasl.usersFile === undefined && o === undefined) problems.push(src.problem(at(), 'say who may authenticate: usersFile (PLAIN, SCRAM), oauthbearer (tokens), or both'))
+  }
   if (b.host !== undefined && !isLoopback(b.host) && b.sasl === undefined && b.tls?.ca === undefined) {
     problems.push(src.problem(['broker', 'host'], `refusing to listen on ${b.host} without authentication: anyone who can reach it could read and delete every log; add broker.sasl (best with broker.tls) or broker.tls.ca (client certificates)`))
   }

@@ -5,7 +5,7 @@
 //   SASL_HANDSHAKE feature), and then speaks v1 followed by SaslAuthenticate, as do kafkajs
 //   and the Java client.
 // Behaviour: the mechanisms the broker was started with (--sasl-mechanisms: PLAIN,
-// SCRAM-SHA-256, SCRAM-SHA-512), only when it has users; any other is
+// SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER), only when SASL is on; any other is
 // UNSUPPORTED_SASL_MECHANISM with the list, as Kafka answers.
 import { registerApi } from './registry.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -27,7 +27,7 @@ registerApi({
     const mechanisms = [...sasl.mechanisms]
     if (!(mechanisms as string[]).includes(req.mechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms }
     ctx.connection.saslMechanism = req.mechanism
-    ctx.connection.scram = null
+    ctx.connection.exchange = null
     return { errorCode: ErrorCode.NONE, mechanisms }
   }
 })

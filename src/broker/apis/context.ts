@@ -1,4 +1,4 @@
-import type { ScramExchange } from '../sasl/scram.js'
+import type { SaslExchange } from '../sasl/exchange.js'
 import type { BrokerCore } from '../core.js'
 import type { SaslAuthenticator } from '../sasl/authenticator.js'
 
@@ -25,8 +25,8 @@ export interface ConnectionInfo {
   authenticated: boolean
   /** Mechanism agreed by SaslHandshake, awaiting SaslAuthenticate. */
   saslMechanism: string | null
-  /** A SCRAM exchange between its two SaslAuthenticate requests. */
-  scram: ScramExchange | null
+  /** An exchange between its SaslAuthenticate requests (SCRAM's two, OAUTHBEARER's error challenge). */
+  exchange: SaslExchange | null
   /** Whether the connection came over TLS (for logs). */
   readonly tls: boolean
   principal: string | null

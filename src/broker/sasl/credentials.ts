@@ -10,8 +10,15 @@
 import { randomBytes } from 'node:crypto'
 import { clientKeyOf, digest, keyBytes, MAX_ITERATIONS, MIN_ITERATIONS, saltedPassword, serverKeyOf, type ScramMechanism } from '../../protocol/scram.js'
 
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const
 export type SaslMechanism = typeof SASL_MECHANISMS[number]
+/** The mechanisms a users file serves; OAUTHBEARER is served by a token validator instead. */
+export const PASSWORD_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+
+/** What is offered when no list is given: every mechanism there is something to check with. */
+export function defaultMechanisms (hasUsers: boolean, hasTokens: boolean): SaslMechanism[] {
+  return [...(hasUsers ? PASSWORD_MECHANISMS : []), ...(hasTokens ? ['OAUTHBEARER' as const] : [])]
+}
 export type { ScramMechanism }
 export { MIN_ITERATIONS, MAX_ITERATIONS }
 

@@ -4,16 +4,10 @@
 // (tokenauth) is refused. Every failure gives the same message, so it tells a guesser nothing.
 import { timingSafeEqual } from 'node:crypto'
 import type { ScramCredential } from './credentials.js'
+import type { SaslExchange, SaslStep } from './exchange.js'
 import { decodeSaslName, digest, hmac, parseAttributes, scramNonce, xor, type ScramMechanism } from '../../protocol/scram.js'
 
-export const SCRAM_FAILED = 'Authentication failed during authentication due to invalid credentials with SASL mechanism'
-
-export type ScramStep =
-  | { kind: 'challenge', message: Buffer }
-  | { kind: 'done', user: string, message: Buffer }
-  | { kind: 'failed', reason: string }
-
-export class ScramExchange {
+export class ScramExchange implements SaslExchange {
   readonly #mechanism: ScramMechanism
   readonly #lookup: (user: string) => ScramCredential | undefined
   #stage: 'first' | 'final' | 'over' = 'first'
@@ -36,7 +30,7 @@ export class ScramExchange {
   /** The user named in the client-first message, once it has been read (for logs). */
   get user (): string { return this.#user }
 
-  step (input: Buffer): ScramStep {
+  step (input: Buffer): SaslStep {
     const stage = this.#stage
     this.#stage = 'over'
     if (stage === 'first') return this.#first(input.toString('utf8'))
@@ -44,11 +38,11 @@ export class ScramExchange {
     return this.#fail('the exchange is already over')
   }
 
-  #fail (reason: string): ScramStep {
+  #fail (reason: string): SaslStep {
     return { kind: 'failed', reason }
   }
 
-  #first (msg: string): ScramStep {
+  #first (msg: string): SaslStep {
     // gs2-header: cbind-flag "," [ "a=" authzid ] ","
     const m = /^([ny]),(a=[^,]*)?,(.*)$/.exec(msg)
     if (m === null) return this.#fail('malformed client-first message (channel binding is not supported)')
@@ -70,7 +64,7 @@ export class ScramExchange {
     return { kind: 'challenge', message: Buffer.from(this.#serverFirst) }
   }
 
-  #final (msg: string): ScramStep {
+  #final (msg: string): SaslStep {
     const at = msg.lastIndexOf(',p=')
     if (at < 0) return this.#fail('malformed client-final message')
     const withoutProof = msg.slice(0, at)
