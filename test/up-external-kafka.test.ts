@@ -65,7 +65,6 @@ test('up with a kafka: block (SASL_SSL, SCRAM-SHA-512) runs no broker of its own
   const up = await startUp({ config: file('tidewatch.yaml'), dataDir, externalKafka: true, env: { KAFKA_PASSWORD: PASSWORD } })
   const es = new Client({ node: up.url })
   try {
-    console.error(up.process.lines.join("\n"))
     const banner = up.process.lines.find(l => l.trim().startsWith('broker'))
     assert.equal(banner?.trim(), `broker     ${broker.bootstrap} over SASL_SSL SCRAM-SHA-512 as alice (external: no embedded broker)`)
     // Nothing of up's listens but its HTTP port, and it keeps no broker data.
@@ -147,7 +146,6 @@ test('up --brokers with the --kafka-* flags (SCRAM-SHA-256, the password from a 
 test('up with a wrong cluster password ends with one line naming the settings, no stack trace; --broker-port with a cluster is refused', async () => {
   const dataDir = path.join(dir, 'data-wrong')
   const wrong = await run(process.execPath, [CLI, 'up', '--config', file('tidewatch.yaml'), '--port', '0', '--data-dir', dataDir], { env: { KAFKA_PASSWORD: WRONG }, timeoutMs: 90_000 })
-  console.error("WRONG:", wrong.stderr, wrong.stdout)
   assert.equal(wrong.code, 2, wrong.stderr)
   const errors = wrong.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
   assert.equal(errors.length, 1, wrong.stderr)
