@@ -14,10 +14,11 @@ import type { CompiledRule, Extractor } from './compile.js'
 import { readEnvelope, type LogRecord, type StreamLabels } from './envelope.js'
 import { ScannedRecord, scanEnvelope } from './envelope-scan.js'
 import { labelSet, type LabelSet } from './labels.js'
-import { containsNeedle, indexOfCaseless, type Needle } from './logql/matchers.js'
+import { caselessFinder, containsNeedle, type Needle } from './logql/matchers.js'
 import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
 import { parseBytes, parseDurationSeconds, parseFloat64 } from './logql/units.js'
 import { projector } from './partition.js'
+import { RawValueFilter } from './value-filter.js'
 import type { Source } from './window.js'
 
 export interface SourceRecord extends Source {
@@ -70,11 +71,11 @@ interface View {
   projected: (LabelSet | undefined)[]
 }
 
-interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean }
+interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean, findCaseless: ((hay: Buffer, from: number) => number) | null }
 
 function found (raw: string | Buffer, n: DistinctNeedle): boolean {
   if (typeof raw === 'string') return containsNeedle(raw, n)
-  return n.caseless ? indexOfCaseless(raw, n.text) >= 0 : raw.indexOf(n.bytes) >= 0
+  return n.findCaseless !== null ? n.findCaseless(raw, 0) >= 0 : raw.indexOf(n.bytes) >= 0
 }
 
 function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number | null {
@@ -96,7 +97,7 @@ export class RecordStage {
     const id = (n: Needle): number => {
       const key = `${n.caseless ? 'i' : 's'}:${n.text}`
       let i = index.get(key)
-      if (i === undefined) { index.set(key, i = this.#needles.length); this.#needles.push({ text: n.text, bytes: Buffer.from(n.text), caseless: n.caseless }) }
+      if (i === undefined) { index.set(key, i = this.#needles.length); this.#needles.push({ text: n.text, bytes: Buffer.from(n.text), caseless: n.caseless, findCaseless: n.caseless ? caselessFinder(n.text) : null }) }
       return i
     }
     this.#extractors = rules.flatMap(r => r.extractors.map(x => ({
@@ -107,6 +108,16 @@ export class RecordStage {
       labelsOf: projector(x.projections)
     })))
     this.#seen = new Uint8Array(this.#needles.length)
+  }
+
+  /**
+   * Every range's prefilter together as a test on raw values (value-filter.ts), for the consumer
+   * to run before records become objects: a record it rejects gives no contribution here. Null
+   * when any record may match (a range with nothing to look for, or the prefilter off).
+   */
+  valueFilter (): RawValueFilter | null {
+    if (this.#extractors.some(x => x.groups.length === 0)) return null
+    return new RawValueFilter(this.#needles, this.#extractors.map(x => x.groups))
   }
 
   #passes (raw: string | Buffer, groups: number[][]): boolean {

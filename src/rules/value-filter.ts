@@ -1,0 +1,78 @@
+/**
+ * The record stage's raw-bytes prefilter for a whole rule set, as a test the consumer runs where
+ * it walks a fetched records section (kafka/batch-reader.ts, ValueFilter): a record passes when
+ * some log range of some rule finds one needle of each of its needle groups in the value, which
+ * is exactly when RecordStage.process would look further at it. So a record that fails could
+ * give no contribution, and never becomes a record object: records no rule can match cost the
+ * rules replica what they cost a function's prefilter.
+ *
+ * Each needle is looked for in the section, not in each value: where it next occurs, at or after
+ * the value looked at last, serves every value up to that occurrence, so a rare needle costs one
+ * pass over the bytes whatever the number of records. An alternative one of whose groups is
+ * known to be absent from the value (every needle's next occurrence lies past it) is dropped
+ * before anything else of it is searched for.
+ */
+import { caselessFinder, type Needle } from './logql/matchers.js'
+
+interface Finder {
+  length: number
+  find: (hay: Buffer, from: number) => number
+}
+
+export class RawValueFilter {
+  readonly #finders: Finder[]
+  /** Per alternative (a log range), its groups; a group is the indexes of its needles. */
+  readonly #alternatives: number[][][]
+  /** Per needle: where it occurs next in the section (-1: nowhere after; below the value: look again). */
+  readonly #hits: Int32Array
+
+  constructor (needles: readonly Needle[], alternatives: number[][][]) {
+    this.#finders = needles.map(n => {
+      if (n.caseless) return { length: n.text.length, find: caselessFinder(n.text) }
+      const bytes = Buffer.from(n.text)
+      return { length: bytes.length, find: (hay: Buffer, from: number) => hay.indexOf(bytes, from) }
+    })
+    this.#alternatives = alternatives
+    this.#hits = new Int32Array(needles.length)
+  }
+
+  section (_bytes: Buffer): void {
+    this.#hits.fill(-2)
+  }
+
+  test (bytes: Buffer, start: number, end: number): boolean {
+    const alternatives = this.#alternatives
+    for (let a = 0; a < alternatives.length; a++) {
+      if (!this.#knownAbsent(alternatives[a], start, end) && this.#found(bytes, alternatives[a], start, end)) return true
+    }
+    return false
+  }
+
+  /** Whether a group's needles are all known, without searching, not to be in [start, end). */
+  #knownAbsent (groups: number[][], start: number, end: number): boolean {
+    const hits = this.#hits
+    for (let g = 0; g < groups.length; g++) {
+      let absent = true
+      for (const i of groups[g]) {
+        const at = hits[i]
+        if (at !== -1 && (at < start || at + this.#finders[i].length <= end)) { absent = false; break }
+      }
+      if (absent) return true
+    }
+    return false
+  }
+
+  #found (bytes: Buffer, groups: number[][], start: number, end: number): boolean {
+    const hits = this.#hits
+    for (let g = 0; g < groups.length; g++) {
+      let any = false
+      for (const i of groups[g]) {
+        let at = hits[i]
+        if (at !== -1 && at < start) hits[i] = at = this.#finders[i].find(bytes, start)
+        if (at !== -1 && at + this.#finders[i].length <= end) { any = true; break }
+      }
+      if (!any) return false
+    }
+    return true
+  }
+}
