@@ -16,11 +16,13 @@ import type { KafkaRecord } from './client.js'
  * record object exists). For each records section: `section` once, then `test` for the values of
  * its records that are not null, in the order they are stored (positions only grow), so a filter
  * may keep where it found something for the records after. Records with a null value are not
- * wanted by a filter.
+ * wanted by a filter. `accepted`, if there, gets the record object made for a value just wanted
+ * (before the next test), so the filter may note what it found out about it.
  */
 export interface ValueFilter {
   section: (bytes: Buffer) => void
   test: (bytes: Buffer, start: number, end: number) => boolean
+  accepted?: (record: KafkaRecord) => void
 }
 
 export interface UnreadableBatch {
@@ -193,7 +195,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
         }
       }
       if (filter !== null && (r.valueStart < 0 || !filter.test(section, r.valueStart, r.valueEnd))) return
-      out.records.push({
+      const record: KafkaRecord = {
         topic,
         partition,
         offset,
@@ -201,7 +203,9 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
         key: r.keyStart < 0 || r.keyEnd === r.keyStart ? null : section.subarray(r.keyStart, r.keyEnd),
         value: r.valueStart < 0 ? null : section.subarray(r.valueStart, r.valueEnd),
         headers: r.headerCount > 0 ? Object.fromEntries(readHeaders(section, r)) : {}
-      })
+      }
+      out.records.push(record)
+      filter?.accepted?.(record)
     })
   } catch (err) {
     // None of a batch that does not read to its end is handed out: it goes whole to the caller.

@@ -90,6 +90,7 @@ export class RecordStage {
   /** Per record: 0 not looked for yet, 1 found, 2 not found. */
   readonly #seen: Uint8Array
   readonly #views = new WeakMap<StreamLabels, Map<string, View>>()
+  #filter: RawValueFilter | undefined
 
   /** `prefilter: false` parses every record (to check that the prefilter changes nothing). */
   constructor (rules: readonly CompiledRule[], o: { prefilter?: boolean } = {}) {
@@ -117,7 +118,8 @@ export class RecordStage {
    */
   valueFilter (): RawValueFilter | null {
     if (this.#extractors.some(x => x.groups.length === 0)) return null
-    return new RawValueFilter(this.#needles, this.#extractors.map(x => x.groups))
+    // One filter: the records it accepted carry its verdicts into process().
+    return (this.#filter ??= new RawValueFilter(this.#needles, this.#extractors.map(x => x.groups)))
   }
 
   #passes (raw: string | Buffer, groups: number[][]): boolean {
@@ -140,12 +142,14 @@ export class RecordStage {
     let view: View | undefined
     let out: Contribution[] | undefined
     this.#seen.fill(0)
+    // Which ranges' needles the consumer's filter found in this record, when it read it.
+    const verdict = this.#filter?.verdict(r)
     const xs = this.#extractors
     for (let xi = 0; xi < xs.length; xi++) {
       const x = xs[xi]
       // Once the record is parsed, a selector known not to match needs no search of the bytes.
       if (view?.matched[xi] === 2) continue
-      if (!this.#passes(raw, x.groups)) continue
+      if (verdict !== undefined && xi < 32 ? (verdict & (1 << xi)) === 0 : !this.#passes(raw, x.groups)) continue
       if (record === undefined || view === undefined) {
         this.stats.parsed++
         record = typeof raw === 'string' ? readEnvelope(raw, r.timestamp) : scanEnvelope(raw, r.timestamp) ?? readEnvelope(raw.toString('utf8'), r.timestamp)

@@ -113,7 +113,14 @@ test('the section-wide needle search gives the answers of a search in each value
     const has = (v: string, n: Needle): boolean => n.caseless ? v.toLowerCase().includes(n.text) : v.includes(n.text)
     const expected = values.map((v, i) => ({ v, i })).filter(({ v }) => v !== null && alternatives.some(groups => groups.every(g => g.some(i => has(v, needles[i]))))).map(x => x.i)
     const data = buildBatch(values.map(value => ({ value })), { compression: round % 3 === 0 ? 1 : 0 })
-    const got = readChunk('t', 0, 0, data, null, null, new RawValueFilter(needles, alternatives)).records.map(r => r.offset)
-    assert.deepEqual(got, expected, `values ${JSON.stringify(values)} needles ${JSON.stringify(needles)} alternatives ${JSON.stringify(alternatives)}`)
+    const filter = new RawValueFilter(needles, alternatives)
+    const read = readChunk('t', 0, 0, data, null, null, filter).records
+    const what = `values ${JSON.stringify(values)} needles ${JSON.stringify(needles)} alternatives ${JSON.stringify(alternatives)}`
+    assert.deepEqual(read.map(r => r.offset), expected, what)
+    // Each accepted record carries which alternatives passed: what the record stage then relies on.
+    for (const r of read) {
+      const v = values[r.offset]!
+      assert.equal(filter.verdict(r), alternatives.reduce((m, groups, a) => groups.every(g => g.some(i => has(v, needles[i]))) ? m | (1 << a) : m, 0), what)
+    }
   }
 })

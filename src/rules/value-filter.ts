@@ -11,6 +11,10 @@
  * pass over the bytes whatever the number of records. An alternative one of whose groups is
  * known to be absent from the value (every needle's next occurrence lies past it) is dropped
  * before anything else of it is searched for.
+ *
+ * Every alternative is tested, and for a record that passes, which of the first 32 passed is
+ * noted on the record object (`verdict`, under a symbol of the filter's own: cheaper than any
+ * map from records): the record stage then searches its bytes for none of these needles again.
  */
 import { caselessFinder, type Needle } from './logql/matchers.js'
 
@@ -25,6 +29,9 @@ export class RawValueFilter {
   readonly #alternatives: number[][][]
   /** Per needle: where it occurs next in the section (-1: nowhere after; below the value: look again). */
   readonly #hits: Int32Array
+  /** Bit a: alternative a passed, for the value tested last. */
+  #last = 0
+  readonly #verdict = Symbol('verdict')
 
   constructor (needles: readonly Needle[], alternatives: number[][][]) {
     this.#finders = needles.map(n => {
@@ -42,10 +49,29 @@ export class RawValueFilter {
 
   test (bytes: Buffer, start: number, end: number): boolean {
     const alternatives = this.#alternatives
+    let mask = 0
+    let any = false
     for (let a = 0; a < alternatives.length; a++) {
-      if (!this.#knownAbsent(alternatives[a], start, end) && this.#found(bytes, alternatives[a], start, end)) return true
+      if (this.#knownAbsent(alternatives[a], start, end) || !this.#found(bytes, alternatives[a], start, end)) continue
+      any = true
+      // Past 32 alternatives, the record stage tests the rest itself: stop at the first pass.
+      if (a >= 32) break
+      mask |= 1 << a
     }
-    return false
+    this.#last = mask
+    return any
+  }
+
+  accepted (record: object): void {
+    (record as Record<symbol, number>)[this.#verdict] = this.#last
+  }
+
+  /**
+   * For a record this filter accepted: bit a set when alternative a (a < 32)
+   * passed, unset when it failed; undefined for any other record.
+   */
+  verdict (record: object): number | undefined {
+    return (record as Record<symbol, number | undefined>)[this.#verdict]
   }
 
   /** Whether a group's needles are all known, without searching, not to be in [start, end). */
