@@ -22,7 +22,7 @@ function twoDigits (b: Buffer, i: number): number {
  */
 export function utcTime (b: Buffer, s: number, e: number): number | null {
   if (e - s < 20 || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d || b[s + 10] !== 0x54 || b[s + 13] !== 0x3a || b[s + 16] !== 0x3a || b[e - 1] !== 0x5a) return null
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) if (digit(b[s + i]) < 0) return null
+  if (twoDigits(b, s) < 0 || twoDigits(b, s + 2) < 0 || twoDigits(b, s + 5) < 0 || twoDigits(b, s + 8) < 0) return null
   const hour = twoDigits(b, s + 11)
   const minute = twoDigits(b, s + 14)
   const second = twoDigits(b, s + 17)
@@ -38,7 +38,10 @@ export function utcTime (b: Buffer, s: number, e: number): number | null {
       if (scale >= 1) ms += d * scale
     }
   }
-  if (b.compare(lastDay, 0, 10, s, s + 10) !== 0) {
+  // Ten bytes compared here cost less than a call into Buffer#compare.
+  let sameDay = true
+  for (let i = 0; i < 10; i++) if (b[s + i] !== lastDay[i]) { sameDay = false; break }
+  if (!sameDay) {
     b.copy(lastDay, 0, s, s + 10)
     lastDayMs = Date.parse(`${lastDay.toString('latin1')}T00:00:00Z`)
   }

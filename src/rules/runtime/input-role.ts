@@ -61,6 +61,8 @@ export class InputRole {
   readonly stats: InputStats = { records: 0, contributions: 0, batches: 0, undecodableBatches: 0, lastError: null }
   readonly #o: InputRoleOptions
   readonly #filter: ReturnType<RecordStage['valueFilter']>
+  /** Owner key → contributions partition: a pod's records share their key string (RuleSet.ownerKey), whose hash V8 keeps. */
+  readonly #owners = new Map<string, number>()
   #sub: GroupSubscription | null = null
   /** Per assigned partition: the latest record time read and the next offset. */
   readonly #progress = new Map<number, { ts: number, next: number }>()
@@ -123,7 +125,7 @@ export class InputRole {
     for (const r of batch) {
       // Left over from before a rebalance: the partition's new reader reads it again.
       if (!assigned.has(r.partition)) continue
-      for (const c of stage.process(r)) buckets[ownerPartition(rules.ownerKey(c), contributions.partitions)].push(c)
+      for (const c of stage.process(r)) buckets[this.#ownerOf(rules.ownerKey(c))].push(c)
     }
     const commits = new Map<number, number>()
     for (const p of positions) {
@@ -151,6 +153,15 @@ export class InputRole {
     this.stats.records += scanned
     this.stats.contributions += sent
     if (scanned > 0) this.stats.batches++
+  }
+
+  #ownerOf (key: string): number {
+    let q = this.#owners.get(key)
+    if (q === undefined) {
+      if (this.#owners.size >= 100_000) this.#owners.clear()
+      this.#owners.set(key, q = ownerPartition(key, this.#o.contributions.partitions))
+    }
+    return q
   }
 
   /** Produces a batch's contributions and markers until acknowledged, then commits its input offsets. */
