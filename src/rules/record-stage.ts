@@ -61,7 +61,12 @@ interface Prepared extends Extractor {
   /** Needle groups as indexes into the stage's distinct needles. */
   groups: number[][]
   labelsOf: (labels: Readonly<Record<string, string>> | ReadonlyMap<string, string>) => LabelSet
+  /** The series label sets this range made lately, one frozen object per series (see #intern). */
+  series: Map<string, LabelSet>
 }
+
+/** Distinct series label sets a range keeps shared; past this, the next ones start a new set. */
+const SERIES_SHARED = 10_000
 
 interface View {
   labels: StreamLabels
@@ -106,7 +111,8 @@ export class RecordStage {
       kind: r.kind,
       termField: r.termField,
       groups: o.prefilter === false ? [] : x.needles.map(g => g.map(id)),
-      labelsOf: projector(x.projections)
+      labelsOf: projector(x.projections),
+      series: new Map()
     })))
     this.#seen = new Uint8Array(this.#needles.length)
   }
@@ -227,6 +233,22 @@ export class RecordStage {
       }
       return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(view.labels)), ts: record.ts, value: 1, line, source }
     }
-    return { rule: x.rule, expr: x.index, labels: x.labelsOf(e.labels), ts: record.ts, value, source }
+    return { rule: x.rule, expr: x.index, labels: this.#intern(x, x.labelsOf(e.labels)), ts: record.ts, value, source }
+  }
+
+  /**
+   * One frozen object per series: after a parser, each record has labels of its own, and what
+   * follows (owner key, partition, aggregation) is worked out once per label object.
+   */
+  #intern (x: Prepared, labels: LabelSet): LabelSet {
+    // Lengths first: no value's characters can make two label sets one key.
+    let key = ''
+    for (const k in labels) key += `${k.length}:${k}${labels[k].length}:${labels[k]}`
+    let shared = x.series.get(key)
+    if (shared === undefined) {
+      if (x.series.size >= SERIES_SHARED) x.series.clear()
+      x.series.set(key, shared = Object.freeze(labels))
+    }
+    return shared
   }
 }
