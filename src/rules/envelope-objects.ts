@@ -26,23 +26,25 @@ export function cachedObject (b: Buffer, s: number, e: number): CachedObject {
   return v
 }
 
+/** Into the recent ones, in place of the last (the least used, as hits move theirs forward). */
 function remember (v: CachedObject): void {
-  const i = recent.indexOf(v)
-  if (i === 0) return
-  if (i > 0) recent.splice(i, 1)
-  else if (recent.length >= RECENT) recent.pop()
-  recent.unshift(v)
+  if (recent.includes(v)) return
+  if (recent.length < RECENT) recent.push(v)
+  else recent[RECENT - 1] = v
 }
 
 /** A recent object whose bytes are those at b[s…] (then it ends where they do), or undefined. */
 export function recentObject (b: Buffer, s: number): CachedObject | undefined {
   for (let i = 0; i < recent.length; i++) {
     const v = recent[i]
-    const n = v.bytes.length
-    if (s + n <= b.length && b[s + n - 1] === 0x7d && b.compare(v.bytes, 0, n, s, s + n) === 0) {
-      if (i > 0) remember(v)
-      return v
-    }
+    const bytes = v.bytes
+    const n = bytes.length
+    // A few bytes looked at here first: most misses (another pod) end before the call into compare.
+    if (s + n > b.length || b[s + n - 1] !== 0x7d || b[s + (n >> 1)] !== bytes[n >> 1] || b[s + n - 2] !== bytes[n - 2]) continue
+    if (b.compare(bytes, 0, n, s, s + n) !== 0) continue
+    // Moved one place forward: the pods seen most often end up looked at first.
+    if (i > 0) { recent[i] = recent[i - 1]; recent[i - 1] = v }
+    return v
   }
   return undefined
 }

@@ -201,6 +201,26 @@ export class ScannedRecord implements LogRecord {
   }
 }
 
+// The `stream` member of the record before (stdout, stderr): the same bytes give the same string.
+let lastStream = ''
+let lastStreamBytes = Buffer.alloc(0)
+
+/** m.value(STREAM), without a new string when its bytes are the last one's. */
+function streamValue (m: Members): unknown {
+  const s = m.at[2 * STREAM]
+  const e = m.at[2 * STREAM + 1]
+  const b = m.b
+  if (s < 0 || b[s] !== 0x22 || (m.escapes & (1 << STREAM)) !== 0) return m.value(STREAM)
+  const n = e - s - 2
+  let same = n === lastStreamBytes.length
+  for (let i = 0; same && i < n; i++) same = b[s + 1 + i] === lastStreamBytes[i]
+  if (!same) {
+    lastStream = b.toString('utf8', s + 1, e - 1)
+    lastStreamBytes = Buffer.from(b.subarray(s + 1, e - 1))
+  }
+  return lastStream
+}
+
 /** The record readEnvelope(b.toString('utf8'), kafkaTimestamp) gives, or null when the scan does not handle it. */
 export function scanEnvelope (b: Buffer, kafkaTimestamp: number): ScannedRecord | null {
   try {
@@ -259,13 +279,14 @@ function scan (b: Buffer, kafkaTimestamp: number): ScannedRecord | null {
   const ts = fast ?? documentTime(doc, kafkaTimestamp)
   // The line: `log` if a string, else `message` if a string, else the record's text.
   const lineId = present & (1 << LOG) && b[at[2 * LOG]] === 0x22 ? LOG : present & (1 << MESSAGE) && b[at[2 * MESSAGE]] === 0x22 ? MESSAGE : -1
-  const line = (labels: Readonly<Record<string, string>>, shared: boolean): ScannedRecord =>
-    new ScannedRecord(labels, ts, shared, b, lineId < 0 ? -1 : at[2 * lineId], lineId < 0 ? -1 : at[2 * lineId + 1], lineId >= 0 && (m.escapes & (1 << lineId)) !== 0)
+  const lineStart = lineId < 0 ? -1 : at[2 * lineId]
+  const lineEnd = lineId < 0 ? -1 : at[2 * lineId + 1]
+  const lineEscaped = lineId >= 0 && (m.escapes & (1 << lineId)) !== 0
   // The common shape — labels from a `kubernetes` object and `stream` alone — is worked out once per pod and stream.
   const labelMembers = present & ((1 << LOG) - 1) & ~((1 << 9) | (1 << 10) | (1 << 11))
   if ((labelMembers & ~(1 << STREAM)) === 1 << KUBERNETES && b[at[0]] === 0x7b) {
     const cached = kubernetes ?? cachedObject(b, at[0], at[1])
-    const stream = m.value(STREAM)
+    const stream = streamValue(m)
     const key = typeof stream === 'string' ? stream : stream === undefined ? undefined : null
     if (key !== null) {
       let labels = cached.labelsByStream.get(key)
@@ -273,8 +294,8 @@ function scan (b: Buffer, kafkaTimestamp: number): ScannedRecord | null {
         if (cached.labelsByStream.size >= 16) cached.labelsByStream.clear()
         cached.labelsByStream.set(key, labels = Object.freeze(documentLabels(doc)))
       }
-      return line(labels, true)
+      return new ScannedRecord(labels, ts, true, b, lineStart, lineEnd, lineEscaped)
     }
   }
-  return line(documentLabels(doc), false)
+  return new ScannedRecord(documentLabels(doc), ts, false, b, lineStart, lineEnd, lineEscaped)
 }
