@@ -14,7 +14,8 @@
 //      notifier would take it). p50/p99.
 // Not a test: it prints figures. Knobs: BENCH_BACKLOG, BENCH_RATE, BENCH_LATENCY_SECONDS;
 // BENCH_ONLY=fn,0,…,4,all1,all2,latency runs only those workloads (the rule kinds by index in
-// rule-kinds.ts); BENCH_PROFILE_DIR=DIR runs the replicas under --cpu-prof, keeps the profiles
+// rule-kinds.ts); BENCH_ROUNDS=N runs the list N times over, alternating, and reports each row's
+// median (and the per-CPU range); BENCH_PROFILE_DIR=DIR runs the replicas under --cpu-prof, keeps the profiles
 // there and prints where each replica's time went over the measured window.
 import fs from 'node:fs'
 import os from 'node:os'
@@ -36,6 +37,7 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 40)
 const TRIGGER_EVERY_MS = 200
 const ONLY = process.env.BENCH_ONLY === undefined ? null : new Set(process.env.BENCH_ONLY.split(','))
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 const TRIGGER_RULE = `      - alert: Trigger
@@ -187,28 +189,45 @@ outputs:
       fs.writeFileSync(f, ruleFile([RULES[i][1]]))
       return f
     }
-    const runs: [string, string, number, string, string][] = [
-      ['baseline: the 404 function (examples/logs-handler), before', fnFile('bench-fn-before'), 1, 'bench-fn-before', 'fn'],
-      ...RULES.map(([what], i): [string, string, number, string, string] => [what, kind(i), 1, `bench-kind-${i}`, String(i)]),
-      ['the five kinds + trigger', file, 1, 'bench-all-1', 'all1'],
-      ['the five kinds + trigger', file, 2, 'bench-all-2', 'all2'],
-      ['baseline: the 404 function (examples/logs-handler), after', fnFile('bench-fn-after'), 1, 'bench-fn-after', 'fn']
-    ]
-    const measured: [string, number, Throughput, boolean][] = []
-    for (const [what, f, n, name, key] of runs) {
-      if (ONLY !== null && !ONLY.has(key)) continue
-      measured.push([what, n, await throughput(kafka, f, broker.bootstrap, dir, n, sink.url, name), key === 'fn'])
+    // Each round its own groups (a new group reads the backlog from the start).
+    const runs = (round: number): [string, string, number, string, string][] => {
+      const r = round === 0 ? '' : `-r${round}`
+      return [
+        ['baseline: the 404 function (examples/logs-handler), before', fnFile(`bench-fn-before${r}`), 1, `bench-fn-before${r}`, 'fn'],
+        ...RULES.map(([what], i): [string, string, number, string, string] => [what, kind(i), 1, `bench-kind-${i}${r}`, String(i)]),
+        ['the five kinds + trigger', file, 1, `bench-all-1${r}`, 'all1'],
+        ['the five kinds + trigger', file, 2, `bench-all-2${r}`, 'all2'],
+        ['baseline: the 404 function (examples/logs-handler), after', fnFile(`bench-fn-after${r}`), 1, `bench-fn-after${r}`, 'fn']
+      ]
     }
-    const fns = measured.filter(m => m[3]).map(m => m[2])
-    const mean = (xs: number[]): number => xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length
-    const fn404 = mean(fns.map(t => t.rps))
-    const fn404Cpu = mean(fns.map(t => t.perCpu))
+    // Per row of the list: what it is, replicas, whether it is the function, and each round's figures.
+    const rows: { what: string, n: number, fn: boolean, got: Throughput[] }[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const list = runs(round).filter(([, , , , key]) => ONLY === null || ONLY.has(key))
+      for (const [i, [what, f, n, name, key]] of list.entries()) {
+        rows[i] ??= { what, n, fn: key === 'fn', got: [] }
+        rows[i].got.push(await throughput(kafka, f, broker.bootstrap, dir, n, sink.url, name))
+      }
+    }
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((a, b) => a - b)
+      return s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+    }
+    const fns = rows.filter(r => r.fn).flatMap(r => r.got)
+    const fn404 = median(fns.map(t => t.rps))
+    const fn404Cpu = median(fns.map(t => t.perCpu))
     const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
-    console.log(`load average at the end: ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`)
+    console.log(`load average at the end: ${os.loadavg().map(l => l.toFixed(1)).join(' ')}${ROUNDS > 1 ? `; medians of ${ROUNDS} rounds` : ''}\n`)
     console.log('| workload | replicas | records/s | records/s per replica | vs 404 function | records per replica CPU-second | vs 404 function |')
     console.log('|---|---:|---:|---:|---:|---:|---:|')
-    for (const [what, n, t] of measured) console.log(`| ${what.replace(/\|/g, '\\|')} | ${n} | ${fmt(t.rps)} | ${fmt(t.rps / n)} | ${(t.rps / n / fn404).toFixed(2)} | ${fmt(t.perCpu)} | ${(t.perCpu / fn404Cpu).toFixed(2)} |`)
-    console.log('\n(ratios against the mean of the 404 function\'s rows of this run; per CPU second: records over the CPU time of all replica processes)')
+    for (const r of rows) {
+      const rps = median(r.got.map(t => t.rps))
+      const cpu = r.got.map(t => t.perCpu)
+      const range = r.got.length > 1 ? ` (${fmt(Math.min(...cpu))}–${fmt(Math.max(...cpu))})` : ''
+      console.log(`| ${r.what.replace(/\|/g, '\\|')} | ${r.n} | ${fmt(rps)} | ${fmt(rps / r.n)} | ${(rps / r.n / fn404).toFixed(2)} | ${fmt(median(cpu))}${range} | ${(median(cpu) / fn404Cpu).toFixed(2)} |`)
+    }
+    console.log(`\n(ratios against the median of the 404 function's runs${ROUNDS > 1 ? ', before and after, all rounds' : ' before and after'}; per CPU second: records over the CPU time of all replica processes)`)
+    const measured = rows.flatMap(r => r.got.map(t => [r.what, r.n, t] as const))
     for (const [what, n, t] of measured) if (t.profile !== undefined) console.log(`\nprofile, ${what} (${n} replica${n > 1 ? 's' : ''}, the first): ${t.profile}`)
     if (ONLY !== null && !ONLY.has('latency')) return
     const l = await latency(kafka, file, broker.bootstrap, dir, sink)
