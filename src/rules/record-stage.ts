@@ -18,7 +18,7 @@ import { caselessFinder, containsNeedle, type Needle } from './logql/matchers.js
 import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
 import { parseBytes, parseDurationSeconds, parseFloat64 } from './logql/units.js'
 import { projector } from './partition.js'
-import { RawValueFilter } from './value-filter.js'
+import { RawValueFilter, withoutImplied } from './value-filter.js'
 import type { Source } from './window.js'
 
 export interface SourceRecord extends Source {
@@ -110,7 +110,7 @@ export class RecordStage {
       ...x,
       kind: r.kind,
       termField: r.termField,
-      groups: o.prefilter === false ? [] : x.needles.map(g => g.map(id)),
+      groups: o.prefilter === false ? [] : withoutImplied(x.needles.map(g => g.map(id)), this.#needles),
       labelsOf: projector(x.projections),
       series: new Map()
     })))

@@ -5,7 +5,7 @@ import { buildBatch } from '../protocol/record-batch/index.js'
 import type { Needle } from './logql/matchers.js'
 import { RecordStage, type SourceRecord } from './record-stage.js'
 import { rulesOf, ruleFile } from './test-support.js'
-import { RawValueFilter } from './value-filter.js'
+import { RawValueFilter, withoutImplied } from './value-filter.js'
 import { scenario, stream } from '../../test/fixtures/rules/corpus.js'
 
 let seed = 11
@@ -51,7 +51,9 @@ const EXPRS = [
   'count_over_time({namespace="shop"} | json | level!="info" [1m]) > 0',
   'absent_over_time({namespace="shop", pod="cart-7d9f8-x2k4p"}[1m])',
   'sum by (namespace) (rate({namespace="shop", container="nginx"} |~ "\\" 5[0-9][0-9] " [1m])) / sum by (namespace) (rate({namespace="shop", container="nginx"}[1m])) > 0.05',
-  'count_over_time({namespace="shop"} |= "/var/log: café \\"quoted\\"" [1m]) > 0'
+  'count_over_time({namespace="shop"} |= "/var/log: café \\"quoted\\"" [1m]) > 0',
+  'sum by (path) (count_over_time({namespace="demo-project"} |= " 404 " | pattern `<_> "<method> <path> <_>" <status> <_>` | status="404" [1m])) > 0',
+  'count_over_time({namespace="shop"} |~ "(?i)exception" |= "Exception" |~ "(?i)illegalstateexception" [1m]) > 0'
 ]
 
 /** The lines as Kafka stores them: batches of random sizes, some compressed, read back through the consumer's reader. */
@@ -123,4 +125,18 @@ test('the section-wide needle search gives the answers of a search in each value
       assert.equal(filter.verdict(r), alternatives.reduce((m, groups, a) => groups.every(g => g.some(i => has(v, needles[i]))) ? m | (1 << a) : m, 0), what)
     }
   }
+})
+
+test('needle groups another group implies are not searched for, and the rest keep their order', () => {
+  const n = (text: string, caseless = false): Needle => ({ text, caseless })
+  const needles = [n(' 404 '), n('404'), n('shop'), n('exception', true), n('Exception'), n('illegalstateexception', true), n('shop')]
+  // ` 404 ` implies `404`; `Exception` implies caseless `exception`, which caseless `illegalstateexception` implies too.
+  assert.deepEqual(withoutImplied([[0], [1], [2]], needles), [[0], [2]])
+  assert.deepEqual(withoutImplied([[3], [4], [5]], needles), [[4], [5]])
+  // A caseless needle never makes a case-sensitive one certain; a group of several needles implies nothing.
+  assert.deepEqual(withoutImplied([[4], [5]], needles), [[4], [5]])
+  assert.deepEqual(withoutImplied([[0, 2], [1]], needles), [[0, 2], [1]])
+  assert.deepEqual(withoutImplied([[1, 2], [0]], needles), [[0]])
+  // The same needle twice: one is kept.
+  assert.deepEqual(withoutImplied([[2], [6], [2]], needles), [[2]])
 })
