@@ -13,14 +13,14 @@ import type { KafkaRecord } from './client.js'
 
 /**
  * A caller's test on record values, run on the bytes where the records are walked (before any
- * record object exists). For each records section: `section` once, then `test` for the values of
+ * record object exists). For each records section: `section` once (with its partition), then `test` for the values of
  * its records that are not null, in the order they are stored (positions only grow), so a filter
  * may keep where it found something for the records after. Records with a null value are not
  * wanted by a filter. `accepted`, if there, gets the record object made for a value just wanted
  * (before the next test), so the filter may note what it found out about it.
  */
 export interface ValueFilter {
-  section: (bytes: Buffer) => void
+  section: (bytes: Buffer, partition: number) => void
   test: (bytes: Buffer, start: number, end: number) => boolean
   accepted?: (record: KafkaRecord) => void
 }
@@ -178,7 +178,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
   const kept = out.records.length
   const scanned = out.scanned
   let maxTimestamp = out.maxTimestamp
-  filter?.section(section)
+  filter?.section(section, partition)
   try {
     walkRecords(section, info.recordsCount, r => {
       const offset = base + r.offsetDelta

@@ -5,7 +5,8 @@ import { buildBatch } from '../protocol/record-batch/index.js'
 import type { Needle } from './logql/matchers.js'
 import { RecordStage, type SourceRecord } from './record-stage.js'
 import { rulesOf, ruleFile } from './test-support.js'
-import { RawValueFilter, withoutImplied } from './value-filter.js'
+import { ASSUMED, RawValueFilter, withoutImplied } from './value-filter.js'
+import * as corpus from '../../test/fixtures/rules/corpus.js'
 import { scenario, stream } from '../../test/fixtures/rules/corpus.js'
 
 let seed = 11
@@ -139,4 +140,26 @@ test('needle groups another group implies are not searched for, and the rest kee
   assert.deepEqual(withoutImplied([[1, 2], [0]], needles), [[0]])
   // The same needle twice: one is kept.
   assert.deepEqual(withoutImplied([[2], [6], [2]], needles), [[2]])
+})
+
+test('a partition whose records nearly all pass a range is not searched for it for a while: the few others reach the record stage, which counts exactly the same; once the partition changes, searching resumes', () => {
+  const { envelope, PODS } = corpus
+  const rules = rulesOf(ruleFile('sum(count_over_time({namespace="shop", pod="cart-7d9f8-x2k4p"} [1m])) + sum(count_over_time({namespace="shop"} |~ "(?i)order" [1m])) > 0'))
+  // One pod's records, one in fifty of another pod; then the other pod's only.
+  const lines = [
+    ...Array.from({ length: 6 * ASSUMED }, (_, i) => envelope(i % 50 === 7 ? PODS.wordpress : PODS.cart, i, i % 3 === 0 ? `order ${i} ready` : 'nothing')),
+    ...Array.from({ length: 3 * ASSUMED }, (_, i) => envelope(PODS.wordpress, i, `order ${i}`))
+  ]
+  const data = batches(lines)
+  const stage = new RecordStage(rules)
+  const read = readChunk('logs', 3, 0, data, null, null, stage.valueFilter())
+  const needlesPass = lines.filter(l => l.includes('shop') && (l.includes('cart-7d9f8-x2k4p') || /order/i.test(l))).length
+  const everything = new RecordStage(rules, { prefilter: false })
+  const all = lines.map((value, offset) => ({ topic: 'logs', partition: 3, offset, timestamp: 1_700_000_000_000 + offset, value: Buffer.from(value) }))
+  assert.deepEqual(read.records.flatMap(r => stage.process(r)), all.flatMap(r => everything.process(r)))
+  // Taken as passed: records without the needles became records too (and counted nothing) …
+  assert.ok(read.records.length > needlesPass, `${read.records.length} records passed, ${needlesPass} with the needles`)
+  // … but not the other pod's records at the end, after the assumption was measured again.
+  const lastOther = read.records.filter(r => r.offset >= 6 * ASSUMED + 2 * ASSUMED).length
+  assert.equal(lastOther, 0)
 })

@@ -15,8 +15,30 @@
  * Every alternative is tested, and for a record that passes, which of the first 32 passed is
  * noted on the record object (`verdict`, under a symbol of the filter's own: cheaper than any
  * map from records): the record stage then searches its bytes for none of these needles again.
+ *
+ * Where nearly every record passes an alternative anyway (a partition of one pod, keyed by pod,
+ * and a rule about that pod), its searches are wasted: an alternative that passed at least
+ * ASSUME_SHARE of the last MEASURE records of a partition is taken as passed there for the next
+ * ASSUMED records, unsearched, and then measured again. The needles are only ever a necessary
+ * condition — the record stage's selector and filters decide exactly — so this changes no
+ * result, only which records reach the record stage.
  */
 import { caselessFinder, type Needle } from './logql/matchers.js'
+
+/** Records of a partition an alternative's passes are counted over, and the share that makes it assumed. */
+export const MEASURE = 512
+export const ASSUME_SHARE = 0.97
+/** Records of a partition an assumed alternative is not searched for, before it is measured again. */
+export const ASSUMED = 16_384
+
+interface PartitionStats {
+  /** Bit a: alternative a is taken as passed (records left: `left`). */
+  assumed: number
+  left: number
+  /** Records measured, and per alternative how many passed. */
+  measured: number
+  passed: Uint32Array
+}
 
 interface Finder {
   length: number
@@ -53,6 +75,8 @@ export class RawValueFilter {
   /** Bit a: alternative a passed, for the value tested last. */
   #last = 0
   readonly #verdict = Symbol('verdict')
+  readonly #partitions = new Map<number, PartitionStats>()
+  #stats: PartitionStats | undefined
 
   constructor (needles: readonly Needle[], alternatives: number[][][]) {
     this.#finders = needles.map(n => {
@@ -64,15 +88,21 @@ export class RawValueFilter {
     this.#hits = new Int32Array(needles.length)
   }
 
-  section (_bytes: Buffer): void {
+  section (_bytes: Buffer, partition: number): void {
     this.#hits.fill(-2)
+    let st = this.#partitions.get(partition)
+    if (st === undefined) this.#partitions.set(partition, st = { assumed: 0, left: 0, measured: 0, passed: new Uint32Array(Math.min(32, this.#alternatives.length)) })
+    this.#stats = st
   }
 
   test (bytes: Buffer, start: number, end: number): boolean {
     const alternatives = this.#alternatives
-    let mask = 0
-    let any = false
+    const st = this.#stats
+    const assumed = st !== undefined && st.left > 0 ? (st.left--, st.assumed) : 0
+    let mask = assumed
+    let any = assumed !== 0
     for (let a = 0; a < alternatives.length; a++) {
+      if (a < 32 && (assumed & (1 << a)) !== 0) continue
       if (this.#knownAbsent(alternatives[a], start, end) || !this.#found(bytes, alternatives[a], start, end)) continue
       any = true
       // Past 32 alternatives, the record stage tests the rest itself: stop at the first pass.
@@ -80,7 +110,18 @@ export class RawValueFilter {
       mask |= 1 << a
     }
     this.#last = mask
+    if (st !== undefined && assumed === 0) this.#measure(st, mask)
     return any
+  }
+
+  #measure (st: PartitionStats, mask: number): void {
+    for (let a = 0; a < st.passed.length; a++) if ((mask & (1 << a)) !== 0) st.passed[a]++
+    if (++st.measured < MEASURE) return
+    st.assumed = 0
+    for (let a = 0; a < st.passed.length; a++) if (st.passed[a] >= ASSUME_SHARE * st.measured) st.assumed |= 1 << a
+    st.left = st.assumed === 0 ? 0 : ASSUMED
+    st.measured = 0
+    st.passed.fill(0)
   }
 
   accepted (record: object): void {
