@@ -141,13 +141,15 @@ const BY_LENGTH: number[][] = []
 NAMES.forEach((n, id) => { (BY_LENGTH[n.length] ??= []).push(id) })
 
 /** Which of NAMES the key b[s, e) is (no escapes in it), or -1. */
+const NAME_BYTES = NAMES.map(n => Buffer.from(n, 'latin1'))
+
 function memberId (b: Buffer, s: number, e: number): number {
   const ids = BY_LENGTH[e - s]
   if (ids === undefined) return -1
-  next: for (const id of ids) {
-    const name = NAMES[id]
-    for (let k = 0; k < name.length; k++) if (b[s + k] !== name.charCodeAt(k)) continue next
-    return id
+  next: for (let j = 0; j < ids.length; j++) {
+    const name = NAME_BYTES[ids[j]]
+    for (let k = 0; k < name.length; k++) if (b[s + k] !== name[k]) continue next
+    return ids[j]
   }
   return -1
 }
@@ -170,6 +172,8 @@ function decode (b: Buffer, s: number, e: number, hasEscape: boolean): unknown {
 class Members {
   /** Per id: start, end (start −1: absent); bit id of `escapes`: the string has an escape. */
   readonly at: number[] = new Array<number>(2 * NAMES.length).fill(-1)
+  /** Bit id: at[2 id] was set by the record scanned last (reset before the next, rather than all of `at`). */
+  set = 0
   escapes = 0
   b: Buffer = EMPTY
   value (id: number): unknown {
@@ -235,7 +239,7 @@ function scan (b: Buffer, kafkaTimestamp: number): ScannedRecord | null {
   if (b[0] !== 0x7b) return null
   const m = members
   const at = m.at
-  at.fill(-1)
+  for (let id = 0; m.set !== 0; id++, m.set >>>= 1) if ((m.set & 1) !== 0) at[2 * id] = -1
   m.escapes = 0
   m.b = b
   let kubernetes: CachedObject | undefined
@@ -262,6 +266,7 @@ function scan (b: Buffer, kafkaTimestamp: number): ScannedRecord | null {
         at[2 * id] = vs
         at[2 * id + 1] = ve
         present |= 1 << id
+        m.set |= 1 << id
         if (b[vs] === 0x22 && escaped) m.escapes |= 1 << id
         else m.escapes &= ~(1 << id)
       }
