@@ -27,6 +27,8 @@ function partOf (url: string, fn: string): string {
   if (url.startsWith('node:')) return 'Node.js internals (streams, sockets, timers)'
   if (url.includes('/src/kafka/') || url.includes('/src/protocol/')) return 'Tidewatch consumer (src/kafka, src/protocol)'
   if (url.includes('/src/functions/')) return 'replica (src/functions)'
+  if (url.includes('/src/rules/runtime/')) return 'rules runtime (src/rules/runtime)'
+  if (url.includes('/src/rules/')) return 'rules engine (src/rules)'
   return 'handler and other code'
 }
 

@@ -91,3 +91,11 @@ test('records read from lz4 and snappy batches keep their bytes after later batc
     })
   }
 })
+
+test('the latest timestamp of a reading counts the records a filter left out, not those before the fetch position', () => {
+  const at = (ts: number[]): Buffer => buildBatch(ts.map((timestamp, i) => ({ value: i === 1 ? 'keep' : 'drop', timestamp })))
+  const r = readChunk('t', 0, 1, at([900, 100, 300, 200]), [Buffer.from('keep')])
+  assert.deepEqual(r.records.map(x => x.timestamp), [100])
+  assert.equal(r.maxTimestamp, 300)
+  assert.equal(readChunk('t', 0, 0, Buffer.alloc(0)).maxTimestamp, -1)
+})

@@ -1,7 +1,7 @@
 // One partition's records from a Fetch response, read in place with Tidewatch's own RecordBatch
 // codec: each batch decompressed once, its records walked without building anything, the value
-// filter (every needle must occur in the value) applied to the value's bytes, and only records
-// that pass become objects. Under read_committed, batches of aborted transactions are skipped
+// filters (every needle must occur in the value; a caller's ValueFilter) applied to the value's
+// bytes, and only records that pass become objects. Under read_committed, batches of aborted transactions are skipped
 // (the response's abortedTransactions list and the abort markers, as Kafka's consumers do), and
 // control batches never reach the caller. Reading stops after the first batch that cannot be
 // read, which is returned with the reason.
@@ -10,6 +10,20 @@ import {
   CONTROL_FLAG, HEADER_SIZE, TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG, type BatchInfo
 } from '../protocol/record-batch/index.js'
 import type { KafkaRecord } from './client.js'
+
+/**
+ * A caller's test on record values, run on the bytes where the records are walked (before any
+ * record object exists). For each records section: `section` once (with its partition), then `test` for the values of
+ * its records that are not null, in the order they are stored (positions only grow), so a filter
+ * may keep where it found something for the records after. Records with a null value are not
+ * wanted by a filter. `accepted`, if there, gets the record object made for a value just wanted
+ * (before the next test), so the filter may note what it found out about it.
+ */
+export interface ValueFilter {
+  section: (bytes: Buffer, partition: number) => void
+  test: (bytes: Buffer, start: number, end: number) => boolean
+  accepted?: (record: KafkaRecord) => void
+}
 
 export interface UnreadableBatch {
   topic: string
@@ -36,6 +50,8 @@ export interface ChunkReading extends PartitionReading {
   aborted: number
   /** Bytes of records sections decompressed to read this (0 for uncompressed batches). */
   decompressedBytes: number
+  /** The latest timestamp of the records looked at (filtered out ones included); -1 for none. */
+  maxTimestamp: number
 }
 
 export interface AbortedTransaction { producerId: number, firstOffset: number }
@@ -46,6 +62,7 @@ export interface AbortedTransaction { producerId: number, firstOffset: number }
  * the batches one handler batch needs are decompressed and kept at once.
  * `needles`: only records whose value contains every one of them are returned (null: all).
  * `aborted`: the response's aborted transactions under read_committed (null: read everything).
+ * `filter`: only records whose value it wants are returned too (null: no such test).
  */
 export class ChunkReader {
   readonly #topic: string
@@ -53,6 +70,7 @@ export class ChunkReader {
   readonly #from: number
   readonly #data: Buffer
   readonly #needles: Buffer[] | null
+  readonly #filter: ValueFilter | null
   readonly #readCommitted: boolean
   readonly #pending: AbortedTransaction[]
   readonly #abortedProducers = new Set<number>()
@@ -60,12 +78,13 @@ export class ChunkReader {
   #next: number
   done = false
 
-  constructor (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null) {
+  constructor (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null, filter: ValueFilter | null = null) {
     this.#topic = topic
     this.#partition = partition
     this.#from = from
     this.#data = data
     this.#needles = needles
+    this.#filter = filter
     this.#readCommitted = aborted !== null
     this.#pending = aborted === null ? [] : [...aborted].sort((a, b) => a.firstOffset - b.firstOffset)
     this.#next = from
@@ -73,7 +92,7 @@ export class ChunkReader {
 
   /** The next batches' records (at least `want` unless the data ends or a batch is unreadable). */
   read (want = Infinity): ChunkReading {
-    const out: ChunkReading = { records: [], unreadable: null, next: this.#next, scanned: 0, aborted: 0, decompressedBytes: 0 }
+    const out: ChunkReading = { records: [], unreadable: null, next: this.#next, scanned: 0, aborted: 0, decompressedBytes: 0, maxTimestamp: -1 }
     const data = this.#data
     const from = this.#from
     for (let size = batchSizeAt(data, this.#position); size > 0 && out.records.length < want; size = batchSizeAt(data, this.#position)) {
@@ -99,7 +118,7 @@ export class ChunkReader {
         }
       }
       if ((info.attributes & CONTROL_FLAG) !== 0) continue
-      const problemWithRecords = readRecords(this.#topic, this.#partition, from, batch, info, this.#needles, out)
+      const problemWithRecords = readRecords(this.#topic, this.#partition, from, batch, info, this.#needles, this.#filter, out)
       if (problemWithRecords !== null) return this.#unreadable(out, info, batch, problemWithRecords)
     }
     if (batchSizeAt(data, this.#position) <= 0) this.done = true
@@ -114,8 +133,8 @@ export class ChunkReader {
 }
 
 /** All of `data`'s records at once (see ChunkReader). */
-export function readChunk (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null): ChunkReading {
-  return new ChunkReader(topic, partition, from, data, needles, aborted).read()
+export function readChunk (topic: string, partition: number, from: number, data: Buffer, needles: Buffer[] | null = null, aborted: AbortedTransaction[] | null = null, filter: ValueFilter | null = null): ChunkReading {
+  return new ChunkReader(topic, partition, from, data, needles, aborted, filter).read()
 }
 
 /**
@@ -140,7 +159,7 @@ function isAbortMarker (batch: Buffer, info: BatchInfo): boolean {
 }
 
 /** Appends the batch's wanted records to `out`; returns why they cannot be read, or null. */
-function readRecords (topic: string, partition: number, from: number, batch: Buffer, info: BatchInfo, needles: Buffer[] | null, out: ChunkReading): string | null {
+function readRecords (topic: string, partition: number, from: number, batch: Buffer, info: BatchInfo, needles: Buffer[] | null, filter: ValueFilter | null, out: ChunkReading): string | null {
   let section: Buffer
   try {
     section = decompressRecordsTransient(info.compression, batch.subarray(HEADER_SIZE, info.size))
@@ -158,11 +177,15 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
   const hits = new Array<number>(n).fill(-2)
   const kept = out.records.length
   const scanned = out.scanned
+  let maxTimestamp = out.maxTimestamp
+  filter?.section(section, partition)
   try {
     walkRecords(section, info.recordsCount, r => {
       const offset = base + r.offsetDelta
       if (offset < from) return
       out.scanned++
+      const timestamp = logAppendTime ? info.maxTimestamp : info.baseTimestamp + r.timestampDelta
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp
       if (n > 0) {
         if (r.valueStart < 0) return
         for (let i = 0; i < n; i++) {
@@ -171,15 +194,18 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
           if (at === -1 || at + needles![i].length > r.valueEnd) return
         }
       }
-      out.records.push({
+      if (filter !== null && (r.valueStart < 0 || !filter.test(section, r.valueStart, r.valueEnd))) return
+      const record: KafkaRecord = {
         topic,
         partition,
         offset,
-        timestamp: logAppendTime ? info.maxTimestamp : info.baseTimestamp + r.timestampDelta,
+        timestamp,
         key: r.keyStart < 0 || r.keyEnd === r.keyStart ? null : section.subarray(r.keyStart, r.keyEnd),
         value: r.valueStart < 0 ? null : section.subarray(r.valueStart, r.valueEnd),
         headers: r.headerCount > 0 ? Object.fromEntries(readHeaders(section, r)) : {}
-      })
+      }
+      out.records.push(record)
+      filter?.accepted?.(record)
     })
   } catch (err) {
     // None of a batch that does not read to its end is handed out: it goes whole to the caller.
@@ -187,6 +213,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
     out.scanned = scanned
     return `corrupt record data: ${(err as Error).message}`
   }
+  out.maxTimestamp = maxTimestamp
   if (transient) out.decompressedBytes += keepOwnCopies(section, out.records, kept)
   return null
 }

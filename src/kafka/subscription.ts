@@ -8,7 +8,7 @@ import { Cluster } from './cluster.js'
 import type { ConnectionOptions } from './connection.js'
 import { GroupMember, RebalanceNeeded, type Assignment } from './group-member.js'
 import { Fetcher, type Chunk } from './fetcher.js'
-import { ChunkReader, type UnreadableBatch } from './batch-reader.js'
+import { ChunkReader, type UnreadableBatch, type ValueFilter } from './batch-reader.js'
 import { commitDecision } from './decisions.js'
 import { prepareZstd } from '../protocol/record-batch/index.js'
 
@@ -41,12 +41,18 @@ export interface PollOptions {
   maxWaitMs: number
   /** Only records whose value contains every one of these are returned (the others are skipped). */
   needles?: Buffer[] | null
+  /** Only records whose value this wants are returned, too (batch-reader.ts). */
+  filter?: ValueFilter | null
 }
 
 export interface Polled {
   records: KafkaRecord[]
-  /** Per partition this poll covered: the offset after everything it looked at — what to commit. */
-  positions: { partition: number, offset: number }[]
+  /**
+   * Per partition this poll covered: the offset after everything it looked at — what to commit —
+   * and the latest record timestamp before that offset that this poll looked at, filtered out
+   * records included (-1: none).
+   */
+  positions: { partition: number, offset: number, maxTimestamp: number }[]
   /** Batches that cannot be read, each stepped over (its partition's position is past it). */
   unreadable: UnreadableBatch[]
   /** Records looked at, filtered out ones included. */
@@ -56,7 +62,7 @@ export interface Polled {
   decompressedBytes: number
 }
 
-interface Current { chunk: Chunk, reader: ChunkReader, records: KafkaRecord[], head: number, next: number }
+interface Current { chunk: Chunk, reader: ChunkReader, records: KafkaRecord[], head: number, next: number, maxTimestamp: number }
 
 export class GroupSubscription {
   readonly topic: string
@@ -148,15 +154,15 @@ export class GroupSubscription {
   async poll (o: PollOptions): Promise<Polled> {
     if (this.#current === null && !this.#fetcher.hasData && this.#ended === null) await this.#fetcher.wait(o.maxWaitMs)
     const out: Polled = { records: [], positions: [], unreadable: [], scanned: 0, fetchedBytes: 0, decompressedBytes: 0 }
-    const positions = new Map<number, number>()
+    const positions = new Map<number, { offset: number, maxTimestamp: number }>()
     while (out.records.length < o.maxRecords) {
       if (this.#current === null) {
         const chunk = this.#fetcher.take()
         if (chunk === undefined) break
         if (this.#fetcher.partitions.get(chunk.partition) !== chunk.state) continue
         out.fetchedBytes += chunk.data.length
-        const reader = new ChunkReader(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted)
-        this.#current = { chunk, reader, records: [], head: 0, next: chunk.from }
+        const reader = new ChunkReader(this.topic, chunk.partition, chunk.from, chunk.data, o.needles ?? null, chunk.aborted, o.filter ?? null)
+        this.#current = { chunk, reader, records: [], head: 0, next: chunk.from, maxTimestamp: -1 }
       }
       const c = this.#current
       if (c.head === c.records.length && !c.reader.done) {
@@ -171,16 +177,26 @@ export class GroupSubscription {
         c.records = reading.records
         c.head = 0
         c.next = reading.next
+        c.maxTimestamp = reading.maxTimestamp
       }
       const n = Math.min(o.maxRecords - out.records.length, c.records.length - c.head)
-      for (let i = 0; i < n; i++) out.records.push(c.records[c.head + i])
+      const seen = positions.get(c.chunk.partition) ?? { offset: -1, maxTimestamp: -1 }
+      for (let i = 0; i < n; i++) {
+        const r = c.records[c.head + i]
+        out.records.push(r)
+        if (r.timestamp > seen.maxTimestamp) seen.maxTimestamp = r.timestamp
+      }
       c.head += n
-      const position = c.head === c.records.length ? c.next : c.records[c.head - 1].offset + 1
-      positions.set(c.chunk.partition, position)
+      const whole = c.head === c.records.length
+      // All of what was read is handed out: the filtered out records' times count too.
+      if (whole && c.maxTimestamp > seen.maxTimestamp) seen.maxTimestamp = c.maxTimestamp
+      const position = whole ? c.next : c.records[c.head - 1].offset + 1
+      seen.offset = position
+      positions.set(c.chunk.partition, seen)
       c.chunk.state.ownership.handedOutUpTo = position
       if (c.head === c.records.length && c.reader.done) this.#current = null
     }
-    out.positions = [...positions].map(([partition, offset]) => ({ partition, offset }))
+    out.positions = [...positions].map(([partition, p]) => ({ partition, offset: p.offset, maxTimestamp: p.maxTimestamp }))
     if (out.records.length === 0 && out.positions.length === 0 && out.unreadable.length === 0 && this.#closing === null) {
       const ended = this.#ended
       if (ended !== null) throw new StreamFailure(`the consumer stopped: ${ended.message}`, { cause: ended })
@@ -194,15 +210,24 @@ export class GroupSubscription {
    * records before a batch that cannot be read (positions() then points at that batch).
    */
   async nextBatch (maxRecords: number, maxWaitMs: number): Promise<KafkaRecord[]> {
-    const polled = await this.poll({ maxRecords, maxWaitMs })
+    return (await this.nextPoll({ maxRecords, maxWaitMs })).records
+  }
+
+  /**
+   * nextBatch with the poll's filters and what it reports: records, and per partition where it
+   * stopped looking (the unreadable batch's partition: before that batch).
+   */
+  async nextPoll (o: PollOptions): Promise<Polled> {
+    const polled = await this.poll(o)
     const bad = polled.unreadable[0]
     if (bad !== undefined) {
       const state = this.#fetcher.partitions.get(bad.partition)
       if (state !== undefined) state.ownership.handedOutUpTo = bad.baseOffset
+      for (const p of polled.positions) if (p.partition === bad.partition) p.offset = Math.min(p.offset, bad.baseOffset)
       this.#failure ??= new Error(`undecodable batch ${bad.topic}/${bad.partition}/${bad.baseOffset}-${bad.lastOffset}: ${bad.reason}`)
       this.#fetcher.close()
     }
-    return polled.records
+    return polled
   }
 
   /** Where each partition assigned to this member is read from next, after what was handed out. */

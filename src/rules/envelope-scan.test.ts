@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readEnvelope } from './envelope.js'
 import { scanEnvelope } from './envelope-scan.js'
+import { utcTime } from './utc-time.js'
 import { envelope, PODS, scenario, stream } from '../../test/fixtures/rules/corpus.js'
 
 const KAFKA_TS = 1_700_000_000_000
@@ -151,4 +152,44 @@ test('property: generated envelopes, and byte-level mutations of them, read the 
   // The scan itself did the reading for most generated documents (the rest have escaped keys or are not objects).
   assert.ok(scanned > N * 0.8, `scanned ${scanned} of ${N}`)
   assert.ok(mutatedScanned > N * 0.1, `scanned ${mutatedScanned} of ${N} mutated`)
+})
+
+test('RFC 3339 times read from the bytes are Date.parse\'s (fractions truncated, days past the month\'s end rolled over); other shapes go to envelope.ts', () => {
+  const rnd = random(29)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  const times = ['2024-11-22T05:00:00.0009Z', '2024-11-22T05:00:00.9999Z', '2024-11-22T05:00:00.5Z', '2024-11-22T05:00:00Z', '2024-02-30T05:00:00Z',
+    '2023-02-29T23:59:59.999999999Z', '2024-11-22T24:00:00Z', '2024-11-22T23:59:60Z', '2024-11-22T05:00:00.Z', '2024-11-22t05:00:00Z', '2024-11-22T05:00:00,5Z',
+    '1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '0000-01-01T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z', '2024-11-00T00:00:00Z',
+    '2024-11-22T05:00:00.123+01:00', '2024-11-22 05:00:00.123Z', '+002024-11-22T05:00:00Z', '2024-11-22T5:00:00.000Z', '2024-11-22T05:00:00.1a3Z']
+  for (let i = 0; i < 3000; i++) {
+    const frac = rnd() < 0.2 ? '' : '.' + Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => Math.floor(rnd() * 10)).join('')
+    times.push(`${1960 + Math.floor(rnd() * 90)}-${two(Math.floor(rnd() * 14))}-${two(Math.floor(rnd() * 33))}T${two(Math.floor(rnd() * 26))}:${two(Math.floor(rnd() * 61))}:${two(Math.floor(rnd() * 62))}${frac}Z`)
+  }
+  let fromBytes = 0
+  for (const t of times) {
+    const text = `{"time":"${t}","log":"x","kubernetes":{"pod_name":"p"}}`
+    assert.ok(same(bytes(text)), t)
+    const v = utcTime(bytes(t), 0, t.length)
+    if (v !== null) { fromBytes++; assert.equal(v, Math.floor(Date.parse(t)), t) }
+  }
+  assert.ok(fromBytes > times.length / 3, `${fromBytes} of ${times.length} read from the bytes`)
+})
+
+test('records of pods read a moment ago: their objects are recognised by their bytes, and a changed byte in one is read again (and still checked)', () => {
+  const pods = Object.values(PODS)
+  for (let i = 0; i < 400; i++) {
+    const pod = pods[i % pods.length]
+    const text = envelope(pod, i, `line ${i}`)
+    assert.ok(same(bytes(text)), text)
+    // One byte of the pod object changed: another pod, an invalid record, or a label with an escape.
+    const at = text.indexOf('"kubernetes":') + 14 + (i * 7) % 40
+    for (const byte of [0x41, 0x22, 0x5c, 0x7d, 0x01]) {
+      const m = Buffer.from(text)
+      m[at] = byte
+      same(m, `${m.toString('utf8')} (changed at ${at})`)
+      let parses = true
+      try { JSON.parse(m.toString('utf8')) } catch { parses = false }
+      if (!parses) assert.equal(scanEnvelope(m, 0), null, m.toString('utf8'))
+    }
+  }
 })

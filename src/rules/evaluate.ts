@@ -50,7 +50,8 @@ function rangeVector (e: RangeExpr, T: number, series: SeriesOf): Sample[] {
   const out: Sample[] = []
   let latest: Source | undefined
   for (const { labels, window } of series(e.index)) {
-    const r = rangeValue(e.fn, window.range(lo, hi), e.rangeMs / 1000, e.param, e.unwrap !== undefined)
+    const { from, to } = window.bounds(lo, hi)
+    const r = rangeValue(e.fn, window.buckets, from, to, e.rangeMs / 1000, e.param, e.unwrap !== undefined)
     if (r === undefined) continue
     if (e.fn === 'absent_over_time') { latest = r.src; break }
     out.push({ labels, value: r.value, src: r.src })

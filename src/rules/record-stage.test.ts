@@ -116,3 +116,25 @@ test('line filters alone leave the series labels the stream\'s: the same contrib
   const labels = new Set(rs.flatMap(r => one.process(r)).filter(c => c.expr === 0).map(c => c.labels))
   assert.ok(labels.size <= 8, `label sets shared per pod (${labels.size})`)
 })
+
+test('after a parser, contributions of one series share one frozen label set (whatever the values, no two series share one)', () => {
+  const rules = rulesOf(ruleFile('sum by (pod, path) (count_over_time({namespace="demo-project"} |= " 404 " | pattern `<_> "<method> <path> <_>" <status> <_>` [1m])) > 0'))
+  const stage = new RecordStage(rules)
+  const out = records([...scenario(), ...stream(20_000)], true).flatMap(r => stage.process(r))
+  const bySeries = new Map<string, Set<object>>()
+  for (const c of out) {
+    assert.ok(Object.isFrozen(c.labels))
+    const k = JSON.stringify(c.labels)
+    if (!bySeries.has(k)) bySeries.set(k, new Set())
+    bySeries.get(k)!.add(c.labels)
+  }
+  assert.ok(bySeries.size > 10 && out.length > bySeries.size * 3, `${out.length} contributions of ${bySeries.size} series`)
+  for (const [k, sets] of bySeries) assert.equal(sets.size, 1, k)
+  // Values that would run together in a plain concatenation stay different series.
+  const tricky = rulesOf(ruleFile('count_over_time({namespace="shop"} | logfmt | keep a, b [1m]) > 0'))
+  const t = new RecordStage(tricky)
+  const [x] = t.process(records([JSON.stringify({ namespace: 'shop', log: 'a=xb b=y' })], true)[0])
+  const [y] = t.process(records([JSON.stringify({ namespace: 'shop', log: 'a=x b=by' })], true)[0])
+  assert.notDeepEqual(x.labels, y.labels)
+  assert.notEqual(x.labels, y.labels)
+})

@@ -14,10 +14,11 @@ import type { CompiledRule, Extractor } from './compile.js'
 import { readEnvelope, type LogRecord, type StreamLabels } from './envelope.js'
 import { ScannedRecord, scanEnvelope } from './envelope-scan.js'
 import { labelSet, type LabelSet } from './labels.js'
-import { containsNeedle, indexOfCaseless, type Needle } from './logql/matchers.js'
+import { caselessFinder, containsNeedle, type Needle } from './logql/matchers.js'
 import { ERROR_LABEL, setError, type Entry } from './logql/parsers.js'
 import { parseBytes, parseDurationSeconds, parseFloat64 } from './logql/units.js'
 import { projector } from './partition.js'
+import { RawValueFilter, withoutImplied } from './value-filter.js'
 import type { Source } from './window.js'
 
 export interface SourceRecord extends Source {
@@ -60,7 +61,12 @@ interface Prepared extends Extractor {
   /** Needle groups as indexes into the stage's distinct needles. */
   groups: number[][]
   labelsOf: (labels: Readonly<Record<string, string>> | ReadonlyMap<string, string>) => LabelSet
+  /** The series label sets this range made lately, one frozen object per series (see #intern). */
+  series: Map<string, LabelSet>
 }
+
+/** Distinct series label sets a range keeps shared; past this, the next ones start a new set. */
+const SERIES_SHARED = 10_000
 
 interface View {
   labels: StreamLabels
@@ -70,11 +76,11 @@ interface View {
   projected: (LabelSet | undefined)[]
 }
 
-interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean }
+interface DistinctNeedle { text: string, bytes: Buffer, caseless: boolean, findCaseless: ((hay: Buffer, from: number) => number) | null }
 
 function found (raw: string | Buffer, n: DistinctNeedle): boolean {
   if (typeof raw === 'string') return containsNeedle(raw, n)
-  return n.caseless ? indexOfCaseless(raw, n.text) >= 0 : raw.indexOf(n.bytes) >= 0
+  return n.findCaseless !== null ? n.findCaseless(raw, 0) >= 0 : raw.indexOf(n.bytes) >= 0
 }
 
 function convert (v: string, conversion: 'float' | 'bytes' | 'duration'): number | null {
@@ -89,6 +95,7 @@ export class RecordStage {
   /** Per record: 0 not looked for yet, 1 found, 2 not found. */
   readonly #seen: Uint8Array
   readonly #views = new WeakMap<StreamLabels, Map<string, View>>()
+  #filter: RawValueFilter | undefined
 
   /** `prefilter: false` parses every record (to check that the prefilter changes nothing). */
   constructor (rules: readonly CompiledRule[], o: { prefilter?: boolean } = {}) {
@@ -96,17 +103,29 @@ export class RecordStage {
     const id = (n: Needle): number => {
       const key = `${n.caseless ? 'i' : 's'}:${n.text}`
       let i = index.get(key)
-      if (i === undefined) { index.set(key, i = this.#needles.length); this.#needles.push({ text: n.text, bytes: Buffer.from(n.text), caseless: n.caseless }) }
+      if (i === undefined) { index.set(key, i = this.#needles.length); this.#needles.push({ text: n.text, bytes: Buffer.from(n.text), caseless: n.caseless, findCaseless: n.caseless ? caselessFinder(n.text) : null }) }
       return i
     }
     this.#extractors = rules.flatMap(r => r.extractors.map(x => ({
       ...x,
       kind: r.kind,
       termField: r.termField,
-      groups: o.prefilter === false ? [] : x.needles.map(g => g.map(id)),
-      labelsOf: projector(x.projections)
+      groups: o.prefilter === false ? [] : withoutImplied(x.needles.map(g => g.map(id)), this.#needles),
+      labelsOf: projector(x.projections),
+      series: new Map()
     })))
     this.#seen = new Uint8Array(this.#needles.length)
+  }
+
+  /**
+   * Every range's prefilter together as a test on raw values (value-filter.ts), for the consumer
+   * to run before records become objects: a record it rejects gives no contribution here. Null
+   * when any record may match (a range with nothing to look for, or the prefilter off).
+   */
+  valueFilter (): RawValueFilter | null {
+    if (this.#extractors.some(x => x.groups.length === 0)) return null
+    // One filter: the records it accepted carry its verdicts into process().
+    return (this.#filter ??= new RawValueFilter(this.#needles, this.#extractors.map(x => x.groups)))
   }
 
   #passes (raw: string | Buffer, groups: number[][]): boolean {
@@ -129,12 +148,14 @@ export class RecordStage {
     let view: View | undefined
     let out: Contribution[] | undefined
     this.#seen.fill(0)
+    // Which ranges' needles the consumer's filter found in this record, when it read it.
+    const verdict = this.#filter?.verdict(r)
     const xs = this.#extractors
     for (let xi = 0; xi < xs.length; xi++) {
       const x = xs[xi]
       // Once the record is parsed, a selector known not to match needs no search of the bytes.
       if (view?.matched[xi] === 2) continue
-      if (!this.#passes(raw, x.groups)) continue
+      if (verdict !== undefined && xi < 32 ? (verdict & (1 << xi)) === 0 : !this.#passes(raw, x.groups)) continue
       if (record === undefined || view === undefined) {
         this.stats.parsed++
         record = typeof raw === 'string' ? readEnvelope(raw, r.timestamp) : scanEnvelope(raw, r.timestamp) ?? readEnvelope(raw.toString('utf8'), r.timestamp)
@@ -212,6 +233,22 @@ export class RecordStage {
       }
       return { rule: x.rule, expr: x.index, labels: labelSet(Object.entries(view.labels)), ts: record.ts, value: 1, line, source }
     }
-    return { rule: x.rule, expr: x.index, labels: x.labelsOf(e.labels), ts: record.ts, value, source }
+    return { rule: x.rule, expr: x.index, labels: this.#intern(x, x.labelsOf(e.labels)), ts: record.ts, value, source }
+  }
+
+  /**
+   * One frozen object per series: after a parser, each record has labels of its own, and what
+   * follows (owner key, partition, aggregation) is worked out once per label object.
+   */
+  #intern (x: Prepared, labels: LabelSet): LabelSet {
+    // Lengths first: no value's characters can make two label sets one key.
+    let key = ''
+    for (const k in labels) key += `${k.length}:${k}${labels[k].length}:${labels[k]}`
+    let shared = x.series.get(key)
+    if (shared === undefined) {
+      if (x.series.size >= SERIES_SHARED) x.series.clear()
+      x.series.set(key, shared = Object.freeze(labels))
+    }
+    return shared
   }
 }

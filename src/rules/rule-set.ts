@@ -19,10 +19,22 @@ export class RuleSet {
 
   get (id: string): CompiledRule | undefined { return this.#byId.get(id) }
 
+  /**
+   * Per frozen label set (the record stage shares one per pod and series), the owner key per
+   * rule: records of one pod would otherwise work out the same key once each.
+   */
+  readonly #keys = new WeakMap<LabelSet, Map<string, string>>()
+
   /** The owner key of a contribution (or of an output series: the same labels decide it). */
   ownerKey (c: { rule: string, labels: LabelSet }): string {
     const rule = this.#byId.get(c.rule)
-    return rule === undefined ? c.rule : ownerKeyOf(rule.id, rule.partition, c.labels)
+    if (rule === undefined) return c.rule
+    if (!Object.isFrozen(c.labels)) return ownerKeyOf(rule.id, rule.partition, c.labels)
+    let byRule = this.#keys.get(c.labels)
+    if (byRule === undefined) this.#keys.set(c.labels, byRule = new Map())
+    let key = byRule.get(rule.id)
+    if (key === undefined) byRule.set(rule.id, key = ownerKeyOf(rule.id, rule.partition, c.labels))
+    return key
   }
 
   /** The key under which a rule that needs one place for everything (partition by ()) lives. */

@@ -81,9 +81,13 @@ export class Window {
     }
   }
 
-  /** The buckets with lo < ts ≤ hi. */
-  * range (lo: number, hi: number): Generator<Bucket> {
-    for (let i = this.#search(lo + 1); i < this.buckets.length && this.buckets[i].ts <= hi; i++) yield this.buckets[i]
+  /** The buckets with lo < ts ≤ hi: buckets[from, to). */
+  bounds (lo: number, hi: number): { from: number, to: number } {
+    const from = this.#search(lo + 1)
+    // Mostly the window's newest buckets: look back from the end before searching.
+    let to = this.buckets.length
+    if (to > from && this.buckets[to - 1].ts > hi) to = this.#search(hi + 1)
+    return { from, to: Math.max(from, to) }
   }
 
   /** Earliest bucket time, or undefined when empty. */
@@ -93,38 +97,49 @@ export class Window {
   after (ts: number): number | undefined { return this.buckets[this.#search(ts + 1)]?.ts }
 }
 
-/** The value of `fn` over the buckets of one window, or undefined when it holds no sample. */
-export function rangeValue (fn: RangeFn, buckets: Iterable<Bucket>, rangeSeconds: number, param: number | undefined, unwrapped: boolean): { value: number, src: Source } | undefined {
+/**
+ * The value of `fn` over buckets[from, to) of one window, or undefined when they hold no sample.
+ * Only what `fn` needs is gathered: absent_over_time looks at the last bucket alone, a count at
+ * the counts (a busy series has a bucket per millisecond of its window).
+ */
+export function rangeValue (fn: RangeFn, buckets: readonly Bucket[], from: number, to: number, rangeSeconds: number, param: number | undefined, unwrapped: boolean): { value: number, src: Source } | undefined {
+  if (to <= from) return undefined
+  const first = buckets[from]
+  const last = buckets[to - 1]
+  const src = last.lastSrc
+  const at = (value: number): { value: number, src: Source } => ({ value, src })
+  switch (fn) {
+    case 'absent_over_time': return at(1)
+    case 'first_over_time': return at(first.first)
+    case 'last_over_time': return at(last.last)
+    case 'count_over_time': case 'rate': {
+      if (fn === 'rate' && unwrapped) break
+      let count = 0
+      for (let i = from; i < to; i++) count += buckets[i].count
+      return at(fn === 'rate' ? count / rangeSeconds : count)
+    }
+  }
   let count = 0
   let sum = 0
   let min = NaN
   let max = NaN
-  let first: Bucket | undefined
-  let last: Bucket | undefined
   const values: number[] = []
-  for (const b of buckets) {
+  for (let i = from; i < to; i++) {
+    const b = buckets[i]
     count += b.count
     sum += b.sum
     if (b.min < min || Number.isNaN(min)) min = b.min
     if (b.max > max || Number.isNaN(max)) max = b.max
-    first ??= b
-    last = b
     if (b.values !== undefined) values.push(...b.values)
   }
-  if (last === undefined || first === undefined) return undefined
-  const src = last.lastSrc
-  const at = (value: number): { value: number, src: Source } => ({ value, src })
   switch (fn) {
-    case 'count_over_time': return at(count)
-    case 'rate': return at((unwrapped ? sum : count) / rangeSeconds)
+    // (An unwrapped rate: the sum per second.)
+    case 'rate': return at(sum / rangeSeconds)
     case 'bytes_over_time': case 'sum_over_time': return at(sum)
     case 'bytes_rate': return at(sum / rangeSeconds)
     case 'avg_over_time': return at(sum / count)
     case 'min_over_time': return at(min)
     case 'max_over_time': return at(max)
-    case 'first_over_time': return at(first.first)
-    case 'last_over_time': return at(last.last)
-    case 'absent_over_time': return at(1)
     case 'quantile_over_time': return at(quantile(param ?? 0.5, values))
     case 'stdvar_over_time': return at(variance(values))
     case 'stddev_over_time': return at(Math.sqrt(variance(values)))

@@ -1,6 +1,8 @@
 /**
  * The record stage of a rules workload: a member of the workload's consumer group on its input
- * topic. Per batch: every record through RecordStage, each contribution routed to the
+ * topic. The consumer runs the rule set's raw-bytes prefilter on the fetched bytes
+ * (RecordStage.valueFilter), so records no rule can match never become objects; their offsets
+ * and times still count for commits and markers. Per batch: every record that passed through RecordStage, each contribution routed to the
  * contributions partition of its owner key, progress markers for every assigned input partition
  * appended, all produced (acks=all, idempotent) and only then the input offsets committed. A
  * crash or rebalance re-reads from the last commit and sends those contributions again; owners
@@ -12,7 +14,7 @@
  * partition therefore keeps moving the owners' low watermark along the wall clock, and only a
  * partition with unread records holds it back.
  */
-import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord } from '../../kafka/client.js'
+import type { GroupSubscription, KafkaClient, KafkaRecord, OutgoingRecord, Polled } from '../../kafka/client.js'
 import type { Clock } from '../../shared/clock.js'
 import type { Logger } from '../../shared/logger.js'
 import type { Contribution, RecordStage } from '../record-stage.js'
@@ -43,11 +45,24 @@ export interface InputRoleOptions {
   sleep: (ms: number) => Promise<void>
 }
 
-export interface InputStats { records: number, contributions: number, batches: number, undecodableBatches: number, lastError: { time: string, message: string } | null }
+export interface InputStats {
+  /** Records read, those the prefilter skipped in the consumer included. */
+  records: number
+  contributions: number
+  batches: number
+  undecodableBatches: number
+  lastError: { time: string, message: string } | null
+}
+
+/** Where a batch leaves a partition: the offset after what was looked at, and the latest record time before it (-1: none). */
+type Position = Polled['positions'][number]
 
 export class InputRole {
   readonly stats: InputStats = { records: 0, contributions: 0, batches: 0, undecodableBatches: 0, lastError: null }
   readonly #o: InputRoleOptions
+  readonly #filter: ReturnType<RecordStage['valueFilter']>
+  /** Owner key → contributions partition: a pod's records share their key string (RuleSet.ownerKey), whose hash V8 keeps. */
+  readonly #owners = new Map<string, number>()
   #sub: GroupSubscription | null = null
   /** Per assigned partition: the latest record time read and the next offset. */
   readonly #progress = new Map<number, { ts: number, next: number }>()
@@ -63,7 +78,10 @@ export class InputRole {
    */
   #sending: Promise<void> = Promise.resolve()
 
-  constructor (o: InputRoleOptions) { this.#o = o }
+  constructor (o: InputRoleOptions) {
+    this.#o = o
+    this.#filter = o.stage.valueFilter()
+  }
 
   async join (): Promise<void> {
     const { kafka, topic, group, startFrom } = this.#o
@@ -82,38 +100,41 @@ export class InputRole {
 
   async run (): Promise<void> {
     while (!this.#stopping && this.#sub !== null) {
-      let batch: KafkaRecord[]
+      let polled: Polled
       try {
-        batch = await this.#sub.nextBatch(MAX_BATCH, TICK_MS)
+        polled = await this.#sub.nextPoll({ maxRecords: MAX_BATCH, maxWaitMs: TICK_MS, filter: this.#filter })
       } catch (err) {
         if (this.#stopping) break
         await this.#recover(err as Error)
         continue
       }
       if (this.#stopping) break
-      await this.#step(batch, [])
+      await this.#step(polled.records, polled.positions, polled.scanned)
     }
     await this.#sending
   }
 
-  async #step (batch: KafkaRecord[], extraCommits: { partition: number, offset: number }[]): Promise<void> {
+  /** `batch`: the records that passed the prefilter; `positions`: where the batch leaves each partition it read. */
+  async #step (batch: KafkaRecord[], positions: Position[], scanned: number): Promise<void> {
     const { stage, rules, contributions, topic } = this.#o
     const sub = this.#sub!
     const now = this.#o.clock.now()
     const assigned = new Set(sub.assigned())
     for (const p of this.#progress.keys()) if (!assigned.has(p)) this.#progress.delete(p)
     const buckets: Contribution[][] = Array.from({ length: contributions.partitions }, () => [])
-    const commits = new Map<number, number>()
     for (const r of batch) {
       // Left over from before a rebalance: the partition's new reader reads it again.
       if (!assigned.has(r.partition)) continue
-      for (const c of stage.process(r)) buckets[ownerPartition(rules.ownerKey(c), contributions.partitions)].push(c)
-      const p = this.#progress.get(r.partition)
-      this.#progress.set(r.partition, { ts: Math.max(p?.ts ?? -1, Math.min(r.timestamp, now)), next: r.offset + 1 })
-      this.#idle.delete(r.partition)
-      commits.set(r.partition, r.offset + 1)
+      for (const c of stage.process(r)) buckets[this.#ownerOf(rules.ownerKey(c))].push(c)
     }
-    for (const c of extraCommits) commits.set(c.partition, Math.max(commits.get(c.partition) ?? 0, c.offset))
+    const commits = new Map<number, number>()
+    for (const p of positions) {
+      if (!assigned.has(p.partition)) continue
+      const prev = this.#progress.get(p.partition)
+      this.#progress.set(p.partition, { ts: Math.max(prev?.ts ?? -1, Math.min(p.maxTimestamp, now)), next: p.offset })
+      this.#idle.delete(p.partition)
+      commits.set(p.partition, p.offset)
+    }
     await this.#checkIdle(assigned, now)
     const markers: Marker[] = [...assigned].map(p => {
       const idleAt = this.#idle.get(p)
@@ -129,9 +150,18 @@ export class InputRole {
     await this.#sending
     this.#sending = this.#send(out, commits)
     this.#sending.catch(() => {})
-    this.stats.records += batch.length
+    this.stats.records += scanned
     this.stats.contributions += sent
-    if (batch.length > 0) this.stats.batches++
+    if (scanned > 0) this.stats.batches++
+  }
+
+  #ownerOf (key: string): number {
+    let q = this.#owners.get(key)
+    if (q === undefined) {
+      if (this.#owners.size >= 100_000) this.#owners.clear()
+      this.#owners.set(key, q = ownerPartition(key, this.#o.contributions.partitions))
+    }
+    return q
   }
 
   /** Produces a batch's contributions and markers until acknowledged, then commits its input offsets. */
@@ -198,7 +228,8 @@ export class InputRole {
       this.stats.undecodableBatches++
       this.#problem(`undecodable batch ${r.unreadable.topic}/${r.unreadable.partition}/${r.unreadable.baseOffset}-${r.unreadable.lastOffset} skipped: ${r.unreadable.reason}`)
     }
-    await this.#step(readings.flatMap(r => r.records), moved.map(r => ({ partition: r.partition, offset: r.next })))
+    const latest = (records: KafkaRecord[]): number => records.reduce((t, r) => Math.max(t, r.timestamp), -1)
+    await this.#step(readings.flatMap(r => r.records), moved.map(r => ({ partition: r.partition, offset: r.next, maxTimestamp: latest(r.records) })), readings.reduce((n, r) => n + r.records.length, 0))
     await this.#sending
     await sub.close()
     if (this.#stopping) { this.#sub = null; return }
