@@ -15,6 +15,7 @@ import { WebhookSink } from './helpers/webhook-sink.js'
 import { fluentBitRecord, waitRulesEvaluating } from './helpers/rules-project.js'
 import { makeTestCertificates } from './helpers/certificates.js'
 import { waitFor } from './helpers/wait.js'
+import { exampleFunctionFile } from './helpers/example-function.js'
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'logs-handler')
 const the404 = fs.readFileSync(path.join(example, 'sample.log'), 'utf8').split('\n')[0]
@@ -48,18 +49,7 @@ after(async () => {
 const kcatSecurity = (mechanism = 'SCRAM-SHA-512'): string[] =>
   ['-X', 'security.protocol=SASL_SSL', '-X', `sasl.mechanisms=${mechanism}`, '-X', 'sasl.username=alice', '-X', `sasl.password=${PASSWORD}`, '-X', `ssl.ca.location=${file('ca.pem')}`]
 
-/** The example function, reading `topic` from the earliest offset, as `name`, with `kafka` appended. */
-function functionFile (name: string, topic: string, kafka = ''): string {
-  const f = file(`${name}.yaml`)
-  fs.writeFileSync(f, fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
-    .replace('name: logs-handler', `name: ${name}`)
-    .replace('topic: logs', `topic: ${topic}`)
-    .replace('startFrom: latest', 'startFrom: earliest')
-    // A remote cluster's lag is polled (no append events): every 2 s instead of KEDA's 30.
-    .replace('  lagThreshold: 10', '  lagThreshold: 10\n  pollingInterval: 2')
-    .replace('handler: ./handler.ts', `handler: ${path.join(example, 'handler.ts')}`) + kafka)
-  return f
-}
+const functionFile = (name: string, topic: string, kafka = ''): string => exampleFunctionFile(dir, name, topic, kafka)
 
 const KAFKA_BLOCK = (): string => `
 kafka:

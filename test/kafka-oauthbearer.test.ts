@@ -20,6 +20,7 @@ import { waitFor } from './helpers/wait.js'
 import { openConnection } from '../src/kafka/connection.js'
 import { clientConnectionOptions } from '../src/kafka/connection-options.js'
 import { resolveKafkaSettings, layerFromBlock, kafkaBlockSchema } from '../src/kafka/connection-settings.js'
+import { exampleFunctionFile } from './helpers/example-function.js'
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'logs-handler')
 const the404 = fs.readFileSync(path.join(example, 'sample.log'), 'utf8').split('\n')[0]
@@ -54,18 +55,7 @@ after(async () => {
   fs.rmSync(brokerData, { recursive: true, force: true })
 })
 
-/** The example function, reading `topic` from the earliest offset, as `name`, with `kafka` appended. */
-function functionFile (name: string, topic: string, kafka = ''): string {
-  const f = file(`${name}.yaml`)
-  fs.writeFileSync(f, fs.readFileSync(path.join(example, 'function.yaml'), 'utf8')
-    .replace('name: logs-handler', `name: ${name}`)
-    .replace('topic: logs', `topic: ${topic}`)
-    .replace('startFrom: latest', 'startFrom: earliest')
-    // A remote cluster's lag is polled (no append events): every 2 s instead of KEDA's 30.
-    .replace('  lagThreshold: 10', '  lagThreshold: 10\n  pollingInterval: 2')
-    .replace('handler: ./handler.ts', `handler: ${path.join(example, 'handler.ts')}`) + kafka)
-  return f
-}
+const functionFile = (name: string, topic: string, kafka = ''): string => exampleFunctionFile(dir, name, topic, kafka)
 
 // python confluent-kafka (librdkafka) producing one line with its own token, as a shipper would.
 const PYTHON_PRODUCE = `
