@@ -1,10 +1,10 @@
 // One partition's records from a Fetch response, read in place with Tidewatch's own RecordBatch
 // codec: each batch decompressed once, its records walked without building anything, the value
 // filters (every needle must occur in the value; a caller's ValueFilter) applied to the value's
-// bytes, and only records that pass become objects. Under read_committed, batches of aborted transactions are skipped
-// (the response's abortedTransactions list and the abort markers, as Kafka's consumers do), and
-// control batches never reach the caller. Reading stops after the first batch that cannot be
-// read, which is returned with the reason.
+// bytes, and only records that pass become objects. Under read_committed, batches of aborted
+// transactions are skipped (the response's abortedTransactions list and the abort markers, as
+// Kafka's consumers do), and control batches never reach the caller. Reading stops after the
+// first batch that cannot be read, which is returned with the reason.
 import {
   batchProblem, batchSizeAt, decompressRecords, decompressRecordsTransient, isTransient, readBatchInfo, readHeaders, walkRecords,
   CONTROL_FLAG, HEADER_SIZE, TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG, type BatchInfo
@@ -13,11 +13,12 @@ import type { KafkaRecord } from './client.js'
 
 /**
  * A caller's test on record values, run on the bytes where the records are walked (before any
- * record object exists). For each records section: `section` once (with its partition), then `test` for the values of
- * its records that are not null, in the order they are stored (positions only grow), so a filter
- * may keep where it found something for the records after. Records with a null value are not
- * wanted by a filter. `accepted`, if there, gets the record object made for a value just wanted
- * (before the next test), so the filter may note what it found out about it.
+ * record object exists). For each records section: `section` once (with its partition), then
+ * `test` for the values of its records that are not null, in the order they are stored
+ * (positions only grow), so a filter may keep where it found something for the records after.
+ * Records with a null value are not wanted by a filter. `accepted`, if there, gets the record
+ * object made for a value just wanted (before the next test), so the filter may note what it
+ * found out about it.
  */
 export interface ValueFilter {
   section: (bytes: Buffer, partition: number) => void

@@ -49,8 +49,8 @@ export interface Polled {
   records: KafkaRecord[]
   /**
    * Per partition this poll covered: the offset after everything it looked at — what to commit —
-   * and the latest record timestamp before that offset that this poll looked at, filtered out
-   * records included (-1: none).
+   * and the latest timestamp of the records before that offset this poll handed out or, once it
+   * handed out the rest of their batches, filtered out (-1: none).
    */
   positions: { partition: number, offset: number, maxTimestamp: number }[]
   /** Batches that cannot be read, each stepped over (its partition's position is past it). */

@@ -2,9 +2,10 @@
  * The record stage of a rules workload: a member of the workload's consumer group on its input
  * topic. The consumer runs the rule set's raw-bytes prefilter on the fetched bytes
  * (RecordStage.valueFilter), so records no rule can match never become objects; their offsets
- * and times still count for commits and markers. Per batch: every record that passed through RecordStage, each contribution routed to the
- * contributions partition of its owner key, progress markers for every assigned input partition
- * appended, all produced (acks=all, idempotent) and only then the input offsets committed. A
+ * and times still count for commits and markers. Per batch: every record that passed through
+ * RecordStage, each contribution routed to the contributions partition of its owner key,
+ * progress markers for every assigned input partition appended, all produced (acks=all,
+ * idempotent) and only then the input offsets committed. A
  * crash or rebalance re-reads from the last commit and sends those contributions again; owners
  * drop them by their source offset, so every record counts once.
  *
