@@ -97,5 +97,7 @@ test('the latest timestamp of a reading counts the records a filter left out, no
   const r = readChunk('t', 0, 1, at([900, 100, 300, 200]), [Buffer.from('keep')])
   assert.deepEqual(r.records.map(x => x.timestamp), [100])
   assert.equal(r.maxTimestamp, 300)
+  // Read whole, from its first offset: every record counts (the header's maxTimestamp).
+  assert.equal(readChunk('t', 0, 0, at([900, 100, 300, 200]), [Buffer.from('keep')]).maxTimestamp, 900)
   assert.equal(readChunk('t', 0, 0, Buffer.alloc(0)).maxTimestamp, -1)
 })

@@ -178,15 +178,18 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
   const hits = new Array<number>(n).fill(-2)
   const kept = out.records.length
   const scanned = out.scanned
-  let maxTimestamp = out.maxTimestamp
+  // A batch read whole: its header holds its latest timestamp (brokers recompute it from the
+  // records on produce: Kafka's LogValidator, record-batch.ts here). Only a batch entered at the
+  // fetch position, whose earlier records are not looked at, is compared record by record.
+  const partial = base < from
+  let partialMax = -1
   filter?.section(section, partition)
   try {
     walkRecords(section, info.recordsCount, r => {
       const offset = base + r.offsetDelta
       if (offset < from) return
       out.scanned++
-      const timestamp = logAppendTime ? info.maxTimestamp : info.baseTimestamp + r.timestampDelta
-      if (timestamp > maxTimestamp) maxTimestamp = timestamp
+      if (partial) partialMax = Math.max(partialMax, logAppendTime ? info.maxTimestamp : info.baseTimestamp + r.timestampDelta)
       if (n > 0) {
         if (r.valueStart < 0) return
         for (let i = 0; i < n; i++) {
@@ -200,7 +203,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
         topic,
         partition,
         offset,
-        timestamp,
+        timestamp: logAppendTime ? info.maxTimestamp : info.baseTimestamp + r.timestampDelta,
         key: r.keyStart < 0 || r.keyEnd === r.keyStart ? null : section.subarray(r.keyStart, r.keyEnd),
         value: r.valueStart < 0 ? null : section.subarray(r.valueStart, r.valueEnd),
         headers: r.headerCount > 0 ? Object.fromEntries(readHeaders(section, r)) : {}
@@ -214,7 +217,7 @@ function readRecords (topic: string, partition: number, from: number, batch: Buf
     out.scanned = scanned
     return `corrupt record data: ${(err as Error).message}`
   }
-  out.maxTimestamp = maxTimestamp
+  out.maxTimestamp = Math.max(out.maxTimestamp, partial ? partialMax : info.maxTimestamp)
   if (transient) out.decompressedBytes += keepOwnCopies(section, out.records, kept)
   return null
 }
