@@ -122,7 +122,13 @@ export function decodeZstdWasm (data: Buffer): Buffer | null {
     outCap = bound
     outPtr = wasm.malloc(outCap)
   }
-  if (inPtr === 0 || outPtr === 0) { inCap = outCap = 0; return null } // out of memory: fzstd decides
+  if (inPtr === 0 || outPtr === 0) {
+    // Out of WebAssembly memory: both areas are given back, and fzstd decodes this section.
+    if (inPtr !== 0) wasm.free(inPtr)
+    if (outPtr !== 0) wasm.free(outPtr)
+    inPtr = outPtr = inCap = outCap = 0
+    return null
+  }
   // Views are made after malloc, which may have grown (and so replaced) the memory's buffer.
   new Uint8Array(wasm.memory.buffer, inPtr, input.length).set(input)
   const size = wasm.ZSTD_decompress(outPtr, outCap, inPtr, input.length)
